@@ -1,0 +1,427 @@
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+# Copyright: Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Open-relay test battery (nmap smtp-open-relay N1-N16 plus the X-series).
+
+Pure logic: all network traffic goes through client objects returned by the
+``client_factory`` passed to :class:`RelayProbe` (see ``_smtp.SMTPClient``
+for the interface), so this file can be tested with a fake client.
+No DATA command is ever sent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
+    SMTPProtocolError,
+)
+
+STATUSES = ("accepted", "refused", "skipped", "error")
+VERDICTS = ("open", "closed", "auth_required", "inconclusive")
+
+KIND_RELAY = "relay"
+KIND_RECIPIENT = "recipient_check"
+
+# Worst case number of 4xx/5xx replies one relay test can cause (RSET, MAIL, RCPT).
+ERRORS_PER_TEST = 3
+MIN_ERRORS_PER_SESSION = ERRORS_PER_TEST + 1
+
+# nmap smtp-open-relay.nse, table "tests", in order.  Placeholders:
+# {f} sender localpart, {r} recipient localpart, {D} probe domain,
+# {H} server name from the banner, {T} target IP literal incl. brackets.
+NMAP_TESTS = (
+    ("N1", "null sender", "", "{r}@{D}"),
+    ("N2", "plain third-party relay", "{f}@{D}", "{r}@{D}"),
+    ("N3", "sender spoofing the server's own name", "{f}@{H}", "{r}@{D}"),
+    ("N4", "sender = server IP literal", "{f}@{T}", "{r}@{D}"),
+    ("N5", "percent hack via IP literal", "{f}@{T}", "{r}%{D}@{T}"),
+    ("N6", "percent hack via server hostname", "{f}@{T}", "{r}%{D}@{H}"),
+    ("N7", "quoted local part containing @", "{f}@{T}", '"{r}@{D}"'),
+    ("N8", "quoted local part with %", "{f}@{T}", '"{r}%{D}"'),
+    ("N9", "double-@ via IP literal", "{f}@{T}", "{r}@{D}@{T}"),
+    ("N10", "quoted @ + IP literal", "{f}@{T}", '"{r}@{D}"@{T}'),
+    ("N11", "double-@ via server hostname", "{f}@{T}", "{r}@{D}@{H}"),
+    ("N12", "source route via IP literal", "{f}@{T}", "@{T}:{r}@{D}"),
+    ("N13", "source route via hostname", "{f}@{T}", "@{H}:{r}@{D}"),
+    ("N14", "bang path", "{f}@{T}", "{D}!{r}"),
+    ("N15", "bang path via IP literal", "{f}@{T}", "{D}!{r}@{T}"),
+    ("N16", "bang path via hostname", "{f}@{T}", "{D}!{r}@{H}"),
+)
+
+# Additional cases from Postfix documentation that need L (a local domain).
+LOCAL_TESTS = (
+    ("X1", "spoofed local sender", "postmaster@{L}", "{r}@{D}"),
+    ("X2", "percent hack through an accepted domain", "{f}@{D}", "{r}%{D}@{L}"),
+    ("X3", "bang path through an accepted domain", "{f}@{D}", "{D}!{r}@{L}"),
+    ("X4a", "user@domain@domain through an accepted domain", "{f}@{D}", "{r}@{D}@{L}"),
+    ("X4b", "quoted user@domain through an accepted domain", "{f}@{D}", '"{r}@{D}"@{L}'),
+    ("X5", "source route via an accepted domain", "{f}@{D}", "@{L}:{r}@{D}"),
+)
+
+# Recipient validation (backscatter prevention): expected 550 5.1.1; not a relay test.
+UNKNOWN_RECIPIENT_TEST = ("X12", "unknown local recipient", "{f}@{D}", "nonexistent-{r}@{L}")
+
+_HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$"
+)
+_LITERAL_RE = re.compile(r"^\[(?:IPv6:)?[0-9A-Fa-f:.]+\]$")
+
+SESSION_ERROR_REPLY = "not run: the SMTP session could not be re-established"
+
+
+class RelayProbeError(Exception):
+    """The probe could not even start (first session failed)."""
+
+    def __init__(self, message, stage="session"):
+        super(RelayProbeError, self).__init__(message)
+        self.stage = stage
+
+
+def ip_literal(address):
+    """Return the RFC 5321 address literal for an IP: ``[192.0.2.1]`` or ``[IPv6:2001:db8::1]``."""
+    addr = ipaddress.ip_address(str(address).strip("[]"))
+    if addr.version == 6:
+        return "[IPv6:%s]" % addr.compressed
+    return "[%s]" % addr.compressed
+
+
+def server_name_from_banner(text):
+    """Return H, the first token of the greeting text, if it looks like a host name or literal."""
+    parts = (text or "").split(None, 1)
+    if not parts:
+        return None
+    token = parts[0]
+    if _HOSTNAME_RE.match(token) or _LITERAL_RE.match(token):
+        return token
+    return None
+
+
+def extension_keyword(extension):
+    """Return the upper-case keyword of an EHLO extension line (``SIZE 1000`` -> ``SIZE``)."""
+    parts = extension.split(None, 1)
+    return parts[0].upper() if parts else ""
+
+
+def _expand(template, values):
+    return template.format(**values)
+
+
+def build_battery(target_ip, server_name, probe_domain, sender, recipient,
+                  local_domain=None, helo=None):
+    """Return the list of test definitions (dicts) in the order they run.
+
+    ``target_ip`` is T (bare IP), ``server_name`` is H (falls back to the IP
+    literal when None), ``probe_domain`` is D, ``local_domain`` is L.
+    ``helo`` is the name used for the main sessions (default D).
+    """
+    literal = ip_literal(target_ip)
+    values = dict(
+        f=sender,
+        r=recipient,
+        D=probe_domain,
+        H=server_name or literal,
+        T=literal,
+        L=local_domain or "",
+    )
+    main_helo = helo or probe_domain
+
+    def make(spec, kind=KIND_RELAY, session_helo=None, new_session=False):
+        test_id, technique, mail_from, rcpt_to = spec
+        return dict(
+            id=test_id,
+            technique=technique,
+            kind=kind,
+            helo=session_helo or main_helo,
+            new_session=new_session,
+            mail_from=_expand(mail_from, values),
+            rcpt_to=_expand(rcpt_to, values),
+        )
+
+    battery = [make(spec) for spec in NMAP_TESTS]
+    if local_domain:
+        battery.extend(make(spec) for spec in LOCAL_TESTS)
+        battery.append(make(UNKNOWN_RECIPIENT_TEST, kind=KIND_RECIPIENT))
+    n2 = NMAP_TESTS[1]
+    battery.append(make(("X6", "EHLO localhost.localdomain, then N2", n2[2], n2[3]),
+                        session_helo="localhost.localdomain", new_session=True))
+    battery.append(make(("X7a", "EHLO with the server's own name, then N2", n2[2], n2[3]),
+                        session_helo=values["H"], new_session=True))
+    battery.append(make(("X7b", "EHLO with the server's IP literal, then N2", n2[2], n2[3]),
+                        session_helo=literal, new_session=True))
+    return battery
+
+
+def classify_rcpt(code):
+    """Map a RCPT reply code to a test status."""
+    if code in (250, 251):
+        return "accepted"
+    if code is not None and 400 <= code < 600:
+        return "refused"
+    return "error"
+
+
+def summarize(tests):
+    """Count tests by status (all statuses present, zero if unused)."""
+    counts = dict((status, 0) for status in STATUSES)
+    for test in tests:
+        counts[test["status"]] = counts.get(test["status"], 0) + 1
+    counts["total"] = len(tests)
+    return counts
+
+
+def compute_verdict(tests, auth_required_seen=False):
+    """Return (verdict, accepted_ids) for a finished battery.
+
+    * ``open``: a relay test's RCPT was accepted (250/251);
+    * ``auth_required``: otherwise, if a 530 reply was seen anywhere;
+    * ``closed``: every relay test was refused or skipped and at least one was refused;
+    * ``inconclusive``: anything else (errors, or every test skipped).
+    """
+    relay = [t for t in tests if t.get("kind", KIND_RELAY) == KIND_RELAY]
+    accepted = [t["id"] for t in relay if t["status"] == "accepted"]
+    if accepted:
+        return "open", accepted
+    if auth_required_seen or any(_has_530(t) for t in tests):
+        return "auth_required", []
+    statuses = set(t["status"] for t in relay)
+    if relay and statuses <= set(("refused", "skipped")) and "refused" in statuses:
+        return "closed", []
+    return "inconclusive", []
+
+
+def _has_530(test):
+    if test.get("code") == 530:
+        return True
+    return any(step.get("code") == 530 for step in test.get("dialogue", []))
+
+
+class RelayProbe(object):
+    """Run the battery through clients made by ``client_factory``.
+
+    ``client_factory()`` must return an unconnected client with the
+    ``_smtp.SMTPClient`` interface (connect, ehlo, helo, starttls, command,
+    quit, close, has_extension, extensions, tls_version, tls_cipher).
+    """
+
+    def __init__(self, client_factory, target_ip, probe_domain, sender="antispam",
+                 recipient="relaytest", helo=None, local_domain=None, starttls=False,
+                 max_errors_per_session=8):
+        if max_errors_per_session < MIN_ERRORS_PER_SESSION:
+            raise ValueError("max_errors_per_session must be at least %d" % MIN_ERRORS_PER_SESSION)
+        self.client_factory = client_factory
+        self.target_ip = target_ip
+        self.probe_domain = probe_domain
+        self.sender = sender
+        self.recipient = recipient
+        self.helo = helo or probe_domain
+        self.local_domain = local_domain
+        self.use_starttls = starttls
+        self.max_errors = max_errors_per_session
+
+        self.client = None
+        self.session_helo = None
+        self.errors = 0
+        self.sessions = 0
+        self.auth_required_seen = False
+        self.first = None  # facts from the first session
+
+    # -- sessions -----------------------------------------------------------
+    def _note(self, reply):
+        if reply is None:
+            return
+        if reply.is_error:
+            self.errors += 1
+        if reply.code == 530:
+            self.auth_required_seen = True
+
+    def _open_session(self, helo):
+        """Connect, EHLO (HELO fallback), optional STARTTLS + EHLO; return facts."""
+        self.close()
+        client = self.client_factory()
+        self.client = client
+        self.session_helo = helo
+        self.errors = 0
+        self.sessions += 1
+        facts = dict(banner=None, ehlo_extensions=[], starttls_offered=False, tls=None)
+        banner = client.connect()
+        self._note(banner)
+        facts["banner"] = banner
+        reply = client.ehlo(helo)
+        self._note(reply)
+        if not reply.positive and reply.code != 530:
+            self._note(client.helo(helo))
+        facts["starttls_offered"] = client.has_extension("STARTTLS")
+        if self.use_starttls:
+            if not facts["starttls_offered"]:
+                client.quit()
+                raise RelayProbeError(
+                    "the server does not offer STARTTLS after EHLO (extensions: %s); "
+                    "set starttls=false or probe the port that offers it"
+                    % (", ".join(client.extensions) or "none"), stage="starttls")
+            try:
+                client.starttls()
+            except SMTPProtocolError as exc:
+                raise RelayProbeError("STARTTLS failed: %s" % exc, stage="starttls")
+            facts["tls"] = dict(version=client.tls_version, cipher=client.tls_cipher)
+            reply = client.ehlo(helo)
+            self._note(reply)
+            if not reply.positive and reply.code != 530:
+                self._note(client.helo(helo))
+        facts["ehlo_extensions"] = list(client.extensions)
+        return facts
+
+    def close(self):
+        """QUIT the current session if any (never raises)."""
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except Exception:  # pylint: disable=broad-except
+                pass
+            self.client = None
+
+    def _ensure_session(self, helo, worst_case_errors, force_new=False):
+        if (force_new or self.client is None or not self.client.connected
+                or self.session_helo != helo
+                or self.errors + worst_case_errors >= self.max_errors):
+            self._open_session(helo)
+
+    # -- tests --------------------------------------------------------------
+    def _step(self, dialogue, command):
+        try:
+            reply = self.client.command(command)
+        except SMTPProtocolError as exc:
+            dialogue.append(dict(command=command, code=None, reply="error: %s" % exc))
+            raise
+        dialogue.append(dict(command=command, code=reply.code, reply=reply.text))
+        self._note(reply)
+        return reply
+
+    def _run_relay_commands(self, test, dialogue):
+        self._step(dialogue, "RSET")
+        mail = self._step(dialogue, "MAIL FROM:<%s>" % test["mail_from"])
+        if not mail.positive:
+            return "skipped", mail
+        rcpt = self._step(dialogue, "RCPT TO:<%s>" % test["rcpt_to"])
+        return classify_rcpt(rcpt.code), rcpt
+
+    def run_test(self, test):
+        """Run one relay test; reconnect once if the connection breaks."""
+        dialogue = []
+        result = dict(
+            id=test["id"], technique=test["technique"], kind=test["kind"], helo=test["helo"],
+            mail_from=test["mail_from"], rcpt_to=test["rcpt_to"],
+            status="error", code=None, reply=None, dialogue=dialogue, session=None,
+        )
+        for attempt in (1, 2):
+            try:
+                self._ensure_session(test["helo"], ERRORS_PER_TEST,
+                                     force_new=(attempt == 1 and test.get("new_session")))
+                result["session"] = self.sessions
+                status, reply = self._run_relay_commands(test, dialogue)
+            except SMTPProtocolError as exc:
+                self.close()
+                if attempt == 1:
+                    dialogue.append(dict(command=None, code=None,
+                                         reply="connection lost (%s); reconnecting once" % exc))
+                    continue
+                result["reply"] = "error: %s" % exc
+                result["lost_session"] = True
+                return result
+            except RelayProbeError as exc:
+                result["reply"] = "error: %s" % exc
+                result["lost_session"] = True
+                return result
+            result.update(status=status, code=reply.code, reply=reply.text)
+            return result
+        return result  # pragma: no cover
+
+    def probe_vrfy_expn(self):
+        """X13: VRFY root / EXPN root reply codes (None if the session failed)."""
+        out = dict(vrfy=None, expn=None, vrfy_reply=None, expn_reply=None)
+        try:
+            self._ensure_session(self.helo, 2)
+            for verb in ("VRFY", "EXPN"):
+                reply = self.client.command("%s root" % verb)
+                self._note(reply)
+                out[verb.lower()] = reply.code
+                out[verb.lower() + "_reply"] = reply.text
+        except (SMTPProtocolError, RelayProbeError) as exc:
+            self.close()
+            out["error"] = str(exc)
+        return out
+
+    # -- whole run ----------------------------------------------------------
+    def start(self):
+        """Open the first session; raise RelayProbeError if that is impossible."""
+        try:
+            self.first = self._open_session(self.helo)
+        except SMTPProtocolError as exc:
+            self.close()
+            raise RelayProbeError(str(exc), stage=exc.kind)
+        except RelayProbeError:
+            self.close()
+            raise
+        return self.first
+
+    def run(self):
+        """Run everything and return the result dict used by the module."""
+        if self.first is None:
+            self.start()
+        first = self.first
+        banner = first["banner"]
+        server_name = server_name_from_banner(banner.text)
+        extensions = first["ehlo_extensions"]
+        battery = build_battery(self.target_ip, server_name, self.probe_domain, self.sender,
+                                self.recipient, local_domain=self.local_domain, helo=self.helo)
+        tests = []
+        lost = False
+        x13 = None
+        for test in battery:
+            if test["new_session"] and x13 is None and not lost:
+                x13 = self.probe_vrfy_expn()
+            if lost:
+                tests.append(self._not_run(test))
+                continue
+            result = self.run_test(test)
+            lost = bool(result.pop("lost_session", False))
+            tests.append(result)
+        if x13 is None:
+            x13 = dict(error=SESSION_ERROR_REPLY)
+        self.close()
+
+        verdict, accepted = compute_verdict(tests, self.auth_required_seen)
+        xclient = [kw for kw in (extension_keyword(ext) for ext in extensions)
+                   if kw in ("XCLIENT", "XFORWARD")]
+        return dict(
+            verdict=verdict,
+            accepted=accepted,
+            tests=tests,
+            banner="%d %s" % (banner.code, banner.text),
+            server_name=server_name,
+            ehlo_extensions=extensions,
+            starttls_offered=first["starttls_offered"],
+            tls=first["tls"],
+            vrfy=x13.get("vrfy"),
+            expn=x13.get("expn"),
+            vrfy_reply=x13.get("vrfy_reply"),
+            expn_reply=x13.get("expn_reply"),
+            xclient_advertised=bool(xclient),
+            xclient_extensions=xclient,
+            auth_required_seen=self.auth_required_seen,
+            sessions=self.sessions,
+            summary=summarize(tests),
+        )
+
+    @staticmethod
+    def _not_run(test):
+        return dict(
+            id=test["id"], technique=test["technique"], kind=test["kind"], helo=test["helo"],
+            mail_from=test["mail_from"], rcpt_to=test["rcpt_to"], status="error", code=None,
+            reply=SESSION_ERROR_REPLY, dialogue=[], session=None,
+        )

@@ -1,0 +1,384 @@
+#!/usr/bin/python
+# Copyright: Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: relay_probe
+short_description: Test an SMTP server for open relaying from the outside
+version_added: 1.0.0
+description:
+  - Connects to an SMTP server from the host the task runs on (the vantage point) and runs the open-relay
+    test battery of the nmap C(smtp-open-relay) script (tests V(N1) to V(N16)), followed by extra cases derived
+    from the Postfix documentation (V(X1) to V(X7), V(X12), V(X13), V(X14)).
+  - Every relay test sends C(RSET), C(MAIL FROM) and C(RCPT TO) only. C(DATA) is never sent, so no mail is delivered.
+  - To avoid the Postfix error tarpit (C(smtpd_soft_error_limit)) and disconnect (C(smtpd_hard_error_limit)),
+    the module opens a new connection before the number of error replies on one connection could reach
+    O(max_errors_per_session). If the server drops the connection in the middle of a test, the test is retried
+    once on a new connection.
+  - Run it from a host outside the server's C(mynetworks) and without SASL authentication, for example with
+    C(delegate_to) to a scanner host or C(localhost); otherwise the result says nothing about outside relaying.
+  - The module only reads; it never changes anything and always returns RV(ignore:changed=false).
+options:
+  host:
+    description:
+      - Address or name of the SMTP server to probe.
+    type: str
+    required: true
+  port:
+    description:
+      - TCP port of the SMTP service (plain SMTP, optionally upgraded with O(starttls)).
+    type: int
+    default: 25
+  starttls:
+    description:
+      - Issue C(STARTTLS) after C(EHLO) and run the battery over TLS.
+      - The task fails if the server does not offer C(STARTTLS).
+      - The server certificate is not verified, because probing servers with self-signed certificates is normal.
+    type: bool
+    default: false
+  timeout:
+    description:
+      - Seconds allowed for each network step (connect, one reply, the TLS handshake).
+    type: float
+    default: 10
+  probe_domain:
+    description:
+      - External probe domain (C(D) in the battery) for which the target must neither be the final
+        destination nor a relay.
+    type: str
+    default: relay-probe.example.net
+  local_domain:
+    description:
+      - A domain the target legitimately accepts mail for (C(L) in the battery).
+      - Enables the tests V(X1) to V(X5) (routing tricks through an accepted domain) and V(X12) (unknown local recipient).
+    type: str
+  sender:
+    description:
+      - Sender local part (C(f) in the battery), without C(@).
+    type: str
+    default: antispam
+  recipient:
+    description:
+      - Recipient local part (C(r) in the battery), without C(@).
+    type: str
+    default: relaytest
+  helo:
+    description:
+      - Name sent with C(EHLO) in the main sessions.
+      - Defaults to O(probe_domain).
+    type: str
+  target_ip:
+    description:
+      - IP address used for the address literal C([T]) in the battery.
+      - Defaults to the address O(host) resolves to (that address is also the one connected to).
+    type: str
+  max_errors_per_session:
+    description:
+      - Open a new connection before the number of 4xx/5xx replies on the current connection could reach this value.
+      - Keep it below the server's C(smtpd_soft_error_limit) (Postfix default 10). Minimum V(4).
+    type: int
+    default: 8
+  fail_on_open:
+    description:
+      - Fail the task when the verdict is V(open).
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+notes:
+  - Only probe servers you are responsible for or are allowed to test.
+  - IPv6 targets use the RFC 5321 literal form C([IPv6:...]) for C([T]).
+seealso:
+  - name: nmap smtp-open-relay script
+    description: The 16 hard-coded tests reproduced by this module.
+    link: https://nmap.org/nsedoc/scripts/smtp-open-relay.html
+author:
+  - mailsec.hardening contributors (@mailsec)
+"""
+
+EXAMPLES = r"""
+- name: Probe the MX for open relaying from the scanner host
+  mailsec.hardening.relay_probe:
+    host: mx1.example.org
+    local_domain: example.org
+  delegate_to: scanner.example.net
+  register: __relay
+
+- name: Fail when the server relays
+  mailsec.hardening.relay_probe:
+    host: 192.0.2.25
+    port: 587
+    starttls: true
+    probe_domain: probe.example.net
+    fail_on_open: true
+
+- name: Show accepted relay tests
+  ansible.builtin.debug:
+    msg: "{{ __relay.tests | selectattr('status', 'equalto', 'accepted') | map(attribute='id') | list }}"
+"""
+
+RETURN = r"""
+verdict:
+  description:
+    - V(open) if any relay test's C(RCPT TO) was accepted (250 or 251).
+    - V(auth_required) otherwise, if a 530 reply was seen.
+    - V(closed) if every relay test was refused or skipped and at least one was refused.
+    - V(inconclusive) otherwise (errors, or C(MAIL FROM) refused for every test).
+  returned: success
+  type: str
+  sample: closed
+accepted:
+  description: Ids of the relay tests whose recipient was accepted.
+  returned: success
+  type: list
+  elements: str
+  sample: [N5, N6]
+tests:
+  description: One entry per test in the order run (N1-N16, X1-X5, X12, X6, X7a, X7b).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Test id.
+      type: str
+      sample: N2
+    technique:
+      description: What the test tries.
+      type: str
+      sample: plain third-party relay
+    kind:
+      description: V(relay) for relay tests, V(recipient_check) for X12 (not counted in the verdict).
+      type: str
+      sample: relay
+    helo:
+      description: Name sent with EHLO for the session the test ran in.
+      type: str
+      sample: relay-probe.example.net
+    mail_from:
+      description: Envelope sender (without angle brackets).
+      type: str
+      sample: antispam@relay-probe.example.net
+    rcpt_to:
+      description: Envelope recipient (without angle brackets).
+      type: str
+      sample: relaytest@relay-probe.example.net
+    status:
+      description: V(accepted), V(refused), V(skipped) (MAIL FROM not accepted) or V(error).
+      type: str
+      sample: refused
+    code:
+      description: Reply code of the deciding command (RCPT, or MAIL when skipped), null on error.
+      type: int
+      sample: 554
+    reply:
+      description: Text of that reply (sanitised), or the error.
+      type: str
+      sample: "5.7.1 <relaytest@relay-probe.example.net>: Relay access denied"
+    session:
+      description: Number of the connection the test ran on.
+      type: int
+      sample: 1
+    dialogue:
+      description: Commands sent and replies received, as dicts with C(command), C(code) and C(reply).
+      type: list
+      elements: dict
+banner:
+  description: The server greeting with control characters replaced by escapes.
+  returned: success
+  type: str
+  sample: 220 mx1.example.org ESMTP Postfix
+server_name:
+  description: Host name from the greeting (C(H)); null if it did not look like a host name (then C([T]) is used).
+  returned: success
+  type: str
+  sample: mx1.example.org
+target_ip:
+  description: The address connected to.
+  returned: success
+  type: str
+  sample: 192.0.2.25
+ehlo_extensions:
+  description: EHLO extensions of the session used for the battery (after STARTTLS when O(starttls=true)).
+  returned: success
+  type: list
+  elements: str
+  sample: [PIPELINING, SIZE 10240000, ENHANCEDSTATUSCODES, 8BITMIME, DSN]
+starttls_offered:
+  description: Whether the first plain-text EHLO listed STARTTLS.
+  returned: success
+  type: bool
+tls:
+  description: Negotiated TLS protocol and cipher when O(starttls=true), else null.
+  returned: success
+  type: dict
+  sample: {version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
+vrfy:
+  description: Reply code to C(VRFY root) (X13; 502 expected), null if not run.
+  returned: success
+  type: int
+  sample: 502
+expn:
+  description: Reply code to C(EXPN root) (X13; 502 expected), null if not run.
+  returned: success
+  type: int
+  sample: 502
+xclient_advertised:
+  description: Whether C(XCLIENT) or C(XFORWARD) was offered to this untrusted client (X14; must be false).
+  returned: success
+  type: bool
+sessions:
+  description: Number of SMTP connections used.
+  returned: success
+  type: int
+  sample: 6
+summary:
+  description: Number of tests per status, and C(total).
+  returned: success
+  type: dict
+  sample: {accepted: 0, refused: 25, skipped: 0, error: 0, total: 25}
+"""
+
+import ipaddress
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
+    MIN_ERRORS_PER_SESSION,
+    RelayProbe,
+    RelayProbeError,
+)
+from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
+    SMTPClient,
+    SMTPCommandError,
+)
+
+_FORBIDDEN = set(" \t\r\n<>\x00")
+_HOW_TO_FIX = "use a plain value without spaces, control characters, '<' or '>'"
+
+
+def _bad_chars(value, extra=""):
+    return sorted(set(c for c in value if c in _FORBIDDEN or c in extra or ord(c) < 0x20 or ord(c) == 0x7f))
+
+
+def validate(module):
+    """Check options; fail_json naming the option and what to fix."""
+    p = module.params
+    if not 1 <= p["port"] <= 65535:
+        module.fail_json(msg="port must be between 1 and 65535, got %d" % p["port"])
+    if not p["timeout"] > 0:
+        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % p["timeout"])
+    if p["max_errors_per_session"] < MIN_ERRORS_PER_SESSION:
+        module.fail_json(msg="max_errors_per_session must be at least %d (one test can cause %d error replies), got %d"
+                         % (MIN_ERRORS_PER_SESSION, MIN_ERRORS_PER_SESSION - 1, p["max_errors_per_session"]))
+    checks = (
+        ("host", ""),
+        ("probe_domain", "@"),
+        ("local_domain", "@"),
+        ("helo", "@"),
+        ("sender", "@"),
+        ("recipient", "@"),
+    )
+    for name, extra in checks:
+        value = p[name]
+        if value is None:
+            continue
+        if not value:
+            module.fail_json(msg="%s must not be empty" % name)
+        bad = _bad_chars(value, extra)
+        if bad:
+            kind = "a local part" if name in ("sender", "recipient") else "a host or domain name"
+            module.fail_json(msg="%s contains characters not allowed in %s: %s; %s%s"
+                             % (name, kind, ", ".join(repr(c) for c in bad), _HOW_TO_FIX,
+                                " or '@'" if "@" in extra else ""))
+    if p["target_ip"] is not None:
+        try:
+            ipaddress.ip_address(p["target_ip"])
+        except ValueError:
+            module.fail_json(msg="target_ip must be a bare IPv4 or IPv6 address (no brackets), got %r" % p["target_ip"])
+
+
+def resolve(host, port):
+    """Return the first address host resolves to, or raise OSError."""
+    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    if not infos:
+        raise OSError("no address found for %s" % host)
+    return infos[0][4][0]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            host=dict(type="str", required=True),
+            port=dict(type="int", default=25),
+            starttls=dict(type="bool", default=False),
+            timeout=dict(type="float", default=10),
+            probe_domain=dict(type="str", default="relay-probe.example.net"),
+            local_domain=dict(type="str"),
+            sender=dict(type="str", default="antispam"),
+            recipient=dict(type="str", default="relaytest"),
+            helo=dict(type="str"),
+            target_ip=dict(type="str"),
+            max_errors_per_session=dict(type="int", default=8),
+            fail_on_open=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    validate(module)
+    p = module.params
+    host, port = p["host"], p["port"]
+    where = "%s:%d" % (host, port)
+    unreachable = "; check the address and that this vantage point can reach the port"
+
+    try:
+        address = resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        module.fail_json(msg="could not connect to %s: name resolution failed: %s%s" % (where, exc, unreachable))
+
+    probe = RelayProbe(
+        client_factory=lambda: SMTPClient(address, port, timeout=p["timeout"]),
+        target_ip=p["target_ip"] or address,
+        probe_domain=p["probe_domain"],
+        sender=p["sender"],
+        recipient=p["recipient"],
+        helo=p["helo"],
+        local_domain=p["local_domain"],
+        starttls=p["starttls"],
+        max_errors_per_session=p["max_errors_per_session"],
+    )
+    try:
+        probe.start()
+        result = probe.run()
+    except RelayProbeError as exc:
+        probe.close()
+        if exc.stage == "connect":
+            module.fail_json(msg="could not connect to %s: %s%s" % (where, exc, unreachable), changed=False)
+        module.fail_json(msg="SMTP session with %s failed before any relay test: %s" % (where, exc), changed=False)
+    except SMTPCommandError as exc:
+        probe.close()
+        module.fail_json(msg="refused to build an unsafe SMTP command: %s" % exc, changed=False)
+
+    result["target_ip"] = address
+    counts = result["summary"]
+    if result["verdict"] == "open":
+        msg = "%s is an open relay: accepted by %s" % (where, ", ".join(result["accepted"]))
+    else:
+        msg = "%s verdict %s: %d refused, %d skipped, %d errors out of %d tests" % (
+            where, result["verdict"], counts["refused"], counts["skipped"], counts["error"], counts["total"])
+    if result["verdict"] == "open" and p["fail_on_open"]:
+        module.fail_json(msg=msg, changed=False, **result)
+    module.exit_json(changed=False, msg=msg, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Shared helpers for the testbed scripts: paths, logging, the container runtime environment.
+# Sourced, never run on its own.
+set -euo pipefail
+
+TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROJECT_DIR=$(dirname "$TESTBED_DIR")
+STATE_DIR="$PROJECT_DIR/.testbed"          # generated, git-ignored
+VENV_DIR="$PROJECT_DIR/.venv"
+IMAGE_NAME="localhost/mailsec-debian12"
+mkdir -p "$STATE_DIR"
+
+# Podman reads this instead of the system-wide containers.conf; runtime.sh writes it.
+export CONTAINERS_CONF="$STATE_DIR/containers.conf"
+
+log() { printf '[testbed] %s\n' "$*" >&2; }
+die() { printf '[testbed] error: %s\n' "$*" >&2; exit 1; }
+
+# Print the first Debian mirror URL named by this machine's apt sources (deb822 or one-line format).
+debian_mirror() {
+  local url
+  url=$( { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}';
+           grep -hE '^deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+             | sed -E 's/\[[^]]*\]//' | awk '{print $2}'; } \
+         | grep -vE 'security|updates' | grep -E '/debian/?$' | head -n 1)
+  [ -n "$url" ] || die "no Debian mirror found in /etc/apt sources; add one (e.g. a 'deb' line for bookworm)"
+  printf '%s\n' "${url%/}"
+}

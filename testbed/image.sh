@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Build the Debian 12 base image for every test container (molecule scenarios and the demo):
+# debootstrap from the mirror this machine's apt sources name, then `podman import`.
+# The image carries a label with the recipe's hash and is rebuilt only when the recipe changes.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+SUITE=bookworm
+# systemd as PID 1; python3 + python3-apt for Ansible; the outside-prober tools (nmap, swaks, openssl).
+INCLUDE=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certificates,openssl,nmap,swaks,netcat-openbsd,less
+# Downloaded into the apt cache but not installed: roles install them, offline if need be.
+PRELOAD="postfix ssl-cert"
+
+recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE $PRELOAD"; } | sha256sum | cut -c1-16)
+have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)
+if [ "$have" = "$recipe_hash" ]; then
+  log "image $IMAGE_NAME is current ($recipe_hash)"
+  exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || die "building the image needs root (debootstrap)"
+mirror=$(debian_mirror)
+work=$(mktemp -d "$STATE_DIR/rootfs.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+rootfs="$work/rootfs"
+log "debootstrap $SUITE from the machine's mirror into a temporary root (a few minutes)"
+debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
+  || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
+
+# Same package sources as this machine, so apt inside a container reaches the same mirror.
+rm -f "$rootfs/etc/apt/sources.list"
+cp /etc/apt/sources.list.d/*.sources "$rootfs/etc/apt/sources.list.d/" 2>/dev/null || true
+cp /etc/apt/sources.list "$rootfs/etc/apt/sources.list" 2>/dev/null || true
+chroot "$rootfs" apt-get update -qq
+chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only $PRELOAD >/dev/null
+
+# A container has no consoles or hardware: mask units that would only fail or wait.
+for unit in getty.target console-getty.service systemd-udevd.service systemd-udev-trigger.service \
+            systemd-remount-fs.service systemd-firstboot.service sys-kernel-debug.mount \
+            sys-kernel-tracing.mount systemd-logind.service apt-daily.timer apt-daily-upgrade.timer; do
+  ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
+done
+printf 'debian12\n' > "$rootfs/etc/hostname"
+: > "$rootfs/etc/machine-id"
+
+log "importing $IMAGE_NAME"
+tar -C "$rootfs" -c . | podman import --quiet \
+  --change 'CMD ["/sbin/init"]' --change 'STOPSIGNAL SIGRTMIN+3' \
+  --change "LABEL mailsec.recipe=$recipe_hash" - "$IMAGE_NAME" >/dev/null
+log "image $IMAGE_NAME built ($recipe_hash)"

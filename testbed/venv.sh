@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Create the project virtualenv from requirements-dev.txt; redo it only when that file changes.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+req="$PROJECT_DIR/requirements-dev.txt"
+stamp="$VENV_DIR/.requirements.sha256"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ -x "$VENV_DIR/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+  log "virtualenv up to date"
+  exit 0
+fi
+log "building virtualenv in .venv"
+python3 -m venv "$VENV_DIR"
+"$VENV_DIR/bin/pip" install -q --disable-pip-version-check -r "$req"
+printf '%s\n' "$want" > "$stamp"
