@@ -74,12 +74,15 @@ _LITERAL_RE = re.compile(r"^\[(?:IPv6:)?[0-9A-Fa-f:.]+\]$")
 
 SESSION_ERROR_REPLY = "not run: the SMTP session could not be re-established"
 
+# Reply text kept in results is clipped, so a hostile server cannot bloat the task result.
+MAX_REPORTED_TEXT = 1000
+
 
 class RelayProbeError(Exception):
     """The probe could not even start (first session failed)."""
 
     def __init__(self, message, stage="session"):
-        super(RelayProbeError, self).__init__(message)
+        super().__init__(message)
         self.stage = stage
 
 
@@ -106,6 +109,13 @@ def extension_keyword(extension):
     """Return the upper-case keyword of an EHLO extension line (``SIZE 1000`` -> ``SIZE``)."""
     parts = extension.split(None, 1)
     return parts[0].upper() if parts else ""
+
+
+def clip(text, limit=MAX_REPORTED_TEXT):
+    """Clip reply text for reporting (marks the cut with ``...[clipped]``)."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + "...[clipped]"
 
 
 def _expand(template, values):
@@ -158,10 +168,10 @@ def build_battery(target_ip, server_name, probe_domain, sender, recipient,
 
 
 def classify_rcpt(code):
-    """Map a RCPT reply code to a test status."""
+    """Map a RCPT reply code to a test status (421 means the server is closing: error)."""
     if code in (250, 251):
         return "accepted"
-    if code is not None and 400 <= code < 600:
+    if code is not None and 400 <= code < 600 and code != 421:
         return "refused"
     return "error"
 
@@ -201,7 +211,7 @@ def _has_530(test):
     return any(step.get("code") == 530 for step in test.get("dialogue", []))
 
 
-class RelayProbe(object):
+class RelayProbe:
     """Run the battery through clients made by ``client_factory``.
 
     ``client_factory()`` must return an unconnected client with the
@@ -263,11 +273,11 @@ class RelayProbe(object):
                 raise RelayProbeError(
                     "the server does not offer STARTTLS after EHLO (extensions: %s); "
                     "set starttls=false or probe the port that offers it"
-                    % (", ".join(client.extensions) or "none"), stage="starttls")
+                    % clip(", ".join(client.extensions) or "none", 300), stage="starttls")
             try:
                 client.starttls()
             except SMTPProtocolError as exc:
-                raise RelayProbeError("STARTTLS failed: %s" % exc, stage="starttls")
+                raise RelayProbeError("STARTTLS failed: %s" % exc, stage="starttls") from exc
             facts["tls"] = dict(version=client.tls_version, cipher=client.tls_cipher)
             reply = client.ehlo(helo)
             self._note(reply)
@@ -281,8 +291,8 @@ class RelayProbe(object):
         if self.client is not None:
             try:
                 self.client.quit()
-            except Exception:  # pylint: disable=broad-except
-                pass
+            except (SMTPProtocolError, OSError):
+                self.client.close()
             self.client = None
 
     def _ensure_session(self, helo, worst_case_errors, force_new=False):
@@ -298,8 +308,12 @@ class RelayProbe(object):
         except SMTPProtocolError as exc:
             dialogue.append(dict(command=command, code=None, reply="error: %s" % exc))
             raise
-        dialogue.append(dict(command=command, code=reply.code, reply=reply.text))
+        dialogue.append(dict(command=command, code=reply.code, reply=clip(reply.text)))
         self._note(reply)
+        if reply.code == 421:
+            # "service not available, closing transmission channel": the session is over
+            self.client.close()
+            raise SMTPProtocolError("server closed the session: %s" % clip(str(reply), 200), kind="disconnect")
         return reply
 
     def _run_relay_commands(self, test, dialogue):
@@ -337,7 +351,7 @@ class RelayProbe(object):
                 result["reply"] = "error: %s" % exc
                 result["lost_session"] = True
                 return result
-            result.update(status=status, code=reply.code, reply=reply.text)
+            result.update(status=status, code=reply.code, reply=clip(reply.text))
             return result
         return result  # pragma: no cover
 
@@ -350,7 +364,7 @@ class RelayProbe(object):
                 reply = self.client.command("%s root" % verb)
                 self._note(reply)
                 out[verb.lower()] = reply.code
-                out[verb.lower() + "_reply"] = reply.text
+                out[verb.lower() + "_reply"] = clip(reply.text)
         except (SMTPProtocolError, RelayProbeError) as exc:
             self.close()
             out["error"] = str(exc)
@@ -363,7 +377,7 @@ class RelayProbe(object):
             self.first = self._open_session(self.helo)
         except SMTPProtocolError as exc:
             self.close()
-            raise RelayProbeError(str(exc), stage=exc.kind)
+            raise RelayProbeError(str(exc), stage=exc.kind) from exc
         except RelayProbeError:
             self.close()
             raise
@@ -376,7 +390,7 @@ class RelayProbe(object):
         first = self.first
         banner = first["banner"]
         server_name = server_name_from_banner(banner.text)
-        extensions = first["ehlo_extensions"]
+        extensions = [clip(ext, 200) for ext in first["ehlo_extensions"]]
         battery = build_battery(self.target_ip, server_name, self.probe_domain, self.sender,
                                 self.recipient, local_domain=self.local_domain, helo=self.helo)
         tests = []
@@ -402,7 +416,7 @@ class RelayProbe(object):
             verdict=verdict,
             accepted=accepted,
             tests=tests,
-            banner="%d %s" % (banner.code, banner.text),
+            banner=clip("%d %s" % (banner.code, banner.text)),
             server_name=server_name,
             ehlo_extensions=extensions,
             starttls_offered=first["starttls_offered"],

@@ -40,7 +40,7 @@ class SMTPProtocolError(Exception):
     """
 
     def __init__(self, message, kind="protocol"):
-        super(SMTPProtocolError, self).__init__(message)
+        super().__init__(message)
         self.kind = kind
 
 
@@ -56,7 +56,7 @@ def sanitize_text(text):
     return _CONTROL_RE.sub(_escape, text)
 
 
-class SMTPReply(object):
+class SMTPReply:
     """One complete (possibly multi-line) SMTP reply."""
 
     def __init__(self, code, lines):
@@ -98,7 +98,7 @@ def _describe_os_error(exc):
     return text
 
 
-class SMTPClient(object):
+class SMTPClient:
     """Bounded SMTP client: connect, read replies, send checked commands, STARTTLS."""
 
     def __init__(self, host, port=25, timeout=10.0, max_line_length=MAX_LINE_LENGTH,
@@ -129,11 +129,11 @@ class SMTPClient(object):
         try:
             self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         except socket.timeout:
-            raise SMTPProtocolError("connection timed out after %ss" % self.timeout, kind="connect")
+            raise SMTPProtocolError("connection timed out after %ss" % self.timeout, kind="connect") from None
         except socket.gaierror as exc:
-            raise SMTPProtocolError("name resolution failed: %s" % _describe_os_error(exc), kind="connect")
+            raise SMTPProtocolError("name resolution failed: %s" % _describe_os_error(exc), kind="connect") from exc
         except OSError as exc:
-            raise SMTPProtocolError("connection failed: %s" % _describe_os_error(exc), kind="connect")
+            raise SMTPProtocolError("connection failed: %s" % _describe_os_error(exc), kind="connect") from exc
         self._buffer = b""
         self.banner = self.read_reply()
         return self.banner
@@ -172,11 +172,13 @@ class SMTPClient(object):
             self.sock.settimeout(remaining)
             data = self.sock.recv(_RECV_SIZE)
         except socket.timeout:
-            raise self._fail("timed out after %ss waiting for the server's reply" % self.timeout, "timeout")
+            raise self._fail("timed out after %ss waiting for the server's reply" % self.timeout, "timeout") from None
         except ssl.SSLError as exc:
-            raise self._fail("TLS error while reading: %s" % exc, "tls")
+            raise self._fail("TLS error while reading: %s" % exc, "tls") from exc
+        except (ConnectionResetError, ConnectionAbortedError) as exc:
+            raise self._fail("connection closed by the server (%s)" % _describe_os_error(exc), "disconnect") from exc
         except OSError as exc:
-            raise self._fail("connection lost while reading: %s" % _describe_os_error(exc), "disconnect")
+            raise self._fail("connection lost while reading: %s" % _describe_os_error(exc), "disconnect") from exc
         if not data:
             raise self._fail("connection closed by the server", "disconnect")
         return data
@@ -214,7 +216,7 @@ class SMTPClient(object):
                                  % sanitize_text(text[:80]), "garbage")
             line_code = int(match.group(1))
             if code is not None and line_code != code:
-                raise self._fail("garbage reply (code changed from %d to %d inside one reply)"
+                raise self._fail("garbage reply (code changed from %s to %s inside one reply)"
                                  % (code, line_code), "garbage")
             code = line_code
             lines.append(sanitize_text(match.group(3) or ""))
@@ -234,7 +236,7 @@ class SMTPClient(object):
         try:
             data = command.encode("ascii")
         except UnicodeEncodeError:
-            raise SMTPCommandError("refusing to send a non-ASCII SMTP command: %r" % command)
+            raise SMTPCommandError("refusing to send a non-ASCII SMTP command: %r" % command) from None
         if len(data) > MAX_COMMAND_LENGTH:
             raise SMTPCommandError("refusing to send an SMTP command longer than %d bytes" % MAX_COMMAND_LENGTH)
         return data + b"\r\n"
@@ -248,11 +250,13 @@ class SMTPClient(object):
             self.sock.settimeout(self.timeout)
             self.sock.sendall(data)
         except socket.timeout:
-            raise self._fail("timed out after %ss sending a command" % self.timeout, "timeout")
+            raise self._fail("timed out after %ss sending a command" % self.timeout, "timeout") from None
         except ssl.SSLError as exc:
-            raise self._fail("TLS error while sending: %s" % exc, "tls")
+            raise self._fail("TLS error while sending: %s" % exc, "tls") from exc
+        except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as exc:
+            raise self._fail("connection closed by the server (%s)" % _describe_os_error(exc), "disconnect") from exc
         except OSError as exc:
-            raise self._fail("connection lost while sending: %s" % _describe_os_error(exc), "disconnect")
+            raise self._fail("connection lost while sending: %s" % _describe_os_error(exc), "disconnect") from exc
 
     def command(self, command):
         """Send a command and return its reply."""
@@ -306,11 +310,11 @@ class SMTPClient(object):
             self.sock.settimeout(self.timeout)
             self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname or self.host)
         except socket.timeout:
-            raise self._fail("TLS handshake timed out after %ss" % self.timeout, "timeout")
+            raise self._fail("TLS handshake timed out after %ss" % self.timeout, "timeout") from None
         except ssl.SSLError as exc:
-            raise self._fail("TLS handshake failed: %s" % exc, "tls")
+            raise self._fail("TLS handshake failed: %s" % exc, "tls") from exc
         except OSError as exc:
-            raise self._fail("connection lost during the TLS handshake: %s" % _describe_os_error(exc), "disconnect")
+            raise self._fail("connection lost during the TLS handshake: %s" % _describe_os_error(exc), "disconnect") from exc
         self.tls_version = self.sock.version()
         cipher = self.sock.cipher()
         self.tls_cipher = cipher[0] if cipher else None

@@ -17,11 +17,11 @@ description:
   - Every relay test sends C(RSET), C(MAIL FROM) and C(RCPT TO) only. C(DATA) is never sent, so no mail is delivered.
   - To avoid the Postfix error tarpit (C(smtpd_soft_error_limit)) and disconnect (C(smtpd_hard_error_limit)),
     the module opens a new connection before the number of error replies on one connection could reach
-    O(max_errors_per_session). If the server drops the connection in the middle of a test, the test is retried
-    once on a new connection.
+    O(max_errors_per_session). If the server drops the connection (or answers 421) in the middle of a test,
+    the test is retried once on a new connection; if that fails too, the remaining tests are reported as errors.
   - Run it from a host outside the server's C(mynetworks) and without SASL authentication, for example with
     C(delegate_to) to a scanner host or C(localhost); otherwise the result says nothing about outside relaying.
-  - The module only reads; it never changes anything and always returns RV(ignore:changed=false).
+  - The module only reads; it never changes anything and always returns C(changed=false).
 options:
   host:
     description:
@@ -127,6 +127,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+msg:
+  description: One-line summary of the verdict.
+  returned: always
+  type: str
+  sample: "mx1.example.org:25 verdict closed: 26 refused, 0 skipped, 0 errors out of 26 tests"
 verdict:
   description:
     - V(open) if any relay test's C(RCPT TO) was accepted (250 or 251).
@@ -232,8 +237,28 @@ expn:
   returned: success
   type: int
   sample: 502
+vrfy_reply:
+  description: Text of the reply to C(VRFY root), null if not run.
+  returned: success
+  type: str
+  sample: 5.5.1 VRFY command is disabled
+expn_reply:
+  description: Text of the reply to C(EXPN root), null if not run.
+  returned: success
+  type: str
+  sample: "5.5.2 Error: command not recognized"
 xclient_advertised:
   description: Whether C(XCLIENT) or C(XFORWARD) was offered to this untrusted client (X14; must be false).
+  returned: success
+  type: bool
+xclient_extensions:
+  description: Which of C(XCLIENT) and C(XFORWARD) were offered.
+  returned: success
+  type: list
+  elements: str
+  sample: []
+auth_required_seen:
+  description: Whether any reply had code 530 (authentication required).
   returned: success
   type: bool
 sessions:
@@ -265,6 +290,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
 
 _FORBIDDEN = set(" \t\r\n<>\x00")
 _HOW_TO_FIX = "use a plain value without spaces, control characters, '<' or '>'"
+_HOW_TO_FIX_AT = "use a plain value without spaces, control characters, '<', '>' or '@'"
 
 
 def _bad_chars(value, extra=""):
@@ -298,9 +324,9 @@ def validate(module):
         bad = _bad_chars(value, extra)
         if bad:
             kind = "a local part" if name in ("sender", "recipient") else "a host or domain name"
-            module.fail_json(msg="%s contains characters not allowed in %s: %s; %s%s"
-                             % (name, kind, ", ".join(repr(c) for c in bad), _HOW_TO_FIX,
-                                " or '@'" if "@" in extra else ""))
+            module.fail_json(msg="%s contains characters not allowed in %s: %s; %s"
+                             % (name, kind, ", ".join(repr(c) for c in bad),
+                                _HOW_TO_FIX_AT if "@" in extra else _HOW_TO_FIX))
     if p["target_ip"] is not None:
         try:
             ipaddress.ip_address(p["target_ip"])

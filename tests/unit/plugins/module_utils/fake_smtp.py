@@ -57,7 +57,7 @@ class _Closed(Exception):
     pass
 
 
-class _Conn(object):
+class _Conn:
     """Line I/O over a socket that gives up when the server stops."""
 
     def __init__(self, sock, stop, idle_timeout=10.0):
@@ -76,7 +76,7 @@ class _Conn(object):
             except socket.timeout:
                 continue
             except (OSError, ssl.SSLError):
-                raise _Closed()
+                raise _Closed() from None
             if not data:
                 raise _Closed()
             self.buf += data
@@ -95,11 +95,11 @@ class _Conn(object):
             except socket.timeout:
                 continue
             except (OSError, ssl.SSLError):
-                raise _Closed()
+                raise _Closed() from None
             view = view[sent:]
 
 
-class FakeSMTPServer(object):
+class FakeSMTPServer:
     """A small threaded SMTP server bound to 127.0.0.1 on a free port."""
 
     def __init__(self, behaviour="closed", hostname="mx.example.org", local_domain="example.org",
@@ -171,7 +171,7 @@ class FakeSMTPServer(object):
     def _accept_loop(self):
         while not self._stop.is_set():
             try:
-                sock, dummy = self._listener.accept()
+                sock = self._listener.accept()[0]
             except socket.timeout:
                 continue
             except OSError:
@@ -305,7 +305,7 @@ class FakeSMTPServer(object):
                 conn.sock = context.wrap_socket(conn.sock, server_side=True)
                 conn.sock.settimeout(0.1)
             except (OSError, ssl.SSLError):
-                raise _Closed()
+                raise _Closed() from None
             with self._lock:
                 self._socks.append(conn.sock)
             conn.buf = b""

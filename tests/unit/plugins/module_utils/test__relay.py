@@ -1,0 +1,358 @@
+# Copyright: Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
+    RelayProbe,
+    RelayProbeError,
+    build_battery,
+    classify_rcpt,
+    clip,
+    compute_verdict,
+    ip_literal,
+    server_name_from_banner,
+    summarize,
+)
+from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
+    SMTPClient,
+    SMTPProtocolError,
+    SMTPReply,
+)
+
+D = "relay-probe.example.net"
+N_IDS = ["N%d" % i for i in range(1, 17)]
+PERCENT_TESTS = ["N5", "N6", "N8"]
+TIMEOUT = 2.0
+
+
+def probe_for(server, timeout=TIMEOUT, **kwargs):
+    kwargs.setdefault("probe_domain", D)
+    return RelayProbe(lambda: SMTPClient(server.host, server.port, timeout=timeout),
+                      target_ip="127.0.0.1", **kwargs)
+
+
+def by_id(result):
+    return dict((t["id"], t) for t in result["tests"])
+
+
+# -- pure logic -----------------------------------------------------------------
+
+class TestBattery:
+    def test_nmap_table_exactly(self):
+        battery = build_battery("192.0.2.1", "mx.example.org", "d.example", "f", "r")
+        pairs = [(t["id"], t["mail_from"], t["rcpt_to"]) for t in battery if t["id"].startswith("N")]
+        assert pairs == [
+            ("N1", "", "r@d.example"),
+            ("N2", "f@d.example", "r@d.example"),
+            ("N3", "f@mx.example.org", "r@d.example"),
+            ("N4", "f@[192.0.2.1]", "r@d.example"),
+            ("N5", "f@[192.0.2.1]", "r%d.example@[192.0.2.1]"),
+            ("N6", "f@[192.0.2.1]", "r%d.example@mx.example.org"),
+            ("N7", "f@[192.0.2.1]", '"r@d.example"'),
+            ("N8", "f@[192.0.2.1]", '"r%d.example"'),
+            ("N9", "f@[192.0.2.1]", "r@d.example@[192.0.2.1]"),
+            ("N10", "f@[192.0.2.1]", '"r@d.example"@[192.0.2.1]'),
+            ("N11", "f@[192.0.2.1]", "r@d.example@mx.example.org"),
+            ("N12", "f@[192.0.2.1]", "@[192.0.2.1]:r@d.example"),
+            ("N13", "f@[192.0.2.1]", "@mx.example.org:r@d.example"),
+            ("N14", "f@[192.0.2.1]", "d.example!r"),
+            ("N15", "f@[192.0.2.1]", "d.example!r@[192.0.2.1]"),
+            ("N16", "f@[192.0.2.1]", "d.example!r@mx.example.org"),
+        ]
+
+    def test_x_series_without_local_domain(self):
+        battery = build_battery("192.0.2.1", "mx.example.org", "d.example", "f", "r")
+        assert [t["id"] for t in battery] == N_IDS + ["X6", "X7a", "X7b"]
+        helos = dict((t["id"], t["helo"]) for t in battery)
+        assert helos["N1"] == "d.example"
+        assert helos["X6"] == "localhost.localdomain"
+        assert helos["X7a"] == "mx.example.org"
+        assert helos["X7b"] == "[192.0.2.1]"
+        for test in battery[-3:]:
+            assert test["new_session"]
+            assert (test["mail_from"], test["rcpt_to"]) == ("f@d.example", "r@d.example")
+
+    def test_x_series_with_local_domain(self):
+        battery = build_battery("192.0.2.1", "mx.example.org", "d.example", "f", "r", local_domain="l.example")
+        tests = dict((t["id"], t) for t in battery)
+        assert [t["id"] for t in battery] == N_IDS + ["X1", "X2", "X3", "X4a", "X4b", "X5", "X12", "X6", "X7a", "X7b"]
+        assert tests["X1"]["mail_from"] == "postmaster@l.example"
+        assert tests["X2"]["rcpt_to"] == "r%d.example@l.example"
+        assert tests["X3"]["rcpt_to"] == "d.example!r@l.example"
+        assert tests["X4a"]["rcpt_to"] == "r@d.example@l.example"
+        assert tests["X4b"]["rcpt_to"] == '"r@d.example"@l.example'
+        assert tests["X5"]["rcpt_to"] == "@l.example:r@d.example"
+        assert tests["X12"]["kind"] == "recipient_check"
+        assert tests["X12"]["rcpt_to"].endswith("@l.example")
+
+    def test_unknown_server_name_falls_back_to_ip_literal(self):
+        battery = build_battery("192.0.2.1", None, "d.example", "f", "r")
+        assert battery[2]["mail_from"] == "f@[192.0.2.1]"
+
+    def test_ipv6_literal(self):
+        assert ip_literal("2001:db8::1") == "[IPv6:2001:db8::1]"
+        assert ip_literal("192.0.2.7") == "[192.0.2.7]"
+        battery = build_battery("2001:db8::1", "mx", "d.example", "f", "r")
+        assert battery[3]["mail_from"] == "f@[IPv6:2001:db8::1]"
+
+    @pytest.mark.parametrize("text, expected", [
+        ("mx.example.org ESMTP Postfix", "mx.example.org"),
+        ("[192.0.2.1] ready", "[192.0.2.1]"),
+        ("mx.evil\\x1b[31m ESMTP", None),
+        ("<script>alert(1)</script>", None),
+        ("", None),
+    ])
+    def test_server_name_from_banner(self, text, expected):
+        assert server_name_from_banner(text) == expected
+
+
+class TestVerdict:
+    @staticmethod
+    def make(*statuses, **extra):
+        return [dict(id="N%d" % i, kind="relay", status=s, code=extra.get("code"), dialogue=[])
+                for i, s in enumerate(statuses, 1)]
+
+    def test_open_lists_accepted(self):
+        assert compute_verdict(self.make("refused", "accepted", "error", "accepted")) == ("open", ["N2", "N4"])
+
+    def test_closed_needs_a_refusal(self):
+        assert compute_verdict(self.make("refused", "skipped"))[0] == "closed"
+        assert compute_verdict(self.make("skipped", "skipped"))[0] == "inconclusive"
+
+    def test_errors_make_it_inconclusive(self):
+        assert compute_verdict(self.make("refused", "error"))[0] == "inconclusive"
+        assert compute_verdict([])[0] == "inconclusive"
+
+    def test_530_means_auth_required(self):
+        tests = self.make("skipped", "skipped")
+        tests[0]["code"] = 530
+        assert compute_verdict(tests)[0] == "auth_required"
+        assert compute_verdict(self.make("refused"), auth_required_seen=True)[0] == "auth_required"
+
+    def test_recipient_check_is_not_a_relay_test(self):
+        tests = self.make("refused") + [dict(id="X12", kind="recipient_check", status="accepted", dialogue=[])]
+        assert compute_verdict(tests) == ("closed", [])
+
+    @pytest.mark.parametrize("code, status", [
+        (250, "accepted"), (251, "accepted"), (252, "error"), (354, "error"),
+        (450, "refused"), (554, "refused"), (421, "error"), (None, "error"),
+    ])
+    def test_classify_rcpt(self, code, status):
+        assert classify_rcpt(code) == status
+
+    def test_clip(self):
+        assert clip("short") == "short"
+        assert clip("x" * 5000) == "x" * 1000 + "...[clipped]"
+        assert clip(None) is None
+
+    def test_summarize(self):
+        counts = summarize(self.make("refused", "refused", "skipped"))
+        assert counts == dict(accepted=0, refused=2, skipped=1, error=0, total=3)
+
+
+class ScriptedClient:
+    """Fake client: answers from a function and can drop the connection once."""
+
+    instances = []
+
+    def __init__(self, answer, drop_on=None):
+        self.answer = answer
+        self.drop_on = drop_on  # set of (instance number, command) that raise a disconnect
+        self.connected = False
+        self.extensions = []
+        self.tls_version = None
+        self.tls_cipher = None
+        self.sent = []
+        ScriptedClient.instances.append(self)
+        self.number = len(ScriptedClient.instances)
+
+    def connect(self):
+        self.connected = True
+        return SMTPReply(220, ["mx.example.org ESMTP"])
+
+    def ehlo(self, name):
+        self.extensions = ["PIPELINING", "XFORWARD NAME ADDR"]
+        return SMTPReply(250, ["mx.example.org", "PIPELINING", "XFORWARD NAME ADDR"])
+
+    def helo(self, name):
+        return SMTPReply(250, ["mx.example.org"])
+
+    def has_extension(self, name):
+        return any(e.split()[0].upper() == name.upper() for e in self.extensions)
+
+    def starttls(self):
+        raise AssertionError("not used")
+
+    def command(self, command):
+        self.sent.append(command)
+        if self.drop_on and (self.number, command) in self.drop_on:
+            self.connected = False
+            raise SMTPProtocolError("connection closed by the server", kind="disconnect")
+        return self.answer(command)
+
+    def quit(self):
+        self.connected = False
+
+    def close(self):
+        self.connected = False
+
+
+def postfix_like(command):
+    if command.startswith("RCPT"):
+        return SMTPReply(554, ["5.7.1 Relay access denied"])
+    if command.startswith(("VRFY", "EXPN")):
+        return SMTPReply(502, ["5.5.1 disabled"])
+    return SMTPReply(250, ["2.0.0 Ok"])
+
+
+class TestProbeWithFakeClient:
+    def setup_method(self):
+        ScriptedClient.instances = []
+
+    def test_disconnect_mid_test_reconnects_once(self):
+        probe = RelayProbe(lambda: ScriptedClient(postfix_like, drop_on={(1, "MAIL FROM:<antispam@%s>" % D)}),
+                           target_ip="192.0.2.1", probe_domain=D)
+        result = probe.run()
+        n2 = by_id(result)["N2"]
+        assert n2["status"] == "refused"
+        assert n2["code"] == 554
+        assert [step["command"] for step in n2["dialogue"]] == [
+            "RSET", "MAIL FROM:<antispam@%s>" % D, None,
+            "RSET", "MAIL FROM:<antispam@%s>" % D, "RCPT TO:<relaytest@%s>" % D]
+        assert n2["dialogue"][1]["code"] is None
+        assert "connection closed" in n2["dialogue"][1]["reply"]
+        assert "reconnecting once" in n2["dialogue"][2]["reply"]
+        assert n2["session"] == 2
+        assert result["verdict"] == "closed"
+        assert result["xclient_advertised"] is True
+        assert not any(c.startswith("DATA") for client in ScriptedClient.instances for c in client.sent)
+
+    def test_no_io_outside_the_client(self):
+        """Every command went through a client; each session stayed under the error budget."""
+        probe = RelayProbe(lambda: ScriptedClient(postfix_like), target_ip="192.0.2.1",
+                           probe_domain=D, max_errors_per_session=4)
+        result = probe.run()
+        assert result["verdict"] == "closed"
+        for client in ScriptedClient.instances:
+            errors = sum(1 for c in client.sent if c.startswith(("RCPT", "VRFY", "EXPN")))
+            assert errors < 4
+        assert result["sessions"] == len(ScriptedClient.instances)
+
+    def test_max_errors_lower_bound(self):
+        with pytest.raises(ValueError):
+            RelayProbe(lambda: None, target_ip="192.0.2.1", probe_domain=D, max_errors_per_session=3)
+
+
+# -- against fake servers ---------------------------------------------------------
+
+class TestProbeAgainstServers:
+    def test_open_server(self, smtp_server):
+        server = smtp_server("open")
+        result = probe_for(server).run()
+        assert result["verdict"] == "open"
+        assert result["accepted"] == N_IDS + ["X6", "X7a", "X7b"]
+        assert result["summary"]["accepted"] == 19
+        assert not server.data_seen
+
+    def test_closed_server(self, smtp_server):
+        server = smtp_server("closed")
+        result = probe_for(server, local_domain="example.org").run()
+        assert result["verdict"] == "closed"
+        assert result["accepted"] == []
+        tests = by_id(result)
+        relay = [t for t in result["tests"] if t["kind"] == "relay"]
+        assert all(t["status"] == "refused" and t["code"] == 554 for t in relay)
+        assert "Relay access denied" in tests["N2"]["reply"]
+        assert tests["X12"]["status"] == "refused" and tests["X12"]["code"] == 550
+        assert [s["command"] for s in tests["N1"]["dialogue"]] == ["RSET", "MAIL FROM:<>", "RCPT TO:<relaytest@%s>" % D]
+        assert result["vrfy"] == 502 and result["expn"] == 502
+        assert result["server_name"] == "mx.example.org"
+        assert result["xclient_advertised"] is False
+        assert server.max_errors < 8
+
+    def test_percent_hack_only(self, smtp_server):
+        server = smtp_server("percent_hack_only")
+        result = probe_for(server, local_domain="example.org").run()
+        assert result["verdict"] == "open"
+        assert result["accepted"] == PERCENT_TESTS + ["X2"]
+        assert by_id(result)["N2"]["status"] == "refused"
+
+    def test_tarpit_is_avoided_by_reconnecting(self, smtp_server):
+        server = smtp_server("tarpit", tarpit_delay=5.0)
+        result = probe_for(server, local_domain="example.org").run()
+        assert result["verdict"] == "closed"
+        assert result["summary"]["error"] == 0
+        assert result["sessions"] >= 5
+        assert result["sessions"] == server.connections
+        assert server.max_errors < 8  # never reached the tarpit (10) or the disconnect (20)
+
+    def test_421_closing_is_survived(self, smtp_server):
+        """A server stricter than max_errors_per_session says 421 and hangs up: the test is retried."""
+        server = smtp_server("tarpit", soft_limit=2, hard_limit=3, tarpit_delay=0)
+        result = probe_for(server).run()
+        assert result["verdict"] == "closed"
+        assert result["summary"]["error"] == 0
+        retried = [t for t in result["tests"] if any(s["code"] == 421 for s in t["dialogue"])]
+        assert retried
+        assert all(t["status"] == "refused" for t in retried)
+
+    def test_auth_required(self, smtp_server):
+        server = smtp_server("auth_required")
+        result = probe_for(server).run()
+        assert result["verdict"] == "auth_required"
+        assert all(t["status"] == "skipped" and t["code"] == 530 for t in result["tests"])
+
+    def test_xclient_advertised(self, smtp_server):
+        server = smtp_server("closed", extra_ehlo=["XCLIENT NAME ADDR PROTO HELO"])
+        result = probe_for(server).run()
+        assert result["xclient_advertised"] is True
+
+    def test_disconnect_mid_battery(self, smtp_server):
+        server = smtp_server("early_disconnect", after=6)
+        result = probe_for(server).run()
+        assert result["verdict"] == "closed"
+        assert result["summary"]["error"] == 0
+        reconnected = [t["id"] for t in result["tests"] if any(s["command"] is None for s in t["dialogue"])]
+        assert reconnected  # recorded in the dialogue
+        assert result["sessions"] > 4
+
+    def test_garbage_mid_battery_is_inconclusive(self, smtp_server):
+        server = smtp_server("garbage", after=1)
+        result = probe_for(server).run()
+        assert result["verdict"] == "inconclusive"
+        first = result["tests"][0]
+        assert first["status"] == "error"
+        assert "garbage reply" in first["reply"]
+        assert all(t["status"] == "error" for t in result["tests"])
+        assert result["sessions"] <= 3  # gave up instead of hammering the server
+
+    def test_endless_line_mid_battery(self, smtp_server):
+        server = smtp_server("endless_line", after=3)
+        result = probe_for(server).run()
+        assert result["verdict"] == "inconclusive"
+        assert any("reply line too long" in (t["reply"] or "") for t in result["tests"])
+
+    def test_first_session_failure_raises(self, smtp_server):
+        server = smtp_server("early_disconnect", after=0)
+        probe = probe_for(server)
+        with pytest.raises(RelayProbeError, match="connection closed"):
+            probe.start()
+
+    def test_starttls_required_but_missing(self, smtp_server):
+        server = smtp_server("closed")
+        with pytest.raises(RelayProbeError, match="does not offer STARTTLS") as exc:
+            probe_for(server, starttls=True).start()
+        assert exc.value.stage == "starttls"
+
+    def test_starttls_battery(self, smtp_server, tls_files):
+        server = smtp_server("closed", tls_files=tls_files)
+        result = probe_for(server, starttls=True).run()
+        assert result["verdict"] == "closed"
+        assert result["starttls_offered"] is True
+        assert result["tls"]["version"].startswith("TLS")
+        assert "STARTTLS" not in result["ehlo_extensions"]
+        assert server.commands_only.count("STARTTLS") == result["sessions"]
