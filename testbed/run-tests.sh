@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Run every check CI runs, in order, keep going after a failure, and end with a summary:
+# one line per stage with its time, then "N passed, N failed". Exit status 1 if any failed.
+# Stages can be chosen: testbed/run-tests.sh lint units
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$PROJECT_DIR"
+export PATH="$VENV_DIR/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$STATE_DIR/collections"
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
+
+stage_yamllint() { yamllint --strict .; }
+stage_ansible_lint() { ansible-lint --profile production; }
+stage_sanity() {
+  local tree
+  tree=$(bash testbed/sanity-tree.sh)
+  (cd "$tree" && ansible-test sanity --venv --python 3.11 --color no)
+}
+stage_units() {
+  PYTHONPATH="$STATE_DIR/collections" python -m pytest -q tests/unit
+}
+stage_molecule() {
+  local scenario failed=0
+  for scenario in $(molecule_scenarios); do
+    log "molecule scenario $scenario"
+    molecule test -s "$scenario" || { failed=1; log "molecule scenario $scenario FAILED"; }
+  done
+  return $failed
+}
+molecule_scenarios() {
+  local dir
+  for dir in molecule/*/molecule.yml; do
+    dir=$(basename "$(dirname "$dir")")
+    [ "$dir" = demo ] || echo "$dir"   # the demo runs with `make demo`
+  done
+}
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(yamllint ansible_lint sanity units molecule)
+passed=0 failed=0 report=()
+for stage in "${stages[@]}"; do
+  log "=== $stage"
+  start=$(date +%s)
+  if "stage_$stage"; then result=PASS; passed=$((passed + 1)); else result=FAIL; failed=$((failed + 1)); fi
+  report+=("$(printf '  %-14s %s  %4ss' "$stage" "$result" $(( $(date +%s) - start )))")
+done
+printf '\n== mailsec.hardening test summary\n'
+printf '%s\n' "${report[@]}"
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
