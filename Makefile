@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export CONTAINERS_CONF := $(CURDIR)/.testbed/containers.conf
 
-.PHONY: help setup demo test lint sanity units molecule build clean
+.PHONY: help setup demo demo-clean test lint sanity units molecule build clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,6 +17,9 @@ setup:  ## Install system packages, the virtualenv, the container runtime config
 
 demo: setup  ## Harden a throwaway container, probe it from outside, print a summary (KEEP=1 keeps it)
 	@bash testbed/demo.sh
+
+demo-clean: setup  ## Remove the containers a KEEP=1 demo left running
+	@PATH="$(CURDIR)/.venv/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/.testbed/collections" .venv/bin/molecule destroy -s demo >/dev/null
 
 test: setup  ## Everything CI runs: yamllint, ansible-lint, sanity, unit tests, molecule scenarios
 	@bash testbed/run-tests.sh

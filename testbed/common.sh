@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shared helpers for the testbed scripts: paths, logging, the container runtime environment.
 # Sourced, never run on its own.
+# shellcheck disable=SC2034  # the names set here are read by the scripts that source this file
 set -euo pipefail
 
 TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -8,9 +8,9 @@ SUITE=bookworm
 # systemd as PID 1; python3 + python3-apt for Ansible; the outside-prober tools (nmap, swaks, openssl).
 INCLUDE=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certificates,openssl,nmap,swaks,netcat-openbsd,less
 # Downloaded into the apt cache but not installed: roles install them, offline if need be.
-PRELOAD="postfix ssl-cert"
+PRELOAD=(postfix ssl-cert)
 
-recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE $PRELOAD"; } | sha256sum | cut -c1-16)
+recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
 have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)
 if [ "$have" = "$recipe_hash" ]; then
   log "image $IMAGE_NAME is current ($recipe_hash)"
@@ -31,7 +31,7 @@ rm -f "$rootfs/etc/apt/sources.list"
 cp /etc/apt/sources.list.d/*.sources "$rootfs/etc/apt/sources.list.d/" 2>/dev/null || true
 cp /etc/apt/sources.list "$rootfs/etc/apt/sources.list" 2>/dev/null || true
 chroot "$rootfs" apt-get update -qq
-chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only $PRELOAD >/dev/null
+chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only "${PRELOAD[@]}" >/dev/null
 
 # A container has no consoles or hardware: mask units that would only fail or wait.
 for unit in getty.target console-getty.service systemd-udevd.service systemd-udev-trigger.service \

@@ -3,7 +3,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 needed=(podman runc debootstrap uidmap slirp4netns containernetworking-plugins
-        python3-venv make git openssl nmap swaks)
+        python3-venv make git openssl nmap swaks shellcheck)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Hold an SMTP dialogue with Python's smtplib and print every reply as JSON.
 
 Usage: smtp_dialogue.py HOST HELO-NAME

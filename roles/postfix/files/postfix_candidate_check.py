@@ -1,9 +1,8 @@
-#!/usr/bin/python3
 # Copyright (c) 2026, Contributors to mailsec.hardening
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Check a candidate Postfix main.cf before it replaces the live one.
 
-Usage: mailsec-postfix-check CANDIDATE_MAIN_CF
+Usage: python3 postfix_candidate_check.py CANDIDATE_MAIN_CF
 
 Copies the candidate with the live master.cf and dynamic-map definitions into a temporary
 configuration directory, then asks postconf to read it. Any warning or error fails the check,
@@ -56,7 +55,7 @@ def main(argv):
         found = problems_in(directory)
     if found:
         sys.stderr.write("candidate main.cf refused, the live configuration is unchanged:\n")
-        sys.stderr.write("".join("  %s\n" % line.replace(directory, "main.cf") for line in found))
+        sys.stderr.write("".join("  %s\n" % line.replace(directory + "/", "candidate ") for line in found))
         return 1
     return 0
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make demo`: harden a throwaway container into a closed-relay mail server, probe it from an
+# untrusted container, print a short summary. KEEP=1 leaves both containers running.
+# The full Ansible output goes to .testbed/demo.log.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$PROJECT_DIR" || exit 1
+export PATH="$VENV_DIR/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$STATE_DIR/collections" NO_COLOR=1 ANSIBLE_FORCE_COLOR=0
+logfile="$STATE_DIR/demo.log"
+summary="$STATE_DIR/demo-summary.txt"
+: > "$logfile"
+rm -f "$summary"
+
+step() {  # step DESCRIPTION MOLECULE-ACTION
+  log "$1"
+  molecule "$2" -s demo >>"$logfile" 2>&1
+}
+cleanup() {
+  if [ "${KEEP:-0}" = 1 ]; then
+    return
+  fi
+  log "removing the demo containers"
+  molecule destroy -s demo >>"$logfile" 2>&1 || log "could not remove the containers; see $logfile"
+}
+
+molecule destroy -s demo >>"$logfile" 2>&1 || true   # leftovers of an earlier KEEP=1 run
+trap cleanup EXIT
+if ! { step "starting two containers: demo-mx and demo-outside" create \
+       && step "preparing them" prepare \
+       && step "hardening demo-mx with mailsec.hardening.postfix" converge \
+       && step "probing demo-mx from demo-outside" verify; }; then
+  tail -n 40 "$logfile" >&2
+  die "the demo failed; the whole output is in .testbed/demo.log"
+fi
+
+printf '\n'
+cat "$summary"
+if [ "${KEEP:-0}" = 1 ]; then
+  printf '\nKept running (remove with: make demo-clean):\n'
+  for name in demo-mx demo-outside; do
+    printf '  %-13s %s\n' "$name" "$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")"
+  done
+  printf '  a shell: podman exec -it demo-mx bash   (with CONTAINERS_CONF=.testbed/containers.conf)\n'
+else
+  printf '\nThe containers are removed when this command ends; KEEP=1 keeps them.\n'
+fi

@@ -1,0 +1,29 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailsec.hardening.plugins.filter.mail_input_problems import FilterModule
+
+
+FILTERS = FilterModule().filters()
+
+
+def test_filter_dispatches_by_kind_and_names_the_variable():
+    problems = FILTERS["mail_input_problems"](["::/0"], "networks", "mailsec_trusted_networks")
+    assert problems == [
+        "mailsec_trusted_networks: ::/0 trusts every address on the Internet and makes an open relay; "
+        "list only the networks of your own clients"]
+    assert FILTERS["mail_input_problems"]("mx.example.org", "fqdn", "postfix_hostname") == []
+
+
+def test_unknown_kind_is_an_error():
+    with pytest.raises(AnsibleFilterError, match="kind must be one of"):
+        FILTERS["mail_input_problems"]([], "cidr", "v")
+
+
+def test_postfix_networks_filter():
+    assert FILTERS["postfix_networks"](["2001:db8::/32"]) == ["[2001:db8::]/32"]
