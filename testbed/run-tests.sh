@@ -11,8 +11,9 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 stage_yamllint() { yamllint --strict .; }
 stage_ansible_lint() { ansible-lint --profile production; }
 stage_sanity() { bash testbed/sanity.sh; }
+stage_build() { bash testbed/check-build.sh; }
 stage_units() {
-  PYTHONPATH="$STATE_DIR/collections" python -m pytest -q tests/unit
+  PYTHONPATH="$STATE_DIR/collections" python -m pytest -q -p no:cacheprovider tests/unit
 }
 stage_molecule() {
   local scenario failed=0
@@ -31,7 +32,7 @@ molecule_scenarios() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(yamllint ansible_lint sanity units molecule)
+[ ${#stages[@]} -gt 0 ] || stages=(yamllint ansible_lint sanity build units molecule)
 passed=0 failed=0 report=()
 for stage in "${stages[@]}"; do
   log "=== $stage"

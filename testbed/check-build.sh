@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build the collection tarball, install it into an empty collections path, and check that its
+# roles, modules and playbooks resolve by their fully qualified names from the installed copy.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$PROJECT_DIR" || exit 1
+export PATH="$VENV_DIR/bin:$PATH"
+# Outside the working tree and with no collection path pointing back into it: only the
+# installed copy may answer.
+unset ANSIBLE_COLLECTIONS_PATH
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+ansible-galaxy collection build --output-path "$work/dist" >/dev/null
+tarball=$(ls "$work"/dist/mailsec-hardening-*.tar.gz)
+log "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
+export ANSIBLE_COLLECTIONS_PATH="$work/collections"
+ansible-galaxy collection install --offline -p "$work/collections" "$tarball" >/dev/null
+
+ansible-doc mailsec.hardening.relay_probe >/dev/null
+ansible-doc -t role mailsec.hardening.postfix >/dev/null
+ansible-doc -t filter mailsec.hardening.mail_input_problems >/dev/null
+printf 'all:\n  hosts:\n    mx.example.org:\n' > "$work/inventory.yml"
+ansible-playbook -i "$work/inventory.yml" --syntax-check mailsec.hardening.harden >/dev/null
+# Nothing that is only for development is shipped.
+if tar -tzf "$tarball" | grep -E '^(\.venv|\.testbed|molecule|testbed|\.ci)/' ; then
+  die "the tarball ships development files (listed above)"
+fi
+log "installed collection resolves: module, role, filter and playbook by FQCN"
