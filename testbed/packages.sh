@@ -2,7 +2,10 @@
 # Install the Debian packages the testbed needs, only those that are missing.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-needed=(podman runc debootstrap uidmap slirp4netns containernetworking-plugins
+# The container stack as the testbed uses it (podman with runc, the netavark network backend
+# with aardvark-dns, catatonit as init helper), image building, and the host-side tools.
+needed=(podman runc netavark aardvark-dns catatonit fuse-overlayfs uidmap slirp4netns
+        containernetworking-plugins debootstrap
         python3-venv make git openssl nmap swaks shellcheck)
 missing=()
 for pkg in "${needed[@]}"; do
