@@ -34,7 +34,7 @@ if ! { step "starting two containers: demo-mx and demo-outside" create \
 fi
 
 printf '\n'
-cat "$summary"
+grep -v "^#" "$summary"   # without the managed-file comment
 if [ "${KEEP:-0}" = 1 ]; then
   printf '\nKept running (remove with: make demo-clean):\n'
   for name in demo-mx demo-outside; do
