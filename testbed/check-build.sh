@@ -3,7 +3,6 @@
 # roles, modules and playbooks resolve by their fully qualified names from the installed copy.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$PROJECT_DIR" || exit 1
-export PATH="$VENV_DIR/bin:$PATH"
 # Outside the working tree and with no collection path pointing back into it: only the
 # installed copy may answer.
 unset ANSIBLE_COLLECTIONS_PATH

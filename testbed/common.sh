@@ -13,6 +13,10 @@ mkdir -p "$STATE_DIR"
 
 # Podman reads this instead of the system-wide containers.conf; runtime.sh writes it.
 export CONTAINERS_CONF="$STATE_DIR/containers.conf"
+# The project's tools, the working tree as mailsec.hardening, plain output for logs.
+export PATH="$VENV_DIR/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$STATE_DIR/collections"
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 
 log() { printf '[testbed] %s\n' "$*" >&2; }
 die() { printf '[testbed] error: %s\n' "$*" >&2; exit 1; }

@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: harden a throwaway container into a closed-relay mail server, probe it from an
 # untrusted container, print a short summary. KEEP=1 leaves both containers running.
-# The full Ansible output goes to .testbed/demo.log.
+# The full Ansible output goes to .testbed/demo.log. `demo.sh clean` removes kept containers.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$PROJECT_DIR" || exit 1
-export PATH="$VENV_DIR/bin:$PATH"
-export ANSIBLE_COLLECTIONS_PATH="$STATE_DIR/collections" NO_COLOR=1 ANSIBLE_FORCE_COLOR=0
 logfile="$STATE_DIR/demo.log"
 summary="$STATE_DIR/demo-summary.txt"
 : > "$logfile"
@@ -23,6 +21,11 @@ cleanup() {
   molecule destroy -s demo >>"$logfile" 2>&1 || log "could not remove the containers; see $logfile"
 }
 
+if [ "${1:-}" = clean ]; then
+  molecule destroy -s demo >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; die "could not remove the demo containers"; }
+  log "demo containers removed"
+  exit 0
+fi
 molecule destroy -s demo >>"$logfile" 2>&1 || true   # leftovers of an earlier KEEP=1 run
 trap cleanup EXIT
 if ! { step "starting two containers: demo-mx and demo-outside" create \

@@ -19,7 +19,7 @@ fi
 
 [ "$(id -u)" -eq 0 ] || die "building the image needs root (debootstrap)"
 mirror=$(debian_mirror)
-work=$(mktemp -d "$STATE_DIR/rootfs.XXXXXX")
+work=$(mktemp -d -p "$STATE_DIR")
 trap 'rm -rf "$work"' EXIT
 rootfs="$work/rootfs"
 log "debootstrap $SUITE from the machine's mirror into a temporary root (a few minutes)"
@@ -46,4 +46,5 @@ log "importing $IMAGE_NAME"
 tar -C "$rootfs" -c . | podman import --quiet \
   --change 'CMD ["/sbin/init"]' --change 'STOPSIGNAL SIGRTMIN+3' \
   --change "LABEL mailsec.recipe=$recipe_hash" - "$IMAGE_NAME" >/dev/null
+podman image prune --force --filter label=mailsec.recipe >/dev/null   # the replaced image, now untagged
 log "image $IMAGE_NAME built ($recipe_hash)"

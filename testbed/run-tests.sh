@@ -4,9 +4,6 @@
 # Stages can be chosen: testbed/run-tests.sh lint units
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$PROJECT_DIR" || exit 1
-export PATH="$VENV_DIR/bin:$PATH"
-export ANSIBLE_COLLECTIONS_PATH="$STATE_DIR/collections"
-export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 
 stage_yamllint() { yamllint --strict .; }
 stage_ansible_lint() { ansible-lint --profile production; }

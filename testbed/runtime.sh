@@ -42,19 +42,22 @@ largest() {  # largest KIND HARD: the largest candidate limit a container starts
   die "no container starts even with $kind=1024; check 'podman run --rm $IMAGE_NAME true'"
 }
 
-probe_key="$(ulimit -Hn) $(ulimit -Hu) $runc_path $cgroup_manager $(podman image inspect --format '{{.Id}}' "$IMAGE_NAME" 2>/dev/null || true)"
+# podman needs a configuration (any) before it can manage images; the image is checked
+# (and rebuilt if its recipe changed) before the probe, which starts containers from it.
 stamp="$STATE_DIR/runtime.probe"
-if [ -f "$CONTAINERS_CONF" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$probe_key" ]; then
+[ -f "$CONTAINERS_CONF" ] || { write_conf "" ""; rm -f "$stamp"; }
+bash "$TESTBED_DIR/image.sh"
+
+probe_key="$(ulimit -Hn) $(ulimit -Hu) $runc_path $cgroup_manager $(podman image inspect --format '{{.Id}}' "$IMAGE_NAME")"
+if [ "$(cat "$stamp" 2>/dev/null)" = "$probe_key" ]; then
   log "container runtime configuration is current"
   exit 0
 fi
 
-write_conf "" ""          # enough for podman to manage images
-bash "$TESTBED_DIR/image.sh"
+write_conf "" ""          # probe without inherited defaults
 starts_with 1024 1024 || die "a test container does not start with runc; see 'podman run --rm $IMAGE_NAME true'"
 nofile=$(largest nofile "$(ulimit -Hn)")
 nproc=$(largest nproc "$(ulimit -Hu)")
 write_conf "$nofile" "$nproc"
-probe_key="$(ulimit -Hn) $(ulimit -Hu) $runc_path $cgroup_manager $(podman image inspect --format '{{.Id}}' "$IMAGE_NAME")"
 printf '%s\n' "$probe_key" > "$stamp"
 log "wrote .testbed/containers.conf: runc, $cgroup_manager, nofile=$nofile, nproc=$nproc"
