@@ -31,6 +31,11 @@ def _as_list(value):
     return [value]
 
 
+def _parse_network(text, strict=True):
+    """Parse a CIDR string, accepting Postfix's bracketed IPv6 form ([2001:db8::]/32)."""
+    return ipaddress.ip_network(str(text).strip().replace("[", "").replace("]", ""), strict=strict)
+
+
 def network_problems(networks, variable):
     """Problems with a list of trusted networks given as CIDR strings.
 
@@ -48,13 +53,12 @@ def network_problems(networks, variable):
                 % (variable, entry))
             continue
         try:
-            net = ipaddress.ip_network(text.strip("[]").replace("]/", "/"), strict=True)
+            net = _parse_network(text)
         except ValueError as exc:
             if "host bits set" in str(exc):
                 problems.append(
                     "%s: %s has host bits set after the prefix; use the network address %s"
-                    % (variable, text, ipaddress.ip_network(text.replace("[", "").replace("]", ""),
-                                                            strict=False)))
+                    % (variable, text, _parse_network(text, strict=False)))
             else:
                 problems.append("%s: %r is not a valid network (%s)" % (variable, text, exc))
             continue
@@ -73,7 +77,7 @@ def postfix_networks(networks):
     """Render CIDR strings the way Postfix's mynetworks wants them (IPv6 in brackets)."""
     rendered = []
     for entry in networks:
-        net = ipaddress.ip_network(str(entry).replace("[", "").replace("]", ""), strict=False)
+        net = _parse_network(entry, strict=False)
         if net.version == 6:
             rendered.append("[%s]/%d" % (net.network_address, net.prefixlen))
         else:
