@@ -1,13 +1,15 @@
 # Copyright (c) 2026, Contributors to mailsec.hardening
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters that check mail-host intent before a role changes anything."""
+"""Filters that check mail-host intent before a role changes anything, and read main.cf text."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy
+from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
+from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
 
 _CHECKS = {
     "networks": _mail_policy.network_problems,
@@ -27,16 +29,36 @@ def mail_input_problems(value, kind, variable):
     return check(value, variable)
 
 
+def postfix_input_problems(values, names=None):
+    """Return every problem with the postfix role's inputs, naming the variables the user set."""
+    if not isinstance(values, dict):
+        raise AnsibleFilterError("postfix_input_problems: the input must be a mapping of the role's variables")
+    return role_input_problems(values, names or {})
+
+
 def postfix_networks(value):
     """Render CIDR networks for Postfix's mynetworks (IPv6 in brackets)."""
     return _mail_policy.postfix_networks(value)
 
 
+def postfix_settings(text):
+    """Parse main.cf text into a mapping of parameter names to values."""
+    return _postfix_settings.parse_main_cf(str(text))
+
+
+def postfix_written_marker(text):
+    """The comment lines naming every parameter of main.cf text (the role's record of what it wrote)."""
+    return _postfix_settings.marker_lines(_postfix_settings.parse_main_cf(str(text)))
+
+
 class FilterModule:
-    """Mail-host input checks."""
+    """Mail-host input checks and main.cf helpers."""
 
     def filters(self):
         return {
             "mail_input_problems": mail_input_problems,
+            "postfix_input_problems": postfix_input_problems,
             "postfix_networks": postfix_networks,
+            "postfix_settings": postfix_settings,
+            "postfix_written_marker": postfix_written_marker,
         }

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Note that this module util is **PRIVATE** to the collection. It can change at any time.
-"""Pure checks of mail-host intent: trusted networks, host and domain names, restriction lists.
+"""Pure checks of mail-host intent: trusted networks, host and domain names, addresses, settings.
 
 Every function returns a list of problems, each a sentence that names the variable and says what
 to do, so the same text reaches the user whether a role refuses input or an audit reports drift.
@@ -13,22 +13,51 @@ from __future__ import annotations
 import ipaddress
 import re
 
-# Broadest prefixes accepted as "trusted": wider blocks are provider-wide, not departmental.
+# Broadest single prefix accepted as "trusted": wider blocks are provider-wide, not departmental.
 MIN_PREFIX = {4: 8, 6: 32}
+# Most addresses trust may cover in all, whatever the acknowledgement: one /8 (IPv4), one /32 (IPv6).
+HARD_CAP = {4: 2 ** (32 - 8), 6: 2 ** (128 - 32)}
+# Default ceiling beyond which trust needs a written reason: one /16 (IPv4), one /48 (IPv6).
+DEFAULT_CEILING = {4: 16, 6: 48}
 
 # Restrictions that must never be switched on (sender address verification, see the
 # Postfix ADDRESS_VERIFICATION_README: probes get a site denylisted and lose legitimate mail).
 FORBIDDEN_RESTRICTIONS = ("reject_unverified_sender",)
 
+# Loopback is always trusted and is not counted against the limits.
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+# IPv6 prefixes that embed IPv4 addresses: trust there is trust of IPv4 space.
+_IPV4_EMBEDDING = (ipaddress.ip_network("::ffff:0:0/96"), ipaddress.ip_network("64:ff9b::/96"))
+
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+)*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _as_list(value):
+def describe(value):
+    """Short, single-line description of a value for messages (repr, clipped)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def type_name(value):
+    """The YAML-ish name of a value's type, for messages."""
     if value is None:
-        return []
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
     if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
+        return "a list"
+    return type(value).__name__
 
 
 def _parse_network(text, strict=True):
@@ -44,14 +73,15 @@ def network_problems(networks, variable):
     """
     problems = []
     if not isinstance(networks, (list, tuple)):
-        return ["%s must be a list of networks in CIDR notation, e.g. ['192.0.2.0/24']" % variable]
+        return ["%s must be a list of networks in CIDR notation, e.g. ['192.0.2.0/24'], not %s"
+                % (variable, type_name(networks))]
     for entry in networks:
-        text = str(entry).strip()
-        if not isinstance(entry, str) or "/" not in text:
+        if not isinstance(entry, str) or "/" not in entry:
             problems.append(
-                "%s: %r is not a network in CIDR notation; write it as address/prefix, e.g. 192.0.2.0/24"
-                % (variable, entry))
+                "%s: %s is not a network in CIDR notation; write it as address/prefix, e.g. 192.0.2.0/24"
+                % (variable, describe(entry)))
             continue
+        text = entry.strip()
         try:
             net = _parse_network(text)
         except ValueError as exc:
@@ -60,7 +90,7 @@ def network_problems(networks, variable):
                     "%s: %s has host bits set after the prefix; use the network address %s"
                     % (variable, text, _parse_network(text, strict=False)))
             else:
-                problems.append("%s: %r is not a valid network (%s)" % (variable, text, exc))
+                problems.append("%s: %s is not a valid network (%s)" % (variable, describe(text), exc))
             continue
         if net.prefixlen == 0:
             problems.append(
@@ -70,6 +100,88 @@ def network_problems(networks, variable):
             problems.append(
                 "%s: %s is broader than /%d and would trust a provider-wide block; "
                 "list the department's own prefixes instead" % (variable, text, MIN_PREFIX[net.version]))
+    return problems
+
+
+def _counted_networks(net):
+    """The networks NET trusts for counting: IPv4-embedding IPv6 space counts as the IPv4 it carries."""
+    if net.version == 6:
+        for embedding in _IPV4_EMBEDDING:
+            if net.prefixlen >= embedding.prefixlen and net.subnet_of(embedding):
+                ipv4 = ipaddress.ip_address(int(net.network_address) & 0xFFFFFFFF)
+                return [ipaddress.ip_network("%s/%d" % (ipv4, net.prefixlen - embedding.prefixlen))]
+            if net.prefixlen < embedding.prefixlen and embedding.subnet_of(net):
+                return [net, ipaddress.ip_network("0.0.0.0/0")]
+    return [net]
+
+
+def trusted_space(networks):
+    """Number of addresses the union of NETWORKS covers, per IP version ({4: n, 6: n}).
+
+    Overlaps count once; loopback does not count; IPv6 prefixes that embed IPv4 (::ffff:0:0/96,
+    64:ff9b::/96) count as IPv4. Entries that are not networks are ignored (network_problems reports them).
+    """
+    parsed = {4: [], 6: []}
+    for entry in networks if isinstance(networks, (list, tuple)) else []:
+        try:
+            net = _parse_network(entry, strict=False)
+        except (TypeError, ValueError):
+            continue
+        for counted in _counted_networks(net):
+            if not any(counted.version == lo.version and counted.subnet_of(lo) for lo in LOOPBACK):
+                parsed[counted.version].append(counted)
+    return dict((version, sum(n.num_addresses for n in ipaddress.collapse_addresses(nets)))
+                for version, nets in parsed.items())
+
+
+def _prefix_equivalent(version, count):
+    """The prefix length of one block holding COUNT addresses (rounded to the wider block)."""
+    bits = 32 if version == 4 else 128
+    return bits - (max(count, 1) - 1).bit_length()
+
+
+def _ceiling(ceiling):
+    merged = dict(DEFAULT_CEILING)
+    merged.update(ceiling or {})
+    return merged
+
+
+def trust_excess(networks, ceiling=None):
+    """How the union of NETWORKS exceeds the limits of trust: [{version, count, prefix, hard}].
+
+    ``hard`` is true past HARD_CAP (refused whatever the reason), false past the CEILING (prefix
+    length per IP version of the widest block trusted without a written reason).
+    """
+    ceiling = _ceiling(ceiling)
+    excess = []
+    for version, count in sorted(trusted_space(networks).items()):
+        bits = 32 if version == 4 else 128
+        if count > HARD_CAP[version] or count > 2 ** (bits - ceiling[version]):
+            excess.append(dict(version=version, count=count, prefix=_prefix_equivalent(version, count),
+                               hard=count > HARD_CAP[version]))
+    return excess
+
+
+def describe_excess(item, ceiling=None):
+    """One sentence for an item of trust_excess."""
+    ceiling = _ceiling(ceiling)
+    span = "together trust %d IPv%d addresses, as many as a /%d" % (item["count"], item["version"], item["prefix"])
+    if item["hard"]:
+        return ("%s; trust may cover at most one /%d in all, whatever the reason, because wider trust turns the "
+                "server into a relay for a whole provider" % (span, MIN_PREFIX[item["version"]]))
+    return "%s, more than the ceiling of one /%d" % (span, ceiling[item["version"]])
+
+
+def trust_problems(networks, variable, ceiling=None, reason="", reason_variable="postfix_wide_trust_reason"):
+    """Problems with the union of trusted networks: the hard cap always, the ceiling unless a reason is given."""
+    problems = []
+    for item in trust_excess(networks, ceiling):
+        if item["hard"]:
+            problems.append("%s: these networks %s; list only your own clients' prefixes"
+                            % (variable, describe_excess(item, ceiling)))
+        elif not reason:
+            problems.append("%s: these networks %s; narrow the list, or say why in %s (it is recorded in main.cf)"
+                            % (variable, describe_excess(item, ceiling), reason_variable))
     return problems
 
 
@@ -85,44 +197,130 @@ def postfix_networks(networks):
     return rendered
 
 
-def fqdn_problems(name, variable):
-    """Problems with a fully qualified host name (at least two labels, RFC 1123 syntax)."""
+def fqdn_problems(name, variable, what="host name"):
+    """Problems with a fully qualified name (at least two labels, RFC 1123 syntax, no trailing dot)."""
+    example = "mail.example.org" if what == "host name" else "example.org"
     if not isinstance(name, str) or not name:
-        return ["%s must be a fully qualified host name such as mail.example.org" % variable]
-    labels = name.rstrip(".").split(".")
+        return ["%s must be a fully qualified %s such as %s, not %s"
+                % (variable, what, example, describe(name) if isinstance(name, str) else type_name(name))]
+    if name.endswith(".") and len(name) > 1:
+        return ["%s: %s ends with a dot; Postfix refuses such names (smtpd stops, or mail for the domain is "
+                "refused), so write %s" % (variable, describe(name), describe(name.rstrip(".")))]
+    labels = name.split(".")
     if len(labels) < 2 or len(name) > 253 or not all(_LABEL.match(label) for label in labels):
-        return ["%s: %r is not a fully qualified host name; use a name such as mail.example.org "
-                "whose labels are letters, digits and inner hyphens" % (variable, name)]
+        return ["%s: %s is not a fully qualified %s; use a name such as %s whose labels are ASCII "
+                "letters, digits and inner hyphens (internationalised names in their xn-- form)"
+                % (variable, describe(name), what, example)]
     if labels[-1].isdigit():
-        return ["%s: %r looks like an address, not a host name" % (variable, name)]
+        return ["%s: %s looks like an address, not a %s" % (variable, describe(name), what)]
     return []
 
 
 def domain_problems(domains, variable):
     """Problems with a list of mail domains."""
     if not isinstance(domains, (list, tuple)):
-        return ["%s must be a list of mail domains, e.g. ['example.org']" % variable]
+        return ["%s must be a list of mail domains, e.g. ['example.org'], not %s" % (variable, type_name(domains))]
     problems = []
     for domain in domains:
-        for problem in fqdn_problems(domain, variable):
-            problems.append(problem.replace("host name", "domain name"))
+        problems.extend(fqdn_problems(domain, variable, what="domain name"))
+    return problems
+
+
+def address_problems(address, variable):
+    """Problems with one mail address (local@domain) or a local user name."""
+    if not isinstance(address, str) or not address:
+        return ["%s must be a user name or an address such as admin@example.org, not %s"
+                % (variable, describe(address) if isinstance(address, str) else type_name(address))]
+    local, _at, domain = address.rpartition("@")
+    if not _at:
+        local, domain = address, None
+    if not _LOCAL_PART.match(local) or len(local) > 64:
+        return ["%s: %s is not a user name or a plain address; write one address such as admin@example.org"
+                % (variable, describe(address))]
+    if domain is not None:
+        return [p.replace("%s:" % variable, "%s: the domain of" % variable, 1)
+                for p in fqdn_problems(domain, variable, what="domain name")]
+    return []
+
+
+def text_problems(value, variable):
+    """Problems with a single-line text value: line breaks and other control characters."""
+    if not isinstance(value, str):
+        return ["%s must be text, not %s" % (variable, type_name(value))]
+    if _CONTROL.search(value):
+        return ["%s contains a line break or another control character; write it on one line" % variable]
+    return []
+
+
+def _scalars(value):
+    """Every scalar inside VALUE (lists and mappings walked, keys included)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            for scalar in _scalars(item):
+                yield scalar
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            for scalar in _scalars(item):
+                yield scalar
+    else:
+        yield value
+
+
+def forbidden_token(value):
+    """The forbidden restriction found anywhere in VALUE (any case, any nesting), or None."""
+    for scalar in _scalars(value):
+        text = str(scalar).lower()
+        for forbidden in FORBIDDEN_RESTRICTIONS:
+            if re.search(r"(^|[^a-z0-9_])%s($|[^a-z0-9_])" % forbidden, text):
+                return forbidden
+    return None
+
+
+def setting_shape_problems(name, value, variable):
+    """Problems with one main.cf setting's name and the shape of its value.
+
+    Accepted values: text, whole numbers, booleans, or a flat list of text and whole numbers.
+    """
+    where = "%s.%s" % (variable, name) if isinstance(name, str) and _PARAMETER_NAME.match(name) else variable
+    if not isinstance(name, str) or not _PARAMETER_NAME.match(name):
+        problem = "%s: %s is not a Postfix parameter name (lower-case letters, digits and underscores)" % (
+            variable, describe(name))
+        if any(isinstance(s, str) and _CONTROL.search(s) for s in _scalars(name)):
+            problem += "; it contains a line break, which would add lines to main.cf"
+        return [problem]
+    problems = []
+    if any(isinstance(s, str) and _CONTROL.search(s) for s in _scalars(value)):
+        problems.append("%s contains a line break or another control character; give one value on one line" % where)
+    if value is None or isinstance(value, (dict, float)):
+        problems.append("%s is %s; give text, a whole number, yes/no, or a list of text" % (where, type_name(value)))
+    elif isinstance(value, (list, tuple)):
+        if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in value):
+            problems.append("%s is a list with %s in it; give a flat list of text" % (
+                where, ", ".join(sorted(set(type_name(i) for i in value
+                                            if not isinstance(i, (str, int)) or isinstance(i, bool))))))
+    forbidden = forbidden_token(value)
+    if forbidden:
+        problems.append(
+            "%s enables %s (sender address verification); it gets the site denylisted "
+            "and loses legitimate mail, so it is not supported: remove it" % (where, forbidden))
     return problems
 
 
 def restriction_problems(settings, variable):
-    """Problems with main.cf settings given as a mapping: forbidden restrictions, unsafe text."""
-    problems = []
+    """Problems with main.cf settings given as a mapping: names, value shapes, forbidden restrictions."""
     if not isinstance(settings, dict):
-        return ["%s must be a mapping of main.cf parameter names to values" % variable]
+        return ["%s must be a mapping of main.cf parameter names to values, not %s" % (variable, type_name(settings))]
+    problems = []
     for name, value in settings.items():
-        text = " ".join(str(v) for v in _as_list(value))
-        if not re.match(r"^[a-z0-9_]+$", str(name)):
-            problems.append("%s: %r is not a Postfix parameter name" % (variable, name))
-        if "\n" in text or "\r" in text:
-            problems.append("%s.%s contains a line break; give one value on one line" % (variable, name))
-        for forbidden in FORBIDDEN_RESTRICTIONS:
-            if re.search(r"(^|[\s,])%s($|[\s,])" % forbidden, text):
-                problems.append(
-                    "%s.%s enables %s (sender address verification); it gets the site denylisted "
-                    "and loses legitimate mail, so it is not supported: remove it" % (variable, name, forbidden))
+        problems.extend(setting_shape_problems(name, value, variable))
     return problems
+
+
+def render_setting(value):
+    """A setting's value as main.cf text: yes/no for booleans, lists joined with commas."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    return str(value)

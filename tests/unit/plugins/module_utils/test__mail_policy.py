@@ -43,13 +43,14 @@ def test_postfix_networks_brackets_ipv6():
     assert policy.postfix_networks(["192.0.2.0/24", "2001:db8::/32"]) == ["192.0.2.0/24", "[2001:db8::]/32"]
 
 
-@pytest.mark.parametrize("name", ["mx.dept.example.org", "a-b.example.org", "mail.example.org."])
+@pytest.mark.parametrize("name", ["mx.dept.example.org", "a-b.example.org", "XN--BCHER-KVA.example"])
 def test_fqdns_are_accepted(name):
     assert policy.fqdn_problems(name, "postfix_hostname") == []
 
 
 @pytest.mark.parametrize("name", ["localhost", "mx", "-mx.example.org", "mx_1.example.org", "", None,
-                                  "192.0.2.1", "mx..example.org", "a" * 64 + ".example.org"])
+                                  "192.0.2.1", "mx..example.org", "a" * 64 + ".example.org",
+                                  "mail.example.org.", "."])
 def test_non_fqdns_are_refused(name):
     problems = policy.fqdn_problems(name, "postfix_hostname")
     assert problems and problems[0].startswith("postfix_hostname")

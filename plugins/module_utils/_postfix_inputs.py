@@ -1,0 +1,246 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""Every input of the postfix role checked together, before anything changes on a host.
+
+``role_input_problems(values, names)`` takes the role's variables (``postfix_*``) and, for each,
+the name of the variable the user actually set (``mailsec_fqdn`` when ``postfix_hostname`` still
+carries its value), and returns one sentence per problem. It checks types, ranges, syntax, the
+values Postfix itself would refuse at start-up, and the effect of the inputs taken together: the
+union of trusted networks, extra settings that decide relaying, alias loops.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import setting_risks
+
+MODES = ("mx", "relay_client", "local_only")
+INET_PROTOCOLS = ("all", "ipv4", "ipv6")
+TLS_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
+# Postfix reads these limits as C ints: larger values stop it with "bad numerical configuration".
+MAX_INT = 2 ** 31 - 1
+# Smallest value of each limit, and why.
+LIMITS = {
+    "postfix_message_size_limit": (65536, "RFC 5321 (section 4.5.3.1.7) requires accepting messages of 64 KB"),
+    "postfix_recipient_limit": (100, "RFC 5321 (section 4.5.3.1.8) requires accepting 100 recipients per message"),
+    "postfix_client_connection_count_limit": (1, "0 would switch the limit off"),
+    "postfix_client_connection_rate_limit": (1, "0 would switch the limit off"),
+}
+# Postfix's defaults for the limits message_size_limit must not exceed (0 means no limit).
+MAILBOX_LIMITS = {"mailbox_size_limit": 51200000, "virtual_mailbox_limit": 51200000}
+# Local names that lead back to root: aliasing root to one of them loops.
+ROOT_NAMES = ("root", "postmaster", "mailer-daemon")
+
+_RELAYHOST = re.compile(r"^(?:\[(?P<literal>[^\][\s]+)\]|(?P<name>[^\][:\s]+))(?::(?P<port>[^:\s]*))?$")
+_PATH = re.compile(r"^/[A-Za-z0-9._/+@-]+$")
+_PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Checker:
+    def __init__(self, values, names):
+        self.values = values
+        self.names = names or {}
+        self.problems = []
+
+    def name(self, key):
+        return self.names.get(key) or key
+
+    def add(self, key, text):
+        self.problems.append("%s%s" % (self.name(key), text))
+
+    def extend(self, problems):
+        self.problems.extend(problems)
+
+    def choice(self, key, choices):
+        value = self.values.get(key)
+        if value not in choices:
+            self.add(key, ": %s is not one of %s" % (policy.describe(value), ", ".join(choices)))
+            return None
+        return value
+
+    def integer(self, key):
+        value = self.values.get(key)
+        minimum, why = LIMITS[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(key, " must be a whole number, not %s" % (
+                policy.describe(value) if isinstance(value, str) else policy.type_name(value)))
+            return None
+        if value < minimum:
+            self.add(key, ": %d is too small; use at least %d (%s)" % (value, minimum, why))
+            return None
+        if value > MAX_INT:
+            self.add(key, ": %d is larger than Postfix can read (%d)" % (value, MAX_INT))
+            return None
+        return value
+
+
+def _local_targets(values):
+    """Names mail to which stays on this host: its own name, its mail domains, localhost."""
+    targets = set(["localhost", "localhost.localdomain"])
+    if isinstance(values.get("postfix_hostname"), str):
+        targets.add(values["postfix_hostname"].lower())
+    if values.get("postfix_mode") != "relay_client" and isinstance(values.get("postfix_domains"), (list, tuple)):
+        targets.update(str(d).lower() for d in values["postfix_domains"])
+    return targets
+
+
+def _check_names(check, mode):
+    check.extend(policy.fqdn_problems(check.values.get("postfix_hostname"), check.name("postfix_hostname")))
+    domains = check.values.get("postfix_domains")
+    check.extend(policy.domain_problems(domains, check.name("postfix_domains")))
+    if mode == "mx" and isinstance(domains, (list, tuple)) and not domains:
+        check.add("postfix_domains", " must list the domains this server receives mail for in mx mode")
+
+
+def _check_trust(check):
+    networks = check.values.get("postfix_trusted_networks")
+    reason_key = "postfix_wide_trust_reason"
+    reason = check.values.get(reason_key, "")
+    if reason:
+        reason_problems = policy.text_problems(reason, check.name(reason_key))
+        check.extend(reason_problems)
+        if reason_problems:
+            reason = ""
+    ceiling = check.values.get("postfix_trust_ceiling") or {}
+    if not isinstance(ceiling, dict) or set(ceiling) - set(("ipv4", "ipv6")) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+            for k, v in ceiling.items() for lo, hi in [(8, 32) if k == "ipv4" else (32, 128)]):
+        check.add("postfix_trust_ceiling", " must be a mapping such as {ipv4: 16, ipv6: 48}: prefix lengths from "
+                                           "8 to 32 (ipv4) and 32 to 128 (ipv6)")
+        ceiling = {}
+    ceiling = dict((4 if k == "ipv4" else 6, v) for k, v in ceiling.items())
+    problems = policy.network_problems(networks, check.name("postfix_trusted_networks"))
+    check.extend(problems)
+    if not problems:
+        check.extend(policy.trust_problems(networks, check.name("postfix_trusted_networks"), ceiling=ceiling,
+                                           reason=reason, reason_variable=check.name(reason_key)))
+    return reason, ceiling
+
+
+def _check_relayhost(check, mode):
+    key = "postfix_relayhost"
+    relayhost = check.values.get(key, "")
+    if not isinstance(relayhost, str):
+        check.add(key, " must be text such as '[hub.example.org]:25', not %s" % policy.type_name(relayhost))
+        return
+    if not relayhost:
+        if mode == "relay_client":
+            check.add(key, " must name the hub, e.g. '[hub.example.org]:25', when the mode is relay_client")
+        return
+    match = _RELAYHOST.match(relayhost)
+    if not match:
+        check.add(key, ": %s is not a host, [host] or [address], with an optional :port; write e.g. "
+                       "'[hub.example.org]:25'" % policy.describe(relayhost))
+        return
+    port = match.group("port")
+    if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
+        check.add(key, ": the port in %s must be a number from 1 to 65535" % policy.describe(relayhost))
+    host = match.group("literal") or match.group("name")
+    address = host[5:] if host.lower().startswith("ipv6:") else host
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        ip = None
+        check.extend(p.replace("%s:" % check.name(key), "%s: the host in" % check.name(key), 1)
+                     for p in policy.fqdn_problems(host, check.name(key)))
+    if (ip is not None and (ip.is_loopback or ip.is_unspecified)) or host.lower() in _local_targets(
+            dict(check.values, postfix_domains=[])):
+        check.add(key, ": %s is this host itself, so mail would loop; name the department's hub"
+                  % policy.describe(relayhost))
+
+
+def _check_root_alias(check):
+    key = "postfix_root_alias"
+    alias = check.values.get(key, "")
+    if alias == "":
+        return
+    problems = policy.address_problems(alias, check.name(key))
+    if problems:
+        check.extend(problems)
+        return
+    local, _at, domain = alias.rpartition("@") if "@" in alias else (alias, "", "")
+    if local.lower() in ROOT_NAMES and (not domain or domain.lower() in _local_targets(check.values)):
+        check.add(key, ": %s leads back to root on this host (postmaster goes to root), so root's mail would loop "
+                       "and bounce; give the administrator's own mailbox, e.g. hostmaster@example.org"
+                  % policy.describe(alias))
+
+
+def _check_tls(check):
+    cert_key, key_key = "postfix_tls_cert_file", "postfix_tls_key_file"
+    cert, key = check.values.get(cert_key, ""), check.values.get(key_key, "")
+    for name, path in ((cert_key, cert), (key_key, key)):
+        if not isinstance(path, str):
+            check.add(name, " must be an absolute path, not %s" % policy.type_name(path))
+        elif path and not _PATH.match(path):
+            check.add(name, ": %s must be an absolute path of letters, digits and . _ / + @ - only (no spaces, "
+                            "line breaks, commas or $)" % policy.describe(path))
+    if isinstance(cert, str) and isinstance(key, str) and bool(cert) != bool(key):
+        check.problems.append("%s and %s must be set together (or both left empty for a self-signed certificate)"
+                              % (check.name(cert_key), check.name(key_key)))
+
+
+def _check_limits(check, extra):
+    for key in LIMITS:
+        value = check.integer(key)
+        if key != "postfix_message_size_limit" or value is None:
+            continue
+        for name, default in MAILBOX_LIMITS.items():
+            limit = extra.get(name, default) if isinstance(extra, dict) else default
+            try:
+                limit = int(str(limit).strip())
+            except ValueError:
+                continue
+            if 0 < limit < value:
+                check.add(key, ": %d is larger than %s (%d); Postfix refuses to deliver locally then; lower it or "
+                               "raise %s in postfix_extra_settings" % (value, name, limit, name))
+
+
+def _check_extra(check, reason, ceiling):
+    key = "postfix_extra_settings"
+    extra = check.values.get(key, {})
+    check.extend(policy.restriction_problems(extra, check.name(key)))
+    if not isinstance(extra, dict):
+        return {}
+    for name, value in extra.items():
+        if not isinstance(name, str) or policy.setting_shape_problems(name, value, ""):
+            continue
+        for item in setting_risks(name, value, ceiling):
+            if item["acknowledgeable"] and reason:
+                continue
+            check.problems.append("%s.%s %s; %s" % (
+                check.name(key), name, item["reason"],
+                "say why in %s to accept it" % check.name("postfix_wide_trust_reason")
+                if item["acknowledgeable"] else "remove it"))
+    return extra
+
+
+def _check_drop(check):
+    key = "postfix_drop_settings"
+    drop = check.values.get(key, [])
+    if not isinstance(drop, (list, tuple)) or not all(isinstance(n, str) and _PARAMETER_NAME.match(n) for n in drop):
+        check.add(key, " must be a list of main.cf parameter names, e.g. [virtual_alias_maps]")
+
+
+def role_input_problems(values, names=None):
+    """Every problem with the postfix role's inputs VALUES, each naming the variable from NAMES."""
+    check = _Checker(values, names)
+    mode = check.choice("postfix_mode", MODES)
+    check.choice("postfix_inet_protocols", INET_PROTOCOLS)
+    check.choice("postfix_tls_min_protocol", TLS_PROTOCOLS)
+    if not isinstance(values.get("postfix_reject_unknown_sender_domain"), bool):
+        check.add("postfix_reject_unknown_sender_domain", " must be true or false, not %s"
+                  % policy.describe(values.get("postfix_reject_unknown_sender_domain")))
+    _check_names(check, mode)
+    reason, ceiling = _check_trust(check)
+    _check_relayhost(check, mode)
+    _check_root_alias(check)
+    _check_tls(check)
+    extra = _check_extra(check, reason, ceiling)
+    _check_limits(check, extra)
+    _check_drop(check)
+    return check.problems
