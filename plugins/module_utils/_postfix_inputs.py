@@ -30,6 +30,7 @@ LIMITS = {
     "postfix_recipient_limit": (100, "RFC 5321 (section 4.5.3.1.8) requires accepting 100 recipients per message"),
     "postfix_client_connection_count_limit": (1, "0 would switch the limit off"),
     "postfix_client_connection_rate_limit": (1, "0 would switch the limit off"),
+    "postfix_backups_kept": (1, "the previous configuration must stay available to put back"),
 }
 # Postfix's defaults for the limits message_size_limit must not exceed (0 means no limit).
 MAILBOX_LIMITS = {"mailbox_size_limit": 51200000, "virtual_mailbox_limit": 51200000}

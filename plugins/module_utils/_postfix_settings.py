@@ -273,3 +273,18 @@ def dropped_settings(live, candidate, live_effective, candidate_effective, writt
         if after is None or " ".join(words(before)) != " ".join(words(after)):
             dropped.append(dict(name=name, live=live[name], after=after))
     return dropped
+
+
+# Lookup tables that live in files, and the file Postfix opens for each type.
+_MAP_FILES = {"hash": ".db", "btree": ".db", "lmdb": ".lmdb", "cdb": ".cdb", "dbm": ".dir",
+              "regexp": "", "pcre": "", "cidr": "", "texthash": ""}
+_MAP_REFERENCE = re.compile(r"(?<![A-Za-z0-9_])(%s):(/[^\s,]+)" % "|".join(_MAP_FILES))
+
+
+def map_files(settings):
+    """Files the lookup tables named in SETTINGS need: [{parameter, table, type, file}]."""
+    needed = []
+    for name, value in sorted(settings.items()):
+        for kind, path in _MAP_REFERENCE.findall(value):
+            needed.append(dict(parameter=name, table="%s:%s" % (kind, path), type=kind, file=path + _MAP_FILES[kind]))
+    return needed

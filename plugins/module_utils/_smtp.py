@@ -86,6 +86,14 @@ class SMTPReply:
         return "%d %s" % (self.code, self.text)
 
 
+def format_target(host, port):
+    """host:port for messages, with IPv6 addresses in brackets ([2001:db8::1]:25)."""
+    host = str(host)
+    if ":" in host and not host.startswith("["):
+        host = "[%s]" % host
+    return "%s:%s" % (host, port)
+
+
 def parse_ehlo_extensions(reply):
     """Return the extension lines of an EHLO reply (the greeting line dropped)."""
     if reply is None or not reply.positive:

@@ -29,6 +29,7 @@ GOOD = dict(
     postfix_client_connection_rate_limit=30,
     postfix_extra_settings={},
     postfix_drop_settings=[],
+    postfix_backups_kept=5,
 )
 
 # What a user who set the shared intent would have written.
@@ -163,6 +164,7 @@ BAD_INPUTS = [
     ("unknown protocols", dict(postfix_inet_protocols="ipv5"), "postfix_inet_protocols: 'ipv5' is not one of"),
     ("tls floor 1.0", dict(postfix_tls_min_protocol="TLSv1"), "postfix_tls_min_protocol: 'TLSv1' is not one of"),
     ("sender domain check as text", dict(postfix_reject_unknown_sender_domain="maybe"), "must be true or false"),
+    ("no backups kept", dict(postfix_backups_kept=0), "postfix_backups_kept: 0 is too small"),
     ("drop list as text", dict(postfix_drop_settings="virtual_alias_maps"), "postfix_drop_settings must be a list"),
     ("drop list with a bad name", dict(postfix_drop_settings=["a b"]), "postfix_drop_settings must be a list"),
 ]

@@ -1,0 +1,126 @@
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+# Copyright: Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Does an SMTP service take mail? Listening sockets from /proc and a short, DATA-free dialogue.
+
+``listening(tcp_text, tcp6_text, ports)`` reads the kernel's socket tables; ``targets_for``
+turns listening sockets into addresses to connect to (a wildcard is reached over loopback);
+``check_service`` holds greeting, EHLO, MAIL FROM:<> and RCPT TO and says at which step a
+service failed. Nothing here sends DATA, so nothing is ever delivered.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+
+from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
+    SMTPCommandError,
+    SMTPProtocolError,
+    format_target,
+)
+
+_LISTEN = "0A"
+
+
+def _decode_address(hex_address):
+    """An address from /proc/net/tcp{,6} (little-endian 32-bit words) as text."""
+    raw = bytes.fromhex(hex_address)
+    words = struct.unpack("<%dI" % (len(raw) // 4), raw)
+    packed = struct.pack(">%dI" % len(words), *words)
+    address = ipaddress.ip_address(packed)
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+def listening(tcp_text, tcp6_text, ports):
+    """Listening TCP sockets on PORTS as sorted [{address, port}], from /proc/net/tcp and tcp6 text."""
+    wanted = set(int(p) for p in ports)
+    found = set()
+    for text in (tcp_text or "", tcp6_text or ""):
+        for line in text.splitlines()[1:]:
+            fields = line.split()
+            if len(fields) < 4 or fields[3] != _LISTEN:
+                continue
+            address, _sep, port = fields[1].partition(":")
+            try:
+                port = int(port, 16)
+                if port in wanted:
+                    found.add((_decode_address(address), port))
+            except ValueError:
+                continue
+    return [dict(address=a, port=p) for a, p in sorted(found, key=lambda item: (item[1], item[0]))]
+
+
+def targets_for(sockets):
+    """Where to connect to reach each listening socket: a wildcard over loopback of its family."""
+    targets = []
+    for item in sockets:
+        address = ipaddress.ip_address(item["address"])
+        if address.is_unspecified:
+            address = ipaddress.ip_address("127.0.0.1" if address.version == 4 else "::1")
+        target = dict(host=str(address), port=item["port"])
+        if target not in targets:
+            targets.append(target)
+    return targets
+
+
+def check_service(client_factory, host, port, helo, recipient=None):
+    """One dialogue with the service at HOST:PORT; returns a dict with ``healthy`` and the evidence.
+
+    ``stage`` names the step that failed: connect, greeting, ehlo, mail or rcpt.
+    """
+    result = dict(host=host, port=port, target=format_target(host, port), healthy=False, stage="connect",
+                  banner=None, ehlo=None, rcpt=None, error=None)
+    client = client_factory(host, port)
+    try:
+        banner = client.connect()
+        result["banner"] = "%d %s" % (banner.code, banner.text)
+        result["stage"] = "greeting"
+        if banner.code != 220:
+            result["error"] = "the greeting is %s, not 220" % result["banner"]
+            return result
+        result["stage"] = "ehlo"
+        reply = client.ehlo(helo)
+        result["ehlo"] = reply.code
+        if not reply.positive:
+            result["error"] = "EHLO was answered %s" % reply
+            return result
+        if recipient:
+            result["stage"] = "mail"
+            reply = client.command("MAIL FROM:<>")
+            if not reply.positive:
+                result["error"] = "MAIL FROM:<> was answered %s" % reply
+                return result
+            result["stage"] = "rcpt"
+            reply = client.command("RCPT TO:<%s>" % recipient)
+            result["rcpt"] = "%d %s" % (reply.code, reply.text)
+            if not reply.positive:
+                result["error"] = "RCPT TO:<%s> was answered %s" % (recipient, reply)
+                return result
+            client.command("RSET")
+        result.update(healthy=True, stage="done")
+    except SMTPProtocolError as exc:
+        if result["stage"] == "connect" and exc.kind != "connect":
+            result["stage"] = "greeting"  # the connection was made, no greeting came
+        result["error"] = str(exc)
+    except SMTPCommandError as exc:
+        result["error"] = "refused to send an unsafe command: %s" % exc
+    finally:
+        client.quit()
+    return result
+
+
+def read_proc(path):
+    """Text of a /proc table, or '' when it does not exist (no IPv6 in the kernel)."""
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return ""
+
