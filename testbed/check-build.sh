@@ -15,6 +15,8 @@ export ANSIBLE_COLLECTIONS_PATH="$work/collections"
 ansible-galaxy collection install --offline -p "$work/collections" "$tarball" >/dev/null
 
 ansible-doc mailsec.hardening.relay_probe >/dev/null
+ansible-doc mailsec.hardening.postfix_config_info >/dev/null
+ansible-doc mailsec.hardening.smtp_service_info >/dev/null
 ansible-doc -t role mailsec.hardening.postfix >/dev/null
 ansible-doc -t filter mailsec.hardening.mail_input_problems >/dev/null
 printf 'all:\n  hosts:\n    mx.example.org:\n' > "$work/inventory.yml"

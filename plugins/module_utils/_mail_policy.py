@@ -257,12 +257,10 @@ def _scalars(value):
     if isinstance(value, dict):
         for key, item in value.items():
             yield key
-            for scalar in _scalars(item):
-                yield scalar
+            yield from _scalars(item)
     elif isinstance(value, (list, tuple, set)):
         for item in value:
-            for scalar in _scalars(item):
-                yield scalar
+            yield from _scalars(item)
     else:
         yield value
 

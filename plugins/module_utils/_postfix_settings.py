@@ -74,8 +74,8 @@ REFUSED = {
     "soft_bounce": (_yes, "keeps mail that should bounce in the queue; it is a testing aid, not for a live server"),
     "allow_untrusted_routing": (_yes, "forwards sender-specified routes (user@elsewhere@domain): an open relay loophole"),
     "resolve_dequoted_address": (lambda v: not _yes(v), "opens relay attacks with user@domain@domain addresses"),
-    "local_recipient_maps": (lambda v: not v.strip(), "accepts mail for every local name and bounces it later "
-                                                       "(backscatter to forged senders)"),
+    "local_recipient_maps": (lambda v: not v.strip(),
+                             "accepts mail for every local name and bounces it later (backscatter to forged senders)"),
     "smtpd_delay_open_until_valid_rcpt": (lambda v: not _yes(v), "makes smtpd open queue files for recipients it "
                                                                  "will refuse"),
 }

@@ -123,4 +123,3 @@ def read_proc(path):
             return handle.read()
     except (IOError, OSError):
         return ""
-
