@@ -215,7 +215,7 @@ def setting_risks(name, value, ceiling=None):
     return []
 
 
-def service_problems(service, overrides, main_values):
+def service_problems(overrides, main_values):
     """Relay problems of one master.cf service's -o OVERRIDES, judged with main.cf's MAIN_VALUES.
 
     Returns [{parameter, value, reason, acknowledgeable}].

@@ -203,7 +203,7 @@ def services_with_problems(postconf, main_values, accept_wide_trust):
     for item in parse_services(services_out):
         key = "%s/%s" % (item["service"], item["type"])
         own = overrides.get(key, {})
-        found = service_problems(key, own, main_values)
+        found = service_problems(own, main_values)
         accepted = [f for f in found if f["acknowledgeable"] and accept_wide_trust]
         services.append(dict(service=key, command=item["command"], overrides=own, accepted=accepted,
                              problems=[f for f in found if f not in accepted]))

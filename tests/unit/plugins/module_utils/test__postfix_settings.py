@@ -84,7 +84,7 @@ def test_master_services_and_overrides_are_parsed():
 
 def test_service_overrides_that_open_the_relay_are_found():
     overrides = settings.parse_overrides(POSTCONF_P)["2525/inet"]
-    found = settings.service_problems("2525/inet", overrides, {"smtpd_relay_restrictions": "permit_mynetworks, reject"})
+    found = settings.service_problems(overrides, {"smtpd_relay_restrictions": "permit_mynetworks, reject"})
     parameters = sorted(item["parameter"] for item in found)
     assert parameters == ["mynetworks", "smtpd_relay_restrictions"]
     assert not any(item["acknowledgeable"] for item in found)
@@ -93,7 +93,7 @@ def test_service_overrides_that_open_the_relay_are_found():
 def test_harmless_service_overrides_pass():
     overrides = {"syslog_name": "postfix/submission", "smtpd_tls_security_level": "encrypt",
                  "smtpd_relay_restrictions": "permit_sasl_authenticated,reject", "smtpd_tls_wrappermode": "no"}
-    assert settings.service_problems("submission/inet", overrides, {}) == []
+    assert settings.service_problems(overrides, {}) == []
 
 
 def test_dropped_settings_are_those_whose_effect_changes():
