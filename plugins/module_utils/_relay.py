@@ -2,7 +2,7 @@
 # Do not use this from other collections or standalone plugins/modules!
 
 # Copyright: Contributors to mailsec.hardening
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Open-relay test battery (nmap smtp-open-relay N1-N16 plus the X-series).
@@ -22,7 +22,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
     SMTPProtocolError,
 )
 
-STATUSES = ("accepted", "refused", "skipped", "error")
+STATUSES = ("accepted", "refused", "inconclusive", "skipped", "error")
 VERDICTS = ("open", "closed", "auth_required", "inconclusive")
 
 KIND_RELAY = "relay"
@@ -66,6 +66,38 @@ LOCAL_TESTS = (
 
 # Recipient validation (backscatter prevention): expected 550 5.1.1; not a relay test.
 UNKNOWN_RECIPIENT_TEST = ("X12", "unknown local recipient", "{f}@{D}", "nonexistent-{r}@{L}")
+
+# Tests whose trick is the sender or the HELO name: a refusal of that part refuses the trick.
+SENDER_TRICKS = ("N3", "N4", "X1")
+HELO_TRICKS = ("X6", "X7a", "X7b")
+
+# Relay through a feature that lets the client claim another identity, run only when the
+# feature is offered to the probing client.  Each is N2 after the identity claim.
+# {loop} is a loopback address and {self} the target, in XCLIENT's notation.
+IDENTITY_TESTS = (
+    ("XC1", "XCLIENT claiming a loopback client, then N2", "XCLIENT",
+     "XCLIENT NAME=localhost ADDR={loop}", (220,), True),
+    ("XC2", "XCLIENT claiming the server's own address, then N2", "XCLIENT",
+     "XCLIENT NAME=localhost ADDR={self}", (220,), True),
+    ("XF1", "XFORWARD claiming a loopback client, then N2", "XFORWARD",
+     "XFORWARD NAME=localhost ADDR={loop}", (250,), False),
+    ("XA1", "anonymous AUTH, then N2", "AUTH ANONYMOUS",
+     "AUTH ANONYMOUS cmVsYXktcHJvYmU=", (235,), False),
+)
+
+# Why a server refused: the reasons that prove a relay trick failed are in REFUSING_REASONS;
+# the others (an unknown domain, a rejected HELO or client, a temporary failure) say nothing
+# about relaying and make the test inconclusive.
+REFUSING_REASONS = ("relay_denied", "bad_address", "auth_required")
+_ENHANCED_RE = re.compile(r"(?<![0-9.])[245]\.([0-9]{1,3})\.([0-9]{1,3})(?![0-9.])")
+_RELAY_WORDS_RE = re.compile(
+    r"relay|rcpthosts|not permitted|not allowed to send|unable to route|not authori[sz]ed|"
+    r"not a local|no such domain here|not local|non-accepted domain", re.IGNORECASE)
+_STAGE_PHRASES = (
+    ("helo_rejected", re.compile(r"helo command rejected|invalid helo|bad helo", re.IGNORECASE)),
+    ("sender_rejected", re.compile(r"sender address rejected|sender rejected|bad sender", re.IGNORECASE)),
+    ("client_rejected", re.compile(r"client host rejected|cannot find your (?:reverse )?hostname", re.IGNORECASE)),
+)
 
 _HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$"
@@ -111,6 +143,23 @@ def extension_keyword(extension):
     return parts[0].upper() if parts else ""
 
 
+def identity_features(extensions):
+    """The features in an EHLO list that let a client claim another identity.
+
+    XCLIENT and XFORWARD by keyword; ``AUTH ANONYMOUS`` when AUTH (or the old
+    ``AUTH=`` form) lists the ANONYMOUS mechanism.
+    """
+    found = []
+    for ext in extensions:
+        keyword = extension_keyword(ext)
+        if keyword in ("XCLIENT", "XFORWARD") and keyword not in found:
+            found.append(keyword)
+        if keyword.startswith("AUTH") and "ANONYMOUS" in ext.upper().replace("=", " ").split()[1:]:
+            if "AUTH ANONYMOUS" not in found:
+                found.append("AUTH ANONYMOUS")
+    return found
+
+
 def clip(text, limit=MAX_REPORTED_TEXT):
     """Clip reply text for reporting (marks the cut with ``...[clipped]``)."""
     if text is None or len(text) <= limit:
@@ -123,12 +172,14 @@ def _expand(template, values):
 
 
 def build_battery(target_ip, server_name, probe_domain, sender, recipient,
-                  local_domain=None, helo=None):
+                  local_domain=None, helo=None, offered=()):
     """Return the list of test definitions (dicts) in the order they run.
 
     ``target_ip`` is T (bare IP), ``server_name`` is H (falls back to the IP
     literal when None), ``probe_domain`` is D, ``local_domain`` is L.
     ``helo`` is the name used for the main sessions (default D).
+    ``offered`` names the identity features the server offered this client
+    (``XCLIENT``, ``XFORWARD``, ``AUTH ANONYMOUS``); each adds its relay test.
     """
     literal = ip_literal(target_ip)
     values = dict(
@@ -164,11 +215,91 @@ def build_battery(target_ip, server_name, probe_domain, sender, recipient,
                         session_helo=values["H"], new_session=True))
     battery.append(make(("X7b", "EHLO with the server's IP literal, then N2", n2[2], n2[3]),
                         session_helo=literal, new_session=True))
+    claims = dict(loop=xclient_address(loopback_for(target_ip)), self=xclient_address(target_ip))
+    for test_id, technique, feature, prelude, expect, new_greeting in IDENTITY_TESTS:
+        if feature not in (offered or ()):
+            continue
+        test = make((test_id, technique, n2[2], n2[3]), new_session=True)
+        test.update(prelude=prelude.format(**claims), prelude_expect=expect,
+                    prelude_new_greeting=new_greeting, trick="identity")
+        battery.append(test)
+    local_names = set(name.lower() for name in (values["T"], values["H"], local_domain) if name)
+    for test in battery:
+        test.setdefault("trick", "sender" if test["id"] in SENDER_TRICKS
+                        else "helo" if test["id"] in HELO_TRICKS else "recipient")
+        test["routes_locally"] = routes_locally(test["rcpt_to"], local_names)
     return battery
 
 
+def loopback_for(address):
+    """The loopback address of the target's family (the client a server trusts most)."""
+    return "::1" if ipaddress.ip_address(str(address).strip("[]")).version == 6 else "127.0.0.1"
+
+
+def xclient_address(address):
+    """An address as XCLIENT and XFORWARD write it (IPv6 with the ``IPV6:`` prefix)."""
+    addr = ipaddress.ip_address(str(address).strip("[]"))
+    return "IPV6:%s" % addr.compressed if addr.version == 6 else addr.compressed
+
+
+def proxy_header(target_ip, port):
+    """A PROXY protocol v1 header claiming a loopback client connected to the target."""
+    addr = ipaddress.ip_address(str(target_ip).strip("[]"))
+    family = "TCP6" if addr.version == 6 else "TCP4"
+    return "PROXY %s %s %s 40025 %d\r\n" % (family, loopback_for(addr), addr.compressed, port)
+
+
+def routes_locally(address, local_names):
+    """True when an address ends at the target itself (a name in local_names) or has no domain."""
+    unquoted = re.sub(r'"[^"]*"', "", address)
+    if "@" not in unquoted:
+        return True
+    return unquoted.rpartition("@")[2].lower() in local_names
+
+
+def refusal_reason(code, text):
+    """Why a 4xx/5xx reply refused: relay_denied, auth_required, helo_rejected, sender_rejected,
+    client_rejected, unknown_user, unknown_domain, bad_address, temporary or other."""
+    # the echoed address (<relaytest@relay-probe...>) must not count as the server's words
+    text = re.sub(r"<[^>]*>", "", text or "")
+    enhanced = _ENHANCED_RE.search(text)
+    detail = (enhanced.group(1), enhanced.group(2)) if enhanced else None
+    if code == 530 or detail == ("7", "0") and "authentication" in text.lower():
+        return "auth_required"
+    for reason, phrase in _STAGE_PHRASES:
+        if phrase.search(text):
+            return reason
+    if _RELAY_WORDS_RE.search(text) or detail in (("7", "1"), ("7", "54")):
+        return "relay_denied"
+    if detail == ("1", "1") or re.search(r"user unknown|unknown user|no such user", text, re.IGNORECASE):
+        return "unknown_user"
+    if detail in (("1", "2"), ("4", "4")) or re.search(r"domain not found|host not found", text, re.IGNORECASE):
+        return "unknown_domain"
+    if detail in (("1", "3"), ("5", "2"), ("1", "0")) or code == 501:
+        return "bad_address"
+    if detail in (("1", "7"), ("1", "8")):
+        return "sender_rejected"
+    if code is not None and 400 <= code < 500:
+        return "temporary"
+    return "other"
+
+
+def refuses_trick(reason, test):
+    """True when a refusal for this reason proves the test's relay trick failed."""
+    if reason in REFUSING_REASONS:
+        return True
+    if reason == "unknown_user":
+        return test.get("routes_locally", False)
+    if reason == "sender_rejected":
+        return test.get("trick") == "sender"
+    if reason == "helo_rejected":
+        return test.get("trick") == "helo"
+    return False
+
+
 def classify_rcpt(code):
-    """Map a RCPT reply code to a test status (421 means the server is closing: error)."""
+    """Map a RCPT reply code to a test status before its reason is weighed
+    (421 means the server is closing: error)."""
     if code in (250, 251):
         return "accepted"
     if code is not None and 400 <= code < 600 and code != 421:
@@ -176,7 +307,20 @@ def classify_rcpt(code):
     return "error"
 
 
-def summarize(tests):
+def judge(test, code, text):
+    """Return (status, reason) for the deciding reply of a test.
+
+    A refusal only proves the trick failed when its reason says so (see
+    :func:`refuses_trick`); any other refusal makes the test ``inconclusive``.
+    """
+    status = classify_rcpt(code)
+    if status != "refused":
+        return status, None
+    reason = refusal_reason(code, text)
+    return ("refused" if refuses_trick(reason, test) else "inconclusive"), reason
+
+
+def count_statuses(tests):
     """Count tests by status (all statuses present, zero if unused)."""
     counts = dict((status, 0) for status in STATUSES)
     for test in tests:
@@ -185,13 +329,23 @@ def summarize(tests):
     return counts
 
 
+def summarize(tests):
+    """Counts for relay tests and recipient checks apart: only relay tests decide the verdict."""
+    return dict(
+        relay=count_statuses([t for t in tests if t.get("kind", KIND_RELAY) == KIND_RELAY]),
+        recipient_check=count_statuses([t for t in tests if t.get("kind") == KIND_RECIPIENT]),
+    )
+
+
 def compute_verdict(tests, auth_required_seen=False):
     """Return (verdict, accepted_ids) for a finished battery.
 
     * ``open``: a relay test's RCPT was accepted (250/251);
     * ``auth_required``: otherwise, if a 530 reply was seen anywhere;
-    * ``closed``: every relay test was refused or skipped and at least one was refused;
-    * ``inconclusive``: anything else (errors, or every test skipped).
+    * ``closed``: every relay test was refused (for a reason that proves the trick
+      failed) or skipped, and at least one was refused;
+    * ``inconclusive``: anything else (errors, refusals for other reasons, or every
+      test skipped).
     """
     relay = [t for t in tests if t.get("kind", KIND_RELAY) == KIND_RELAY]
     accepted = [t["id"] for t in relay if t["status"] == "accepted"]
@@ -221,7 +375,7 @@ class RelayProbe:
 
     def __init__(self, client_factory, target_ip, probe_domain, sender="antispam",
                  recipient="relaytest", helo=None, local_domain=None, starttls=False,
-                 max_errors_per_session=8):
+                 max_errors_per_session=8, port=25, try_proxy_header=True):
         if max_errors_per_session < MIN_ERRORS_PER_SESSION:
             raise ValueError("max_errors_per_session must be at least %d" % MIN_ERRORS_PER_SESSION)
         self.client_factory = client_factory
@@ -233,8 +387,12 @@ class RelayProbe:
         self.local_domain = local_domain
         self.use_starttls = starttls
         self.max_errors = max_errors_per_session
+        self.port = port
+        self.try_proxy_header = try_proxy_header
 
         self.client = None
+        self.greeted = False
+        self.proxy = None  # the PROXY header every session sends, once the server wanted one
         self.session_helo = None
         self.errors = 0
         self.sessions = 0
@@ -259,7 +417,9 @@ class RelayProbe:
         self.errors = 0
         self.sessions += 1
         facts = dict(banner=None, ehlo_extensions=[], starttls_offered=False, tls=None)
-        banner = client.connect()
+        self.greeted = False
+        banner = client.connect(preamble=self.proxy) if self.proxy else client.connect()
+        self.greeted = True
         self._note(banner)
         facts["banner"] = banner
         reply = client.ehlo(helo)
@@ -316,13 +476,42 @@ class RelayProbe:
             raise SMTPProtocolError("server closed the session: %s" % clip(str(reply), 200), kind="disconnect")
         return reply
 
+    def _claim_identity(self, test, dialogue):
+        """Send the test's identity claim (XCLIENT, XFORWARD, AUTH); return the refusal or None.
+
+        The session then speaks for someone else, so it is never reused.
+        """
+        self.session_helo = None
+        reply = self._step(dialogue, test["prelude"])
+        if reply.code == 334:
+            # a challenge instead of an answer to the initial response: cancel the exchange
+            self._step(dialogue, "*")
+            return reply
+        if reply.code not in test["prelude_expect"]:
+            return reply
+        if test["prelude_new_greeting"]:
+            # XCLIENT starts a new session: the server greets again and wants EHLO
+            reply = self._step(dialogue, "EHLO %s" % test["helo"])
+            if not reply.positive:
+                return reply
+        return None
+
     def _run_relay_commands(self, test, dialogue):
+        """Return (status, reason, deciding reply) of one test."""
+        if test.get("prelude"):
+            refusal = self._claim_identity(test, dialogue)
+            if refusal is not None:
+                return "skipped", "feature_refused", refusal
         self._step(dialogue, "RSET")
         mail = self._step(dialogue, "MAIL FROM:<%s>" % test["mail_from"])
         if not mail.positive:
-            return "skipped", mail
+            reason = refusal_reason(mail.code, mail.text)
+            if test["trick"] == "sender" and reason == "sender_rejected":
+                return "refused", reason, mail
+            return "skipped", reason, mail
         rcpt = self._step(dialogue, "RCPT TO:<%s>" % test["rcpt_to"])
-        return classify_rcpt(rcpt.code), rcpt
+        status, reason = judge(test, rcpt.code, rcpt.text)
+        return status, reason, rcpt
 
     def run_test(self, test):
         """Run one relay test; reconnect once if the connection breaks."""
@@ -330,14 +519,14 @@ class RelayProbe:
         result = dict(
             id=test["id"], technique=test["technique"], kind=test["kind"], helo=test["helo"],
             mail_from=test["mail_from"], rcpt_to=test["rcpt_to"],
-            status="error", code=None, reply=None, dialogue=dialogue, session=None,
+            status="error", reason=None, code=None, reply=None, dialogue=dialogue, session=None,
         )
         for attempt in (1, 2):
             try:
                 self._ensure_session(test["helo"], ERRORS_PER_TEST,
                                      force_new=(attempt == 1 and test.get("new_session")))
                 result["session"] = self.sessions
-                status, reply = self._run_relay_commands(test, dialogue)
+                status, reason, reply = self._run_relay_commands(test, dialogue)
             except SMTPProtocolError as exc:
                 self.close()
                 if attempt == 1:
@@ -351,7 +540,7 @@ class RelayProbe:
                 result["reply"] = "error: %s" % exc
                 result["lost_session"] = True
                 return result
-            result.update(status=status, code=reply.code, reply=clip(reply.text))
+            result.update(status=status, reason=reason, code=reply.code, reply=clip(reply.text))
             return result
         return result  # pragma: no cover
 
@@ -372,16 +561,35 @@ class RelayProbe:
 
     # -- whole run ----------------------------------------------------------
     def start(self):
-        """Open the first session; raise RelayProbeError if that is impossible."""
+        """Open the first session; raise RelayProbeError if that is impossible.
+
+        A server that sends no greeting at all may be waiting for a PROXY protocol
+        header (Postfix ``smtpd_upstream_proxy_protocol``).  Then one more session
+        sends a header claiming a loopback client; if the server greets after it,
+        every session sends that header, so the battery shows what a forged
+        header can do.
+        """
         try:
             self.first = self._open_session(self.helo)
         except SMTPProtocolError as exc:
             self.close()
-            raise RelayProbeError(str(exc), stage=exc.kind) from exc
+            if not (self.try_proxy_header and not self.greeted and exc.kind in ("timeout", "disconnect")):
+                raise RelayProbeError(str(exc), stage=exc.kind) from exc
+            self.first = self._start_behind_proxy_header(exc)
         except RelayProbeError:
             self.close()
             raise
         return self.first
+
+    def _start_behind_proxy_header(self, silent):
+        self.proxy = proxy_header(self.target_ip, self.port)
+        try:
+            return self._open_session(self.helo)
+        except (SMTPProtocolError, RelayProbeError) as exc:
+            self.close()
+            self.proxy = None
+            raise RelayProbeError("%s (and no usable session after a PROXY protocol header either: %s)"
+                                  % (silent, exc), stage=silent.kind) from exc
 
     def run(self):
         """Run everything and return the result dict used by the module."""
@@ -391,8 +599,10 @@ class RelayProbe:
         banner = first["banner"]
         server_name = server_name_from_banner(banner.text)
         extensions = [clip(ext, 200) for ext in first["ehlo_extensions"]]
+        offered = identity_features(extensions)
         battery = build_battery(self.target_ip, server_name, self.probe_domain, self.sender,
-                                self.recipient, local_domain=self.local_domain, helo=self.helo)
+                                self.recipient, local_domain=self.local_domain, helo=self.helo,
+                                offered=offered)
         tests = []
         lost = False
         x13 = None
@@ -410,8 +620,7 @@ class RelayProbe:
         self.close()
 
         verdict, accepted = compute_verdict(tests, self.auth_required_seen)
-        xclient = [kw for kw in (extension_keyword(ext) for ext in extensions)
-                   if kw in ("XCLIENT", "XFORWARD")]
+        xclient = [kw for kw in offered if kw in ("XCLIENT", "XFORWARD")]
         return dict(
             verdict=verdict,
             accepted=accepted,
@@ -427,6 +636,9 @@ class RelayProbe:
             expn_reply=x13.get("expn_reply"),
             xclient_advertised=bool(xclient),
             xclient_extensions=xclient,
+            auth_anonymous_offered="AUTH ANONYMOUS" in offered,
+            proxy_protocol=dict(required=self.proxy is not None,
+                                header=self.proxy.strip() if self.proxy else None),
             auth_required_seen=self.auth_required_seen,
             sessions=self.sessions,
             summary=summarize(tests),
@@ -437,5 +649,5 @@ class RelayProbe:
         return dict(
             id=test["id"], technique=test["technique"], kind=test["kind"], helo=test["helo"],
             mail_from=test["mail_from"], rcpt_to=test["rcpt_to"], status="error", code=None,
-            reply=SESSION_ERROR_REPLY, dialogue=[], session=None,
+            reason=None, reply=SESSION_ERROR_REPLY, dialogue=[], session=None,
         )

@@ -2,7 +2,7 @@
 # Do not use this from other collections or standalone plugins/modules!
 
 # Copyright: Contributors to mailsec.hardening
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """A small, bounded SMTP client for probing servers (stdlib only).
@@ -130,10 +130,15 @@ class SMTPClient:
         """True while a socket is open."""
         return self.sock is not None
 
-    def connect(self):
-        """Open the TCP connection and return the server's greeting reply."""
+    def connect(self, preamble=None):
+        """Open the TCP connection and return the server's greeting reply.
+
+        ``preamble`` is one line sent before the greeting is read, such as a
+        PROXY protocol header (checked like a command).
+        """
         if self.sock is not None:
             raise SMTPProtocolError("already connected", kind="state")
+        data = self.check_command(preamble.rstrip("\r\n")) if preamble else None
         try:
             self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         except socket.timeout:
@@ -143,6 +148,8 @@ class SMTPClient:
         except OSError as exc:
             raise SMTPProtocolError("connection failed: %s" % _describe_os_error(exc), kind="connect") from exc
         self._buffer = b""
+        if data:
+            self._send(data)
         self.banner = self.read_reply()
         return self.banner
 
@@ -251,7 +258,9 @@ class SMTPClient:
 
     def send_command(self, command):
         """Send one checked command line."""
-        data = self.check_command(command)
+        self._send(self.check_command(command))
+
+    def _send(self, data):
         if self.sock is None:
             raise SMTPProtocolError("not connected", kind="state")
         try:

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: Contributors to mailsec.hardening
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
@@ -14,6 +14,17 @@ description:
   - Connects to an SMTP server from the host the task runs on (the vantage point) and runs the open-relay
     test battery of the nmap C(smtp-open-relay) script (tests V(N1) to V(N16)), followed by extra cases derived
     from the Postfix documentation (V(X1) to V(X7), V(X12), V(X13), V(X14)).
+  - When the server offers this client a way to claim another identity, the relay is tried through it too -
+    C(XCLIENT) claiming a loopback client (V(XC1)) and the server's own address (V(XC2)), C(XFORWARD) (V(XF1)),
+    and the SASL C(ANONYMOUS) mechanism (V(XA1)). An accepted recipient there makes the verdict V(open).
+  - When the server sends no greeting at all, it may be waiting for a PROXY protocol header. With
+    O(try_proxy_header=true) one more connection sends a version 1 header claiming a loopback client; if the
+    server greets after it, every session sends that header and RV(proxy_protocol.required) is V(true).
+  - Each refusal is classified by its reason (RV(tests[].reason)). Only a refusal that proves the trick failed
+    (relaying denied, the address refused as malformed, authentication required, an unknown user at the server
+    itself, or the spoofed sender or HELO name refused by the tests that spoof them) counts as V(refused); a
+    refusal for another cause, such as an unknown recipient domain, a rejected HELO name or a temporary failure,
+    makes the test V(inconclusive) and so the verdict.
   - Every relay test sends C(RSET), C(MAIL FROM) and C(RCPT TO) only. C(DATA) is never sent, so no mail is delivered.
   - To avoid the Postfix error tarpit (C(smtpd_soft_error_limit)) and disconnect (C(smtpd_hard_error_limit)),
     the module opens a new connection before the number of error replies on one connection could reach
@@ -43,6 +54,7 @@ options:
   timeout:
     description:
       - Seconds allowed for each network step (connect, one reply, the TLS handshake).
+      - Above 0 and at most 300.
     type: float
     default: 10
   probe_domain:
@@ -82,6 +94,13 @@ options:
       - Keep it below the server's C(smtpd_soft_error_limit) (Postfix default 10). Minimum V(4).
     type: int
     default: 8
+  try_proxy_header:
+    description:
+      - When the server sends no greeting, try once more with a PROXY protocol version 1 header that claims
+        a loopback client, and run the battery that way if the server then greets.
+      - Set V(false) for servers known to be slow to greet, so no PROXY line is ever sent.
+    type: bool
+    default: true
   fail_on_open:
     description:
       - Fail the task when the verdict is V(open).
@@ -131,13 +150,14 @@ msg:
   description: One-line summary of the verdict.
   returned: always
   type: str
-  sample: "mx1.example.org:25 verdict closed: 26 refused, 0 skipped, 0 errors out of 26 tests"
+  sample: "mx1.example.org:25 verdict closed: 25 of 25 relay tests refused (0 inconclusive, 0 skipped, 0 errors); recipient check X12 refused"
 verdict:
   description:
     - V(open) if any relay test's C(RCPT TO) was accepted (250 or 251).
     - V(auth_required) otherwise, if a 530 reply was seen.
-    - V(closed) if every relay test was refused or skipped and at least one was refused.
-    - V(inconclusive) otherwise (errors, or C(MAIL FROM) refused for every test).
+    - V(closed) if every relay test was refused for a reason that proves its trick failed, or skipped, and at
+      least one was refused.
+    - V(inconclusive) otherwise (errors, refusals for other reasons, or C(MAIL FROM) refused for every test).
   returned: success
   type: str
   sample: closed
@@ -148,7 +168,10 @@ accepted:
   elements: str
   sample: [N5, N6]
 tests:
-  description: One entry per test in the order run (N1-N16, X1-X5, X12, X6, X7a, X7b).
+  description:
+    - One entry per test in the order run (N1-N16, X1-X5, X12, X6, X7a, X7b, then XC1, XC2, XF1, XA1 when
+      the server offers the feature they need).
+    - 25 relay tests and one recipient check with O(local_domain); 19 relay tests without it.
   returned: success
   type: list
   elements: dict
@@ -178,9 +201,19 @@ tests:
       type: str
       sample: relaytest@relay-probe.example.net
     status:
-      description: V(accepted), V(refused), V(skipped) (MAIL FROM not accepted) or V(error).
+      description:
+        - V(accepted), V(refused) (for a reason that proves the trick failed), V(inconclusive) (refused for
+          another reason), V(skipped) (MAIL FROM or the identity claim not accepted) or V(error).
       type: str
       sample: refused
+    reason:
+      description:
+        - Why the server refused, from its reply code, enhanced status code and text; null when not refused.
+        - V(relay_denied), V(auth_required), V(bad_address), V(unknown_user), V(unknown_domain),
+          V(helo_rejected), V(sender_rejected), V(client_rejected), V(temporary), V(other), or
+          V(feature_refused) when the server refused the identity claim of an XC, XF or XA test.
+      type: str
+      sample: relay_denied
     code:
       description: Reply code of the deciding command (RCPT, or MAIL when skipped), null on error.
       type: int
@@ -233,10 +266,10 @@ vrfy:
   type: int
   sample: 502
 expn:
-  description: Reply code to C(EXPN root) (X13; 502 expected), null if not run.
+  description: Reply code to C(EXPN root) (X13; 500 or 502 expected), null if not run.
   returned: success
   type: int
-  sample: 502
+  sample: 500
 vrfy_reply:
   description: Text of the reply to C(VRFY root), null if not run.
   returned: success
@@ -257,6 +290,22 @@ xclient_extensions:
   type: list
   elements: str
   sample: []
+auth_anonymous_offered:
+  description: Whether C(AUTH) listed the C(ANONYMOUS) mechanism to this client (then V(XA1) ran).
+  returned: success
+  type: bool
+proxy_protocol:
+  description: Whether the server greeted only after a PROXY protocol header (see O(try_proxy_header)).
+  returned: success
+  type: dict
+  contains:
+    required:
+      description: V(true) when every session had to send the header; the battery then ran as the claimed client.
+      type: bool
+    header:
+      description: The header sent, null when none was needed.
+      type: str
+      sample: PROXY TCP4 127.0.0.1 192.0.2.25 40025 25
 auth_required_seen:
   description: Whether any reply had code 530 (authentication required).
   returned: success
@@ -267,10 +316,18 @@ sessions:
   type: int
   sample: 6
 summary:
-  description: Number of tests per status, and C(total).
+  description: Number of tests per status, and C(total), for relay tests and recipient checks apart.
   returned: success
   type: dict
-  sample: {accepted: 0, refused: 25, skipped: 0, error: 0, total: 25}
+  contains:
+    relay:
+      description: Counts for the relay tests, the ones that decide the verdict.
+      type: dict
+      sample: {accepted: 0, refused: 25, inconclusive: 0, skipped: 0, error: 0, total: 25}
+    recipient_check:
+      description: Counts for the recipient checks (X12).
+      type: dict
+      sample: {accepted: 0, refused: 1, inconclusive: 0, skipped: 0, error: 0, total: 1}
 """
 
 import ipaddress
@@ -286,8 +343,10 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
 from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
     SMTPClient,
     SMTPCommandError,
+    format_target,
 )
 
+MAX_TIMEOUT = 300
 _FORBIDDEN = set(" \t\r\n<>\x00")
 _HOW_TO_FIX = "use a plain value without spaces, control characters, '<' or '>'"
 _HOW_TO_FIX_AT = "use a plain value without spaces, control characters, '<', '>' or '@'"
@@ -302,8 +361,9 @@ def validate(module):
     p = module.params
     if not 1 <= p["port"] <= 65535:
         module.fail_json(msg="port must be between 1 and 65535, got %d" % p["port"])
-    if not p["timeout"] > 0:
-        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % p["timeout"])
+    if not 0 < p["timeout"] <= MAX_TIMEOUT:  # also false for nan; inf is above the bound
+        module.fail_json(msg="timeout must be a number of seconds above 0 and at most %d, got %s"
+                         % (MAX_TIMEOUT, p["timeout"]))
     if p["max_errors_per_session"] < MIN_ERRORS_PER_SESSION:
         module.fail_json(msg="max_errors_per_session must be at least %d (one test can cause %d error replies), got %d"
                          % (MIN_ERRORS_PER_SESSION, MIN_ERRORS_PER_SESSION - 1, p["max_errors_per_session"]))
@@ -342,6 +402,67 @@ def resolve(host, port):
     return infos[0][4][0]
 
 
+def run_probe(module):
+    """Resolve, probe and return (result, None), or (None, message) when the probe could not run."""
+    p = module.params
+    host, port = p["host"], p["port"]
+    where = format_target(host, port)
+    unreachable = "; check the address and that this vantage point can reach the port"
+    try:
+        address = resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        return None, "could not connect to %s: name resolution failed: %s%s" % (where, exc, unreachable)
+
+    probe = RelayProbe(
+        client_factory=lambda: SMTPClient(address, port, timeout=p["timeout"]),
+        target_ip=p["target_ip"] or address,
+        probe_domain=p["probe_domain"],
+        sender=p["sender"],
+        recipient=p["recipient"],
+        helo=p["helo"],
+        local_domain=p["local_domain"],
+        starttls=p["starttls"],
+        max_errors_per_session=p["max_errors_per_session"],
+        port=port,
+        try_proxy_header=p["try_proxy_header"],
+    )
+    try:
+        probe.start()
+        result = probe.run()
+    except RelayProbeError as exc:
+        probe.close()
+        if exc.stage == "connect":
+            return None, "could not connect to %s: %s%s" % (where, exc, unreachable)
+        return None, "SMTP session with %s failed before any relay test: %s" % (where, exc)
+    except SMTPCommandError as exc:
+        probe.close()
+        return None, "refused to build an unsafe SMTP command: %s" % exc
+    result["target_ip"] = address
+    result["msg"] = describe(format_target(host, port), result)
+    return result, None
+
+
+def describe(where, result):
+    """One line that agrees with the summary: relay tests and recipient checks counted apart."""
+    relay = result["summary"]["relay"]
+    if result["verdict"] == "open":
+        line = "%s is an open relay: accepted by %s" % (where, ", ".join(result["accepted"]))
+    else:
+        line = "%s verdict %s: %d of %d relay tests refused (%d inconclusive, %d skipped, %d errors)" % (
+            where, result["verdict"], relay["refused"], relay["total"],
+            relay["inconclusive"], relay["skipped"], relay["error"])
+    checks = [t for t in result["tests"] if t["kind"] == "recipient_check"]
+    if checks:
+        line += "; recipient check %s" % ", ".join("%s %s" % (t["id"], t["status"]) for t in checks)
+    if result["proxy_protocol"]["required"]:
+        line += "; the server trusts a PROXY protocol header from this client"
+    if result["xclient_extensions"]:
+        line += "; offered to this client: %s" % ", ".join(result["xclient_extensions"])
+    if result["auth_anonymous_offered"]:
+        line += "; anonymous AUTH offered"
+    return line
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -356,54 +477,19 @@ def main():
             helo=dict(type="str"),
             target_ip=dict(type="str"),
             max_errors_per_session=dict(type="int", default=8),
+            try_proxy_header=dict(type="bool", default=True),
             fail_on_open=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     validate(module)
-    p = module.params
-    host, port = p["host"], p["port"]
-    where = "%s:%d" % (host, port)
-    unreachable = "; check the address and that this vantage point can reach the port"
-
-    try:
-        address = resolve(host, port)
-    except (OSError, UnicodeError) as exc:
-        module.fail_json(msg="could not connect to %s: name resolution failed: %s%s" % (where, exc, unreachable))
-
-    probe = RelayProbe(
-        client_factory=lambda: SMTPClient(address, port, timeout=p["timeout"]),
-        target_ip=p["target_ip"] or address,
-        probe_domain=p["probe_domain"],
-        sender=p["sender"],
-        recipient=p["recipient"],
-        helo=p["helo"],
-        local_domain=p["local_domain"],
-        starttls=p["starttls"],
-        max_errors_per_session=p["max_errors_per_session"],
-    )
-    try:
-        probe.start()
-        result = probe.run()
-    except RelayProbeError as exc:
-        probe.close()
-        if exc.stage == "connect":
-            module.fail_json(msg="could not connect to %s: %s%s" % (where, exc, unreachable), changed=False)
-        module.fail_json(msg="SMTP session with %s failed before any relay test: %s" % (where, exc), changed=False)
-    except SMTPCommandError as exc:
-        probe.close()
-        module.fail_json(msg="refused to build an unsafe SMTP command: %s" % exc, changed=False)
-
-    result["target_ip"] = address
-    counts = result["summary"]
-    if result["verdict"] == "open":
-        msg = "%s is an open relay: accepted by %s" % (where, ", ".join(result["accepted"]))
-    else:
-        msg = "%s verdict %s: %d refused, %d skipped, %d errors out of %d tests" % (
-            where, result["verdict"], counts["refused"], counts["skipped"], counts["error"], counts["total"])
-    if result["verdict"] == "open" and p["fail_on_open"]:
-        module.fail_json(msg=msg, changed=False, **result)
-    module.exit_json(changed=False, msg=msg, **result)
+    # failures are reported outside any exception handler, so the message is the whole story
+    result, error = run_probe(module)
+    if error:
+        module.fail_json(msg=error, changed=False)
+    if result["verdict"] == "open" and module.params["fail_on_open"]:
+        module.fail_json(changed=False, **result)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 # Copyright: Contributors to mailsec.hardening
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Threaded fake SMTP servers on 127.0.0.1 for the relay_probe unit tests.
@@ -26,6 +26,21 @@ Behaviours:
 * ``endless_lines``: same, but an endless stream of ``250-`` continuation lines.
 * ``starttls_injection``: answers STARTTLS with ``220`` plus a pipelined
   plaintext reply in the same packet.
+* ``xclient``: closed, but offers XCLIENT to everyone; after
+  ``XCLIENT ... ADDR=127.0.0.1`` (or the server's own address) it greets
+  again and relays, like Postfix with ``smtpd_authorized_xclient_hosts``
+  too wide.
+* ``xforward``: closed and offers XFORWARD, which (as in Postfix) only
+  changes what is logged, never who may relay.
+* ``anonymous_auth``: closed, but offers ``AUTH ANONYMOUS`` and relays for
+  anyone who uses it.
+* ``proxy``: wants a PROXY protocol v1 header before it greets (it closes
+  the connection after ``proxy_wait`` seconds of silence) and relays when
+  the header claims a loopback client, like Postfix with
+  ``smtpd_upstream_proxy_protocol = haproxy``.
+
+``relay_reply`` replaces the closed server's refusal for non-local recipients
+(``{addr}`` is the recipient), to imitate refusals for other reasons.
 
 Any behaviour offers STARTTLS when ``tls_files=(certfile, keyfile)`` is given.
 The server records ``connections``, ``commands``, ``max_errors`` (highest
@@ -43,7 +58,9 @@ import time
 BEHAVIOURS = (
     "closed", "open", "percent_hack_only", "tarpit", "auth_required", "garbage",
     "banner_injection", "early_disconnect", "endless_line", "endless_lines", "starttls_injection",
+    "xclient", "xforward", "anonymous_auth", "proxy",
 )
+TRUSTED_CLAIMS = ("127.0.0.1", "IPV6:::1")
 
 INJECTION_BANNER = (
     b"220-mx.evil.example ESMTP \x1b[2J\x1b[31m<script>alert('relay')</script>\x1b[0m\r\n"
@@ -104,7 +121,7 @@ class FakeSMTPServer:
 
     def __init__(self, behaviour="closed", hostname="mx.example.org", local_domain="example.org",
                  users=("postmaster", "alice"), after=0, tls_files=None, extra_ehlo=(),
-                 soft_limit=10, hard_limit=20, tarpit_delay=2.0):
+                 soft_limit=10, hard_limit=20, tarpit_delay=2.0, relay_reply=None, proxy_wait=1.0):
         if behaviour not in BEHAVIOURS:
             raise ValueError("unknown behaviour %r" % behaviour)
         self.behaviour = behaviour
@@ -117,6 +134,9 @@ class FakeSMTPServer:
         self.soft_limit = soft_limit
         self.hard_limit = hard_limit
         self.tarpit_delay = tarpit_delay
+        self.relay_reply = relay_reply
+        self.proxy_wait = proxy_wait
+        self.proxy_headers = []
 
         self.host = "127.0.0.1"
         self.port = None
@@ -187,8 +207,21 @@ class FakeSMTPServer:
 
     def _serve(self, sock, number):
         conn = _Conn(sock, self._stop)
-        state = dict(number=number, errors=0, commands=0, ehlo=False, mail=False, tls=False)
+        state = dict(number=number, errors=0, commands=0, ehlo=False, mail=False, tls=False, trusted=False)
         try:
+            if self.behaviour == "proxy":
+                conn.idle_timeout = self.proxy_wait
+                try:
+                    header = conn.readline()
+                except _Closed:
+                    header = ""  # silence: give up, as Postfix does after its proxy timeout
+                conn.idle_timeout = 10.0
+                with self._lock:
+                    self.proxy_headers.append(header)
+                parts = header.split()
+                if len(parts) != 6 or parts[0] != "PROXY":
+                    raise _Closed()
+                state["trusted"] = parts[2] in ("127.0.0.1", "::1")
             self._greet(conn)
             while not self._stop.is_set():
                 line = conn.readline()
@@ -247,6 +280,12 @@ class FakeSMTPServer:
             lines.append("STARTTLS")
         if self.behaviour == "auth_required":
             lines.append("AUTH PLAIN LOGIN")
+        if self.behaviour == "anonymous_auth":
+            lines.append("AUTH PLAIN ANONYMOUS")
+        if self.behaviour == "xclient":
+            lines.append("XCLIENT NAME ADDR PROTO HELO")
+        if self.behaviour == "xforward":
+            lines.append("XFORWARD NAME ADDR PROTO HELO")
         lines.extend(self.extra_ehlo)
         lines.extend(["ENHANCEDSTATUSCODES", "8BITMIME", "DSN"])
         return "\r\n".join(
@@ -258,8 +297,8 @@ class FakeSMTPServer:
             return False
         return not any(c in localpart for c in '@%!":') and not address.startswith("@")
 
-    def _rcpt_decision(self, address):
-        if self.behaviour == "open":
+    def _rcpt_decision(self, address, state):
+        if self.behaviour == "open" or state["trusted"]:
             return "250 2.1.5 Ok"
         if self.behaviour == "percent_hack_only" and "%" in address:
             return "250 2.1.5 Ok"
@@ -267,6 +306,8 @@ class FakeSMTPServer:
             if address.rpartition("@")[0].lower() in self.users:
                 return "250 2.1.5 Ok"
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown in local recipient table" % address
+        if self.relay_reply:
+            return self.relay_reply.format(addr=address)
         return "554 5.7.1 <%s>: Relay access denied" % address
 
     def _handle(self, conn, state, line):
@@ -334,17 +375,30 @@ class FakeSMTPServer:
             elif not match:
                 self._reply(conn, state, "501 5.1.3 Bad recipient address syntax")
             else:
-                self._reply(conn, state, self._rcpt_decision(match.group(2)))
+                self._reply(conn, state, self._rcpt_decision(match.group(2), state))
         elif verb == "DATA":
             self.data_seen = True
             self._reply(conn, state, "554 5.5.1 Error: no valid recipients")
         elif verb == "VRFY":
             self._reply(conn, state, "502 5.5.1 VRFY command is disabled")
+        elif verb == "XCLIENT" and self.behaviour == "xclient":
+            claimed = dict(item.split("=", 1) for item in arg.split() if "=" in item)
+            state.update(ehlo=False, mail=False,
+                         trusted=claimed.get("ADDR") in TRUSTED_CLAIMS + (self.host,))
+            self._reply(conn, state, "220 %s ESMTP Postfix" % self.hostname)
+        elif verb == "XFORWARD" and self.behaviour == "xforward":
+            self._reply(conn, state, "250 2.0.0 Ok")
+        elif verb == "AUTH" and self.behaviour == "anonymous_auth":
+            if arg.split()[:1] == ["ANONYMOUS"]:
+                state["trusted"] = True
+                self._reply(conn, state, "235 2.7.0 Authentication successful")
+            else:
+                self._reply(conn, state, "535 5.7.8 Error: authentication failed")
         elif verb == "QUIT":
             self._reply(conn, state, "221 2.0.0 Bye")
             return False
         else:
-            self._reply(conn, state, "502 5.5.2 Error: command not recognized")
+            self._reply(conn, state, "500 5.5.2 Error: command not recognized")
         return True
 
 

@@ -1,5 +1,5 @@
 # Copyright: Contributors to mailsec.hardening
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
     classify_rcpt,
     clip,
     compute_verdict,
+    identity_features,
     ip_literal,
+    judge,
+    proxy_header,
+    refusal_reason,
+    routes_locally,
     server_name_from_banner,
     summarize,
 )
@@ -149,9 +154,102 @@ class TestVerdict:
         assert clip("x" * 5000) == "x" * 1000 + "...[clipped]"
         assert clip(None) is None
 
-    def test_summarize(self):
-        counts = summarize(self.make("refused", "refused", "skipped"))
-        assert counts == dict(accepted=0, refused=2, skipped=1, error=0, total=3)
+    def test_summarize_counts_relay_tests_and_recipient_checks_apart(self):
+        tests = self.make("refused", "inconclusive", "skipped")
+        tests.append(dict(id="X12", kind="recipient_check", status="refused", dialogue=[]))
+        counts = summarize(tests)
+        assert counts["relay"] == dict(accepted=0, refused=1, inconclusive=1, skipped=1, error=0, total=3)
+        assert counts["recipient_check"] == dict(accepted=0, refused=1, inconclusive=0, skipped=0, error=0, total=1)
+
+    def test_a_refusal_for_another_reason_is_not_closed(self):
+        assert compute_verdict(self.make("refused", "inconclusive"))[0] == "inconclusive"
+
+
+POSTFIX_REPLIES = [
+    (554, "5.7.1 <relaytest@relay-probe.example.net>: Relay access denied", "relay_denied"),
+    (550, "5.7.1 Unable to relay", "relay_denied"),
+    (550, "5.7.54 SMTP; Unable to relay recipient in non-accepted domain", "relay_denied"),
+    (553, "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", "relay_denied"),
+    (550, "relay not permitted", "relay_denied"),
+    (530, "5.7.0 Authentication required", "auth_required"),
+    (550, "5.1.1 <x@example.org>: Recipient address rejected: User unknown in local recipient table",
+     "unknown_user"),
+    (450, "4.1.2 <relaytest@relay-probe.example.net>: Recipient address rejected: Domain not found",
+     "unknown_domain"),
+    (554, "5.7.1 <relaytest@relay-probe.example.net>: Helo command rejected: Host not found", "helo_rejected"),
+    (450, "4.7.1 <localhost.localdomain>: Helo command rejected: Host not found", "helo_rejected"),
+    (553, "5.7.1 <postmaster@example.org>: Sender address rejected: not logged in", "sender_rejected"),
+    (450, "4.7.25 Client host rejected: cannot find your hostname, [192.0.2.9]", "client_rejected"),
+    (554, "5.7.1 <unknown[192.0.2.9]>: Client host rejected: Access denied", "client_rejected"),
+    (501, "5.1.3 Bad recipient address syntax", "bad_address"),
+    (450, "4.2.0 <relaytest@relay-probe.example.net>: Recipient address rejected: Greylisted", "temporary"),
+    (554, "5.5.0 something else entirely", "other"),
+]
+
+
+class TestRefusalReasons:
+    @pytest.mark.parametrize("code, text, reason", POSTFIX_REPLIES)
+    def test_reason(self, code, text, reason):
+        assert refusal_reason(code, text) == reason
+
+    def test_the_echoed_address_is_not_the_servers_words(self):
+        """<relaytest@...> contains 'relay'; only the server's own words may say relay."""
+        assert refusal_reason(550, "<relaytest@relay.example>: Recipient address rejected: Greylisted") == "other"
+
+    def test_judge_by_trick(self):
+        battery = dict((t["id"], t) for t in build_battery(
+            "192.0.2.1", "mx.example.org", "d.example", "f", "r", local_domain="l.example"))
+        helo = "5.7.1 <r@d.example>: Helo command rejected: Host not found"
+        assert judge(battery["X6"], 554, helo) == ("refused", "helo_rejected")
+        assert judge(battery["N2"], 554, helo) == ("inconclusive", "helo_rejected")
+        sender = "5.7.1 <f@mx.example.org>: Sender address rejected: Access denied"
+        assert judge(battery["N3"], 554, sender) == ("refused", "sender_rejected")
+        assert judge(battery["N2"], 554, sender) == ("inconclusive", "sender_rejected")
+        unknown = "5.1.1 <x>: Recipient address rejected: User unknown"
+        assert judge(battery["N8"], 550, unknown) == ("refused", "unknown_user")  # unqualified: stays here
+        assert judge(battery["X2"], 550, unknown) == ("refused", "unknown_user")  # ends at L
+        assert judge(battery["N2"], 550, unknown) == ("inconclusive", "unknown_user")  # checked before relaying
+        assert judge(battery["N2"], 450, "4.1.2 <x>: Domain not found") == ("inconclusive", "unknown_domain")
+        assert judge(battery["N2"], 250, "2.1.5 Ok") == ("accepted", None)
+
+    @pytest.mark.parametrize("address, local", [
+        ("r@d.example", False), ('"r@d.example"', True), ("d.example!r", True),
+        ("r%d.example@[192.0.2.1]", True), ("r@d.example@mx.example.org", True),
+        ("@[192.0.2.1]:r@d.example", False), ('"r@d.example"@L.example', True),
+    ])
+    def test_routes_locally(self, address, local):
+        assert routes_locally(address, {"[192.0.2.1]", "mx.example.org", "l.example"}) is local
+
+
+class TestIdentityFeatures:
+    def test_features_from_ehlo(self):
+        assert identity_features(["PIPELINING", "XCLIENT NAME ADDR", "xforward name addr",
+                                  "AUTH PLAIN ANONYMOUS", "AUTH=PLAIN ANONYMOUS"]) == [
+            "XCLIENT", "XFORWARD", "AUTH ANONYMOUS"]
+        assert identity_features(["AUTH PLAIN LOGIN", "SIZE 1000"]) == []
+
+    def test_identity_tests_only_when_offered(self):
+        plain = build_battery("192.0.2.1", "mx", "d.example", "f", "r")
+        assert not any(t["id"].startswith(("XC", "XF", "XA")) for t in plain)
+        battery = build_battery("192.0.2.1", "mx", "d.example", "f", "r",
+                                offered=["XCLIENT", "XFORWARD", "AUTH ANONYMOUS"])
+        tests = dict((t["id"], t) for t in battery)
+        assert [t["id"] for t in battery][-4:] == ["XC1", "XC2", "XF1", "XA1"]
+        assert tests["XC1"]["prelude"] == "XCLIENT NAME=localhost ADDR=127.0.0.1"
+        assert tests["XC2"]["prelude"] == "XCLIENT NAME=localhost ADDR=192.0.2.1"
+        assert tests["XF1"]["prelude"] == "XFORWARD NAME=localhost ADDR=127.0.0.1"
+        assert tests["XA1"]["prelude"].startswith("AUTH ANONYMOUS ")
+        assert all(tests[i]["new_session"] and tests[i]["rcpt_to"] == "r@d.example"
+                   for i in ("XC1", "XC2", "XF1", "XA1"))
+
+    def test_ipv6_claims(self):
+        battery = build_battery("2001:db8::25", "mx", "d.example", "f", "r", offered=["XCLIENT"])
+        assert battery[-2]["prelude"] == "XCLIENT NAME=localhost ADDR=IPV6:::1"
+        assert battery[-1]["prelude"] == "XCLIENT NAME=localhost ADDR=IPV6:2001:db8::25"
+
+    def test_proxy_header(self):
+        assert proxy_header("192.0.2.25", 25) == "PROXY TCP4 127.0.0.1 192.0.2.25 40025 25\r\n"
+        assert proxy_header("2001:db8::25", 587) == "PROXY TCP6 ::1 2001:db8::25 40025 587\r\n"
 
 
 class ScriptedClient:
@@ -255,7 +353,7 @@ class TestProbeAgainstServers:
         result = probe_for(server).run()
         assert result["verdict"] == "open"
         assert result["accepted"] == N_IDS + ["X6", "X7a", "X7b"]
-        assert result["summary"]["accepted"] == 19
+        assert result["summary"]["relay"]["accepted"] == 19
         assert not server.data_seen
 
     def test_closed_server(self, smtp_server):
@@ -269,7 +367,7 @@ class TestProbeAgainstServers:
         assert "Relay access denied" in tests["N2"]["reply"]
         assert tests["X12"]["status"] == "refused" and tests["X12"]["code"] == 550
         assert [s["command"] for s in tests["N1"]["dialogue"]] == ["RSET", "MAIL FROM:<>", "RCPT TO:<relaytest@%s>" % D]
-        assert result["vrfy"] == 502 and result["expn"] == 502
+        assert result["vrfy"] == 502 and result["expn"] == 500
         assert result["server_name"] == "mx.example.org"
         assert result["xclient_advertised"] is False
         assert server.max_errors < 8
@@ -285,7 +383,7 @@ class TestProbeAgainstServers:
         server = smtp_server("tarpit", tarpit_delay=5.0)
         result = probe_for(server, local_domain="example.org").run()
         assert result["verdict"] == "closed"
-        assert result["summary"]["error"] == 0
+        assert result["summary"]["relay"]["error"] == 0
         assert result["sessions"] >= 5
         assert result["sessions"] == server.connections
         assert server.max_errors < 8  # never reached the tarpit (10) or the disconnect (20)
@@ -295,7 +393,7 @@ class TestProbeAgainstServers:
         server = smtp_server("tarpit", soft_limit=2, hard_limit=3, tarpit_delay=0)
         result = probe_for(server).run()
         assert result["verdict"] == "closed"
-        assert result["summary"]["error"] == 0
+        assert result["summary"]["relay"]["error"] == 0
         retried = [t for t in result["tests"] if any(s["code"] == 421 for s in t["dialogue"])]
         assert retried
         assert all(t["status"] == "refused" for t in retried)
@@ -306,16 +404,79 @@ class TestProbeAgainstServers:
         assert result["verdict"] == "auth_required"
         assert all(t["status"] == "skipped" and t["code"] == 530 for t in result["tests"])
 
-    def test_xclient_advertised(self, smtp_server):
+    def test_xclient_offered_to_anyone_is_an_open_relay(self, smtp_server):
+        server = smtp_server("xclient")
+        result = probe_for(server, local_domain="example.org").run()
+        assert result["xclient_advertised"] is True
+        assert result["verdict"] == "open"
+        assert result["accepted"] == ["XC1", "XC2"]
+        xc1 = by_id(result)["XC1"]
+        assert [s["command"] for s in xc1["dialogue"]] == [
+            "XCLIENT NAME=localhost ADDR=127.0.0.1", "EHLO %s" % D, "RSET",
+            "MAIL FROM:<antispam@%s>" % D, "RCPT TO:<relaytest@%s>" % D]
+        assert by_id(result)["N2"]["status"] == "refused"
+        # the impersonating sessions were never reused for another test
+        sessions = [t["session"] for t in result["tests"]]
+        assert sessions.count(xc1["session"]) == 1
+
+    def test_xclient_refused_is_skipped_not_open(self, smtp_server):
         server = smtp_server("closed", extra_ehlo=["XCLIENT NAME ADDR PROTO HELO"])
         result = probe_for(server).run()
         assert result["xclient_advertised"] is True
+        assert result["verdict"] == "closed"
+        xc1 = by_id(result)["XC1"]
+        assert (xc1["status"], xc1["reason"], xc1["code"]) == ("skipped", "feature_refused", 500)
+
+    def test_xforward_does_not_open_a_postfix_like_server(self, smtp_server):
+        server = smtp_server("xforward")
+        result = probe_for(server).run()
+        assert result["xclient_extensions"] == ["XFORWARD"]
+        assert result["verdict"] == "closed"
+        assert by_id(result)["XF1"]["status"] == "refused"
+
+    def test_anonymous_auth_is_tried(self, smtp_server):
+        server = smtp_server("anonymous_auth")
+        result = probe_for(server).run()
+        assert result["auth_anonymous_offered"] is True
+        assert result["verdict"] == "open"
+        assert result["accepted"] == ["XA1"]
+
+    def test_proxy_protocol_listener_is_probed_through_a_forged_header(self, smtp_server):
+        server = smtp_server("proxy", proxy_wait=0.5)
+        result = probe_for(server, timeout=3.0).run()
+        assert result["proxy_protocol"] == dict(required=True, header="PROXY TCP4 127.0.0.1 127.0.0.1 40025 25")
+        assert result["verdict"] == "open"
+        assert server.proxy_headers[0] == ""  # the silent first attempt: the server gave up waiting
+        assert all(h.startswith("PROXY TCP4 127.0.0.1 ") for h in server.proxy_headers[1:])
+
+    def test_no_proxy_header_when_not_allowed(self, smtp_server):
+        server = smtp_server("proxy", proxy_wait=0.5)
+        with pytest.raises(RelayProbeError, match="connection closed"):
+            probe_for(server, timeout=3.0, try_proxy_header=False).start()
+        assert len(server.proxy_headers) == 1
+
+    def test_refused_for_another_reason_is_inconclusive(self, smtp_server):
+        server = smtp_server("closed", relay_reply="450 4.1.2 <{addr}>: Recipient address rejected: Domain not found")
+        result = probe_for(server, local_domain="example.org").run()
+        assert result["verdict"] == "inconclusive"
+        n2 = by_id(result)["N2"]
+        assert (n2["status"], n2["reason"]) == ("inconclusive", "unknown_domain")
+        assert result["summary"]["relay"]["inconclusive"] > 0
+        assert result["summary"]["recipient_check"]["refused"] == 1
+
+    def test_helo_refusal_proves_only_the_helo_tricks(self, smtp_server):
+        server = smtp_server("closed", relay_reply="554 5.7.1 <{addr}>: Helo command rejected: Host not found")
+        result = probe_for(server).run()
+        tests = by_id(result)
+        assert result["verdict"] == "inconclusive"
+        assert [tests[i]["status"] for i in ("X6", "X7a", "X7b")] == ["refused"] * 3
+        assert tests["N2"]["status"] == "inconclusive"
 
     def test_disconnect_mid_battery(self, smtp_server):
         server = smtp_server("early_disconnect", after=6)
         result = probe_for(server).run()
         assert result["verdict"] == "closed"
-        assert result["summary"]["error"] == 0
+        assert result["summary"]["relay"]["error"] == 0
         reconnected = [t["id"] for t in result["tests"] if any(s["command"] is None for s in t["dialogue"])]
         assert reconnected  # recorded in the dialogue
         assert result["sessions"] > 4

@@ -1,5 +1,5 @@
 # Copyright: Contributors to mailsec.hardening
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
@@ -47,10 +47,14 @@ def test_closed_server(capsys, smtp_server):
     assert n4["mail_from"] == "antispam@[127.0.0.1]"
     assert n4["dialogue"][-1] == dict(command="RCPT TO:<relaytest@relay-probe.example.net>", code=554,
                                       reply="5.7.1 <relaytest@relay-probe.example.net>: Relay access denied")
-    assert result["vrfy"] == 502 and result["expn"] == 502
+    assert result["vrfy"] == 502 and result["expn"] == 500
     assert result["xclient_advertised"] is False
+    assert result["proxy_protocol"] == dict(required=False, header=None)
     assert result["starttls_offered"] is False and result["tls"] is None
-    assert result["summary"]["refused"] == 26 and result["summary"]["total"] == 26
+    assert result["summary"]["relay"]["refused"] == 25 and result["summary"]["relay"]["total"] == 25
+    assert result["summary"]["recipient_check"]["refused"] == 1
+    assert result["msg"] == ("127.0.0.1:%d verdict closed: 25 of 25 relay tests refused "
+                             "(0 inconclusive, 0 skipped, 0 errors); recipient check X12 refused" % server.port)
     assert "SIZE 10240000" in result["ehlo_extensions"]
 
 
@@ -131,7 +135,7 @@ def test_garbage_mid_battery_is_inconclusive(capsys, smtp_server):
     rc, result = run_module(capsys, host=server.host, port=server.port, timeout=1.0)
     assert rc == 0
     assert result["verdict"] == "inconclusive"
-    assert result["summary"]["error"] == result["summary"]["total"]
+    assert result["summary"]["relay"]["error"] == result["summary"]["relay"]["total"]
 
 
 def test_banner_injection_is_sanitised(capsys, smtp_server):
@@ -173,7 +177,10 @@ def test_starttls_not_offered(capsys, smtp_server):
     (dict(helo=""), "helo must not be empty"),
     (dict(target_ip="[127.0.0.1]"), "target_ip must be a bare IPv4 or IPv6 address"),
     (dict(max_errors_per_session=2), "max_errors_per_session must be at least 4"),
-    (dict(timeout=0), "timeout must be a positive number"),
+    (dict(timeout=0), "timeout must be a number of seconds above 0 and at most 300"),
+    (dict(timeout=float("inf")), "timeout must be a number of seconds above 0 and at most 300, got inf"),
+    (dict(timeout=float("nan")), "timeout must be a number of seconds above 0 and at most 300, got nan"),
+    (dict(timeout=301), "timeout must be a number of seconds above 0 and at most 300"),
 ])
 def test_input_validation(capsys, smtp_server, args, fragment):
     server = smtp_server("closed")
@@ -192,3 +199,34 @@ def test_target_ip_override(capsys, smtp_server):
     assert n4["mail_from"] == "antispam@[192.0.2.10]"
     assert n4["helo"] == "probe.example.net"
     assert server.commands_only[0] == "EHLO probe.example.net"
+
+
+def test_xclient_relay_makes_the_task_fail_on_open(capsys, smtp_server):
+    server = smtp_server("xclient")
+    rc, result = run_module(capsys, host=server.host, port=server.port, fail_on_open=True)
+    assert rc == 1
+    assert result["verdict"] == "open"
+    assert result["msg"] == ("127.0.0.1:%d is an open relay: accepted by XC1, XC2; "
+                             "offered to this client: XCLIENT" % server.port)
+
+
+def test_silent_server_fails_without_an_exception_preamble(capsys):
+    """A listener that never greets: one plain try, one with a PROXY header, then a plain message."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        port = listener.getsockname()[1]
+        rc, result = run_module(capsys, host="127.0.0.1", port=port, timeout=0.3)
+    assert rc == 1
+    assert result["msg"] == (
+        "SMTP session with 127.0.0.1:%d failed before any relay test: timed out after 0.3s waiting for the "
+        "server's reply (and no usable session after a PROXY protocol header either: timed out after 0.3s "
+        "waiting for the server's reply)" % port)
+    assert "exception" not in result
+
+
+def test_ipv6_target_is_written_in_brackets(capsys):
+    port = free_port()
+    rc, result = run_module(capsys, host="::1", port=port)
+    assert rc == 1
+    assert result["msg"].startswith("could not connect to [::1]:%d: " % port)
