@@ -246,6 +246,33 @@ def parse_services(text):
     return services
 
 
+# Port names master.cf uses for SMTP services, for hosts without /etc/services.
+WELL_KNOWN_PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465}
+
+
+def service_endpoint(name, service_type, port_by_name=None):
+    """Where an inet service of master.cf listens: {address, port}, or None for other types.
+
+    ``name`` is the service column: ``smtp``, ``2525``, ``127.0.0.1:2525`` or
+    ``[::1]:2525``.  ``address`` is null when the service listens on every
+    address of ``inet_interfaces``; ``port`` is null when the name cannot be
+    turned into a number.  ``port_by_name`` looks names up (default:
+    :data:`WELL_KNOWN_PORTS`).
+    """
+    if service_type != "inet":
+        return None
+    address, port = None, name
+    if name.startswith("["):
+        address, _sep, port = name[1:].partition("]:")
+    elif ":" in name:
+        address, _sep, port = name.rpartition(":")
+    if port.isdigit():
+        number = int(port)
+    else:
+        number = (port_by_name or WELL_KNOWN_PORTS.get)(port)
+    return dict(address=address or None, port=number)
+
+
 def parse_overrides(text):
     """``postconf -P`` output as {"service/type": {parameter: value}}."""
     overrides = {}

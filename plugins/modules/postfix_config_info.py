@@ -98,6 +98,12 @@ services:
     command:
       description: The program run, for example V(smtpd).
       type: str
+    listen:
+      description:
+        - For C(inet) services, where they listen - C(address) (null for every address of C(inet_interfaces)) and
+          C(port) (null when the name is not a known service); null for other service types.
+      type: dict
+      sample: {address: null, port: 25}
     overrides:
       description: C(-o) parameter overrides.
       type: dict
@@ -133,16 +139,19 @@ candidate:
 
 import os
 import shutil
+import socket
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import (
+    WELL_KNOWN_PORTS,
     dropped_settings,
     map_files,
     parse_main_cf,
     parse_overrides,
     parse_services,
+    service_endpoint,
     service_problems,
     setting_risks,
     written_names,
@@ -195,6 +204,14 @@ def read_text(path):
         return None
 
 
+def port_number(name):
+    """The port of a service name from /etc/services, else the ports master.cf commonly names."""
+    try:
+        return socket.getservbyname(name, "tcp")
+    except OSError:
+        return WELL_KNOWN_PORTS.get(name)
+
+
 def services_with_problems(postconf, main_values, accept_wide_trust):
     _rc, services_out, _err = postconf.run("-M")
     _rc, overrides_out, _err = postconf.run("-P")
@@ -206,6 +223,7 @@ def services_with_problems(postconf, main_values, accept_wide_trust):
         found = service_problems(own, main_values)
         accepted = [f for f in found if f["acknowledgeable"] and accept_wide_trust]
         services.append(dict(service=key, command=item["command"], overrides=own, accepted=accepted,
+                             listen=service_endpoint(item["service"], item["type"], port_number),
                              problems=[f for f in found if f not in accepted]))
     return services
 

@@ -111,3 +111,16 @@ def test_dropped_settings_are_those_whose_effect_changes():
 def test_unknown_dropped_parameter_counts_as_dropped():
     dropped = settings.dropped_settings({"my_own_table": "hash:/x"}, {}, {}, {})
     assert dropped == [dict(name="my_own_table", live="hash:/x", after=None)]
+
+
+@pytest.mark.parametrize("name, service_type, expected", [
+    ("smtp", "inet", dict(address=None, port=25)),
+    ("2525", "inet", dict(address=None, port=2525)),
+    ("127.0.0.1:2526", "inet", dict(address="127.0.0.1", port=2526)),
+    ("[::1]:2527", "inet", dict(address="::1", port=2527)),
+    ("submission", "inet", dict(address=None, port=587)),
+    ("no-such-service", "inet", dict(address=None, port=None)),
+    ("pickup", "unix", None),
+])
+def test_service_endpoint(name, service_type, expected):
+    assert settings.service_endpoint(name, service_type) == expected
