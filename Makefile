@@ -4,16 +4,20 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export CONTAINERS_CONF := $(CURDIR)/.testbed/containers.conf
 
-.PHONY: help setup demo demo-clean test lint sanity units molecule build clean
+.PHONY: help venv setup demo demo-clean test lint sanity units molecule build clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup:  ## Install system packages, the virtualenv, the container runtime configuration and image
+venv:  ## The virtualenv and the collection link only: enough for lint, sanity, units and build (no root)
+	@bash testbed/venv.sh
+	@bash testbed/collection-link.sh
+
+setup:  ## Also system packages (first), the container runtime configuration and image (root)
 	@bash testbed/packages.sh
 	@bash testbed/venv.sh
-	@bash testbed/runtime.sh
 	@bash testbed/collection-link.sh
+	@bash testbed/runtime.sh
 
 demo: setup  ## Harden a throwaway container, probe it from outside, print a summary (KEEP=1 keeps it)
 	@bash testbed/demo.sh
@@ -24,19 +28,19 @@ demo-clean: setup  ## Remove the containers a KEEP=1 demo left running
 test: setup  ## Everything CI runs: yamllint, ansible-lint, sanity, unit tests, molecule scenarios
 	@bash testbed/run-tests.sh
 
-lint: setup  ## yamllint and ansible-lint only
+lint: venv  ## yamllint and ansible-lint only
 	@bash testbed/run-tests.sh yamllint ansible_lint
 
-sanity: setup  ## ansible-test sanity only
+sanity: venv  ## ansible-test sanity only
 	@bash testbed/run-tests.sh sanity
 
-units: setup  ## Unit tests only
+units: venv  ## Unit tests only
 	@bash testbed/run-tests.sh units
 
 molecule: setup  ## Molecule scenarios only
 	@bash testbed/run-tests.sh molecule
 
-build: setup  ## Build the collection tarball into build/
+build: venv  ## Build the collection tarball into build/
 	@.venv/bin/ansible-galaxy collection build --force --output-path build/
 
 clean:  ## Remove generated files (not the image)

@@ -9,6 +9,8 @@ if [ -x "$VENV_DIR/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ];
   log "virtualenv up to date"
   exit 0
 fi
+python3 -c 'import ensurepip' 2>/dev/null \
+  || die "python3 cannot make a virtualenv; install python3-venv (or run 'make setup' as root)"
 log "building virtualenv in .venv"
 python3 -m venv "$VENV_DIR"
 "$VENV_DIR/bin/pip" install -q --disable-pip-version-check -r "$req"
