@@ -7,8 +7,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SUITE=bookworm
 # systemd as PID 1; python3 + python3-apt for Ansible; the outside-prober tools (nmap, swaks, openssl).
 INCLUDE=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certificates,openssl,nmap,swaks,netcat-openbsd,less
-# Downloaded into the apt cache but not installed: roles install them, offline if need be.
-PRELOAD=(postfix ssl-cert)
+# Downloaded into the apt cache but not installed: roles install them, offline if need be;
+# sudo is installed only where a scenario connects as an ordinary user.
+PRELOAD=(postfix ssl-cert sudo)
 
 recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
 have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)

@@ -419,8 +419,13 @@ class RelayProbe:
         facts = dict(banner=None, ehlo_extensions=[], starttls_offered=False, tls=None)
         self.greeted = False
         banner = client.connect(preamble=self.proxy) if self.proxy else client.connect()
-        self.greeted = True
         self._note(banner)
+        if banner.code == 421:
+            # closing at once; Postfix says this after waiting in vain for a PROXY header
+            client.close()
+            raise SMTPProtocolError("the server closed the session instead of greeting: %s"
+                                    % clip(str(banner), 200), kind="disconnect")
+        self.greeted = True
         facts["banner"] = banner
         reply = client.ehlo(helo)
         self._note(reply)
@@ -563,8 +568,9 @@ class RelayProbe:
     def start(self):
         """Open the first session; raise RelayProbeError if that is impossible.
 
-        A server that sends no greeting at all may be waiting for a PROXY protocol
-        header (Postfix ``smtpd_upstream_proxy_protocol``).  Then one more session
+        A server that sends no greeting at all, or only a 421, may be waiting for a
+        PROXY protocol header (Postfix ``smtpd_upstream_proxy_protocol`` answers a
+        silent client with ``421 4.3.0 Server local error`` after 5 seconds).  Then one more session
         sends a header claiming a loopback client; if the server greets after it,
         every session sends that header, so the battery shows what a forged
         header can do.

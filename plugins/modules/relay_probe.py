@@ -17,7 +17,7 @@ description:
   - When the server offers this client a way to claim another identity, the relay is tried through it too -
     C(XCLIENT) claiming a loopback client (V(XC1)) and the server's own address (V(XC2)), C(XFORWARD) (V(XF1)),
     and the SASL C(ANONYMOUS) mechanism (V(XA1)). An accepted recipient there makes the verdict V(open).
-  - When the server sends no greeting at all, it may be waiting for a PROXY protocol header. With
+  - When the server sends no greeting at all, or only a 421 reply, it may be waiting for a PROXY protocol header. With
     O(try_proxy_header=true) one more connection sends a version 1 header claiming a loopback client; if the
     server greets after it, every session sends that header and RV(proxy_protocol.required) is V(true).
   - Each refusal is classified by its reason (RV(tests[].reason)). Only a refusal that proves the trick failed
@@ -96,7 +96,7 @@ options:
     default: 8
   try_proxy_header:
     description:
-      - When the server sends no greeting, try once more with a PROXY protocol version 1 header that claims
+      - When the server sends no greeting or only a 421 reply, try once more with a PROXY protocol version 1 header that claims
         a loopback client, and run the battery that way if the server then greets.
       - Set V(false) for servers known to be slow to greet, so no PROXY line is ever sent.
     type: bool

@@ -34,8 +34,9 @@ Behaviours:
   changes what is logged, never who may relay.
 * ``anonymous_auth``: closed, but offers ``AUTH ANONYMOUS`` and relays for
   anyone who uses it.
-* ``proxy``: wants a PROXY protocol v1 header before it greets (it closes
-  the connection after ``proxy_wait`` seconds of silence) and relays when
+* ``proxy``: wants a PROXY protocol v1 header before it greets (after
+  ``proxy_wait`` seconds of silence it says ``421 4.3.0 ... Server local
+  error`` and closes, as Postfix does) and relays when
   the header claims a loopback client, like Postfix with
   ``smtpd_upstream_proxy_protocol = haproxy``.
 
@@ -214,12 +215,14 @@ class FakeSMTPServer:
                 try:
                     header = conn.readline()
                 except _Closed:
-                    header = ""  # silence: give up, as Postfix does after its proxy timeout
+                    header = ""  # silence
                 conn.idle_timeout = 10.0
                 with self._lock:
                     self.proxy_headers.append(header)
                 parts = header.split()
                 if len(parts) != 6 or parts[0] != "PROXY":
+                    # what Postfix says when the header does not come in time
+                    conn.send("421 4.3.0 %s Server local error\r\n" % self.hostname)
                     raise _Closed()
                 state["trusted"] = parts[2] in ("127.0.0.1", "::1")
             self._greet(conn)

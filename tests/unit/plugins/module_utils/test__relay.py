@@ -451,7 +451,7 @@ class TestProbeAgainstServers:
 
     def test_no_proxy_header_when_not_allowed(self, smtp_server):
         server = smtp_server("proxy", proxy_wait=0.5)
-        with pytest.raises(RelayProbeError, match="connection closed"):
+        with pytest.raises(RelayProbeError, match="closed the session instead of greeting: 421 4.3.0"):
             probe_for(server, timeout=3.0, try_proxy_header=False).start()
         assert len(server.proxy_headers) == 1
 
