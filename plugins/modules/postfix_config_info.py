@@ -34,13 +34,8 @@ options:
         that only need a reason are listed under C(accepted) instead of C(problems).
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - mailsec.hardening.read_only
 notes:
   - Without Postfix on the host (no C(postconf)), RV(installed) is false and nothing else is reported.
 seealso:

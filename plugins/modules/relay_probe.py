@@ -106,13 +106,8 @@ options:
       - Fail the task when the verdict is V(open).
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - mailsec.hardening.read_only
 notes:
   - Only probe servers you are responsible for or are allowed to test.
   - IPv6 targets use the RFC 5321 literal form C([IPv6:...]) for C([T]).
@@ -438,7 +433,7 @@ def run_probe(module):
         probe.close()
         return None, "refused to build an unsafe SMTP command: %s" % exc
     result["target_ip"] = address
-    result["msg"] = describe(format_target(host, port), result)
+    result["msg"] = describe(where, result)
     return result, None
 
 

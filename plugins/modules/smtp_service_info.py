@@ -55,13 +55,8 @@ options:
     description: Connect to the services. V(false) only lists the listening sockets (RV(services) is empty).
     type: bool
     default: true
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - mailsec.hardening.read_only
 notes:
   - Runs on Linux hosts (it reads C(/proc/net)).
 seealso:
