@@ -8,7 +8,11 @@ TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROJECT_DIR=$(dirname "$TESTBED_DIR")
 STATE_DIR="$PROJECT_DIR/.testbed"          # generated, git-ignored
 VENV_DIR="$PROJECT_DIR/.venv"
-IMAGE_NAME="localhost/mailsec-debian12"
+# One image per Debian release the tests run on; the first is the default for every scenario.
+RELEASES=(13 12)
+MAILSEC_RELEASE=${MAILSEC_RELEASE:-${RELEASES[0]}}
+image_name() { printf 'localhost/mailsec-debian%s\n' "$1"; }
+IMAGE_NAME=$(image_name "$MAILSEC_RELEASE")
 mkdir -p "$STATE_DIR"
 
 # Podman reads this instead of the system-wide containers.conf; runtime.sh writes it.
@@ -30,4 +34,21 @@ debian_mirror() {
          | grep -vE 'security|updates' | grep -E '/debian/?$' | head -n 1)
   [ -n "$url" ] || die "no Debian mirror found in /etc/apt sources; add one (e.g. a 'deb' line for bookworm)"
   printf '%s\n' "${url%/}"
+}
+
+# Print the Debian suite (codename) of a release number the testbed supports.
+suite_of() {
+  case "$1" in
+    13) echo trixie ;;
+    12) echo bookworm ;;
+    *) die "unsupported Debian release '$1' (supported: ${RELEASES[*]})" ;;
+  esac
+}
+
+# Print the Debian security mirror URL named by this machine's apt sources, or nothing.
+debian_security_mirror() {
+  { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}';
+    grep -hE '^deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+      | sed -E 's/\[[^]]*\]//' | awk '{print $2}'; } \
+    | grep -E '/debian-security/?$' | head -n 1 | sed -E 's#/$##' || true
 }

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Build the Debian 12 base image for every test container (molecule scenarios and the demo):
-# debootstrap from the mirror this machine's apt sources name, then `podman import`.
+# Build the base image of one Debian release for the test containers (molecule scenarios and the
+# demo): debootstrap from the mirror this machine's apt sources name, then `podman import`.
+# Usage: image.sh [RELEASE]   (13 or 12; default: the testbed's default release)
 # The image carries a label with the recipe's hash and is rebuilt only when the recipe changes.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-SUITE=bookworm
+RELEASE=${1:-$MAILSEC_RELEASE}
+SUITE=$(suite_of "$RELEASE")
+IMAGE_NAME=$(image_name "$RELEASE")
 # systemd as PID 1; python3 + python3-apt for Ansible; the outside-prober tools (nmap, swaks, openssl).
 INCLUDE=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certificates,openssl,nmap,swaks,netcat-openbsd,less
+# Installed after debootstrap (which cannot configure it in its first pass): TLS for swaks.
+INSTALL=(libnet-ssleay-perl)
 # Downloaded into the apt cache but not installed: roles install them, offline if need be;
-# sudo is installed only where a scenario connects as an ordinary user.
-PRELOAD=(postfix ssl-cert sudo)
+# sudo is installed only where a scenario connects as an ordinary user; dovecot-core is the
+# authentication service of submission.
+PRELOAD=(postfix ssl-cert sudo dovecot-core)
 
-recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
+recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${INSTALL[*]} ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
 have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)
 if [ "$have" = "$recipe_hash" ]; then
   log "image $IMAGE_NAME is current ($recipe_hash)"
@@ -23,15 +29,19 @@ mirror=$(debian_mirror)
 work=$(mktemp -d -p "$STATE_DIR")
 trap 'rm -rf "$work"' EXIT
 rootfs="$work/rootfs"
-log "debootstrap $SUITE from the machine's mirror into a temporary root (a few minutes)"
+log "debootstrap $SUITE (Debian $RELEASE) from the machine's mirror into a temporary root (a few minutes)"
 debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
   || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
 
-# Same package sources as this machine, so apt inside a container reaches the same mirror.
+# The release's own suites from the same mirrors as this machine (never this machine's suite).
+security=$(debian_security_mirror)
 rm -f "$rootfs/etc/apt/sources.list"
-cp /etc/apt/sources.list.d/*.sources "$rootfs/etc/apt/sources.list.d/" 2>/dev/null || true
-cp /etc/apt/sources.list "$rootfs/etc/apt/sources.list" 2>/dev/null || true
+{
+  printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\n' "$mirror" "$SUITE" "$SUITE"
+  [ -z "$security" ] || printf '\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main\n' "$security" "$SUITE"
+} > "$rootfs/etc/apt/sources.list.d/debian.sources"
 chroot "$rootfs" apt-get update -qq
+chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${INSTALL[@]}" >/dev/null
 chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only "${PRELOAD[@]}" >/dev/null
 
 # A container has no consoles or hardware: mask units that would only fail or wait.
@@ -40,7 +50,7 @@ for unit in getty.target console-getty.service systemd-udevd.service systemd-ude
             sys-kernel-tracing.mount systemd-logind.service apt-daily.timer apt-daily-upgrade.timer; do
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
-printf 'debian12\n' > "$rootfs/etc/hostname"
+printf 'debian%s\n' "$RELEASE" > "$rootfs/etc/hostname"
 : > "$rootfs/etc/machine-id"
 
 log "importing $IMAGE_NAME"

@@ -46,7 +46,7 @@ largest() {  # largest KIND HARD: the largest candidate limit a container starts
 # (and rebuilt if its recipe changed) before the probe, which starts containers from it.
 stamp="$STATE_DIR/runtime.probe"
 [ -f "$CONTAINERS_CONF" ] || { write_conf "" ""; rm -f "$stamp"; }
-bash "$TESTBED_DIR/image.sh"
+for release in "${RELEASES[@]}"; do bash "$TESTBED_DIR/image.sh" "$release"; done
 
 probe_key="$(ulimit -Hn) $(ulimit -Hu) $runc_path $cgroup_manager $(podman image inspect --format '{{.Id}}' "$IMAGE_NAME")"
 if [ "$(cat "$stamp" 2>/dev/null)" = "$probe_key" ]; then

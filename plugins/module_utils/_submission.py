@@ -1,0 +1,201 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""Authenticated submission (ports 587 and 465): input checks, the sender login map and the
+role's block in master.cf.
+
+Nothing here ever puts a password or a password hash into a message: problems with an account
+name the account by its position and login only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+
+BACKENDS = ("passwd_file", "system")
+# Dovecot password schemes that store a slow, salted hash. Plain, MD5 and unsalted schemes are refused.
+HASH_SCHEMES = ("SHA512-CRYPT", "SHA256-CRYPT", "BLF-CRYPT", "ARGON2I", "ARGON2ID", "PBKDF2")
+MIN_PASSWORD_LENGTH = 12
+# Dovecot passwd-file fields are separated by ":", and logins travel in SASL and in the login map.
+_LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$")
+_HASH = re.compile(r"^\{(?P<scheme>[A-Z0-9-]+)\}[!-~]+$")
+RATE_LIMITS = {
+    "postfix_submission_auth_rate_limit": "AUTH commands",
+    "postfix_submission_message_rate_limit": "messages",
+}
+BLOCK_BEGIN = "# BEGIN mailsec.hardening submission services"
+BLOCK_END = "# END mailsec.hardening submission services"
+# master.cf service names that listen on the submission ports.
+SUBMISSION_NAMES = {"submission": 587, "587": 587, "submissions": 465, "smtps": 465, "465": 465}
+
+
+def _user_label(index, user):
+    name = user.get("name") if isinstance(user, dict) else None
+    if isinstance(name, str) and _LOGIN.match(name):
+        return "postfix_submission_users[%d] (%s)" % (index, name)
+    return "postfix_submission_users[%d]" % index
+
+
+def _user_problems(index, user, backend, domains):
+    label = _user_label(index, user)
+    if not isinstance(user, dict):
+        return ["%s must be a mapping with name, password or password_hash, and addresses" % label]
+    problems = []
+    unknown = sorted(set(user) - set(("name", "password", "password_hash", "addresses")))
+    if unknown:
+        problems.append("%s has unknown keys %s; use name, password or password_hash, and addresses"
+                        % (label, ", ".join(str(k) for k in unknown)))
+    name = user.get("name")
+    if not isinstance(name, str) or not _LOGIN.match(name):
+        problems.append("%s: name must be a login of letters, digits and . _ - (at most 64, no spaces or colons)"
+                        % label)
+    secrets = [key for key in ("password", "password_hash") if user.get(key) not in (None, "")]
+    if backend == "passwd_file":
+        if len(secrets) != 1:
+            problems.append("%s needs exactly one of password (kept in a vault; the role hashes it) or "
+                            "password_hash (a Dovecot {SHA512-CRYPT} hash)" % label)
+        elif secrets == ["password"]:
+            password = user["password"]
+            if not isinstance(password, str):
+                problems.append("%s: password must be text" % label)
+            elif len(password) < MIN_PASSWORD_LENGTH:
+                problems.append("%s: password is shorter than %d characters; choose a longer one"
+                                % (label, MIN_PASSWORD_LENGTH))
+            elif any(ord(c) < 32 for c in password):
+                problems.append("%s: password contains control characters" % label)
+        else:
+            match = _HASH.match(user["password_hash"]) if isinstance(user["password_hash"], str) else None
+            if not match or match.group("scheme") not in HASH_SCHEMES:
+                problems.append("%s: password_hash must be a Dovecot hash starting with one of %s, as printed by "
+                                "'doveadm pw -s SHA512-CRYPT' (plain or unsalted schemes are refused)"
+                                % (label, ", ".join("{%s}" % s for s in HASH_SCHEMES)))
+    elif secrets:
+        problems.append("%s: the system backend checks the host's own account passwords; remove %s"
+                        % (label, " and ".join(secrets)))
+    addresses = user.get("addresses")
+    if addresses is not None:
+        if not isinstance(addresses, (list, tuple)) or not addresses:
+            problems.append("%s: addresses must be a non-empty list of the envelope senders this login may use"
+                            % label)
+        else:
+            for address in addresses:
+                problems.extend(policy.address_problems(address, "%s addresses" % label))
+    elif not domains:
+        problems.append("%s: list its addresses; there are no mail domains to give it name@domain" % label)
+    return problems
+
+
+def input_problems(values, names=None):
+    """Problems with the submission inputs in VALUES (the postfix_submission_* variables), naming the
+    variables as NAMES gives them. Empty when submission is off and the inputs are well-formed."""
+    names = names or {}
+    problems = []
+    enabled = values.get("postfix_submission_enabled")
+    if not isinstance(enabled, bool):
+        return ["postfix_submission_enabled must be true or false, not %s" % policy.describe(enabled)]
+    backend = values.get("postfix_submission_auth_backend")
+    if backend not in BACKENDS:
+        problems.append("postfix_submission_auth_backend: %s is not one of %s"
+                        % (policy.describe(backend), ", ".join(BACKENDS)))
+    for key, what in RATE_LIMITS.items():
+        value = values.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 100000:
+            problems.append("%s must be a whole number of %s per client and minute from 1 to 100000, not %s"
+                            % (key, what, policy.describe(value)))
+    users = values.get("postfix_submission_users")
+    if not isinstance(users, (list, tuple)):
+        problems.append("postfix_submission_users must be a list of accounts, not %s" % policy.type_name(users))
+        return problems
+    domains = values.get("postfix_domains") if isinstance(values.get("postfix_domains"), (list, tuple)) else []
+    for index, user in enumerate(users):
+        problems.extend(_user_problems(index, user, backend, domains))
+    logins = [u.get("name") for u in users if isinstance(u, dict)]
+    for login in sorted(set(n for n in logins if isinstance(n, str) and logins.count(n) > 1)):
+        problems.append("postfix_submission_users lists the login %s more than once" % login)
+    if not problems:
+        owners = {}
+        for address, login in sender_logins(users, domains):
+            owners.setdefault(address, []).append(login)
+        for address, logins_of in sorted(owners.items()):
+            if len(logins_of) > 1:
+                problems.append("postfix_submission_users: the address %s is given to %s; each sender address "
+                                "belongs to one login" % (address, " and ".join(logins_of)))
+    if enabled:
+        mode = values.get("postfix_mode")
+        if mode != "mx":
+            problems.append("postfix_submission_enabled needs %s mx; in %s mode Postfix listens on loopback only"
+                            % (names.get("postfix_mode", "postfix_mode"), policy.describe(mode)))
+        if backend == "passwd_file" and not users:
+            problems.append("postfix_submission_users must list at least one account when postfix_submission_enabled "
+                            "is true and postfix_submission_auth_backend is passwd_file")
+    return problems
+
+
+def sender_logins(users, domains):
+    """(address, login) pairs of the sender login map: each account's addresses, by default
+    login@domain for every mail domain. Addresses are lower-cased; sorted by address."""
+    pairs = set()
+    for user in users:
+        name = user["name"]
+        addresses = user.get("addresses") or ["%s@%s" % (name, domain) for domain in domains]
+        for address in addresses:
+            pairs.add((address.lower(), name))
+    return sorted(pairs)
+
+
+def is_submission_service(name, service_type):
+    """True for a master.cf inet service that listens on port 587 or 465."""
+    if service_type != "inet":
+        return False
+    port = name.rpartition(":")[2] if not name.startswith("[") else name.partition("]:")[2]
+    return port in SUBMISSION_NAMES
+
+
+def _service_lines(text):
+    """(line index, name, type) of every active service definition in master.cf TEXT."""
+    found = []
+    for index, line in enumerate(text.splitlines()):
+        if not line or line[0] in "# \t":
+            continue
+        fields = line.split()
+        if len(fields) >= 2:
+            found.append((index, fields[0], fields[1]))
+    return found
+
+
+def _without_block(lines):
+    """LINES without the role's block (markers included); raises ValueError when the markers do not pair."""
+    begins = [i for i, line in enumerate(lines) if line.strip() == BLOCK_BEGIN]
+    ends = [i for i, line in enumerate(lines) if line.strip() == BLOCK_END]
+    if not begins and not ends:
+        return list(lines)
+    if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
+        raise ValueError("master.cf has a damaged '%s' block; restore it from a backup or remove the "
+                         "lines between the markers by hand" % BLOCK_BEGIN[2:])
+    return list(lines[:begins[0]]) + list(lines[ends[0] + 1:])
+
+
+def master_cf(live, block):
+    """The master.cf text with the role's submission block replaced by BLOCK (removed when BLOCK is
+    empty), and the conflicts: submission services defined outside the block while BLOCK is given.
+
+    Returns {"text": str, "conflicts": [str], "problem": str or None}.
+    """
+    lines = live.splitlines()
+    try:
+        kept = _without_block(lines)
+    except ValueError as exc:
+        return dict(text=live, conflicts=[], problem=str(exc))
+    if len(kept) == len(lines) and not block.strip():
+        return dict(text=live, conflicts=[], problem=None)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    conflicts = []
+    if block.strip():
+        conflicts = ["%s/%s" % (name, kind) for _index, name, kind in _service_lines("\n".join(kept))
+                     if is_submission_service(name, kind)]
+        kept += ["", BLOCK_BEGIN] + block.strip("\n").splitlines() + [BLOCK_END]
+    return dict(text="\n".join(kept) + "\n", conflicts=conflicts, problem=None)
