@@ -86,9 +86,14 @@ IDENTITY_TESTS = (
 )
 
 # Why a server refused: the reasons that prove a relay trick failed are in REFUSING_REASONS;
-# the others (an unknown domain, a rejected HELO or client, a temporary failure) say nothing
-# about relaying and make the test inconclusive.
+# the others (an unknown domain, a rejected HELO or client, a temporary failure, a demand for
+# STARTTLS) say nothing about relaying and make the test inconclusive.
 REFUSING_REASONS = ("relay_denied", "bad_address", "auth_required")
+# "530 5.7.0 Must issue a STARTTLS command first" (RFC 3207; Postfix smtpd_tls_security_level=encrypt)
+# asks for encryption, not for authentication.
+_TLS_REQUIRED_RE = re.compile(
+    r"starttls|\b(?:tls|ssl|encryption)\b.{0,40}\brequired\b|\brequired\b.{0,40}\b(?:tls|ssl|encryption)\b",
+    re.IGNORECASE)
 _ENHANCED_RE = re.compile(r"(?<![0-9.])[245]\.([0-9]{1,3})\.([0-9]{1,3})(?![0-9.])")
 _RELAY_WORDS_RE = re.compile(
     r"relay|rcpthosts|not permitted|not allowed to send|unable to route|not authori[sz]ed|"
@@ -258,12 +263,14 @@ def routes_locally(address, local_names):
 
 
 def refusal_reason(code, text):
-    """Why a 4xx/5xx reply refused: relay_denied, auth_required, helo_rejected, sender_rejected,
-    client_rejected, unknown_user, unknown_domain, bad_address, temporary or other."""
+    """Why a 4xx/5xx reply refused: relay_denied, auth_required, tls_required, helo_rejected,
+    sender_rejected, client_rejected, unknown_user, unknown_domain, bad_address, temporary or other."""
     # the echoed address (<relaytest@relay-probe...>) must not count as the server's words
     text = re.sub(r"<[^>]*>", "", text or "")
     enhanced = _ENHANCED_RE.search(text)
     detail = (enhanced.group(1), enhanced.group(2)) if enhanced else None
+    if (code == 530 or detail in (("7", "0"), ("7", "11"))) and _TLS_REQUIRED_RE.search(text):
+        return "tls_required"
     if code == 530 or detail == ("7", "0") and "authentication" in text.lower():
         return "auth_required"
     for reason, phrase in _STAGE_PHRASES:
@@ -282,6 +289,30 @@ def refusal_reason(code, text):
     if code is not None and 400 <= code < 500:
         return "temporary"
     return "other"
+
+
+def demands_auth(code, text):
+    """True for a 530 reply that asks for authentication (not one that asks for STARTTLS)."""
+    return code == 530 and refusal_reason(code, text) == "auth_required"
+
+
+def auth_mechanisms(extensions):
+    """The SASL mechanisms an EHLO list offers (``AUTH PLAIN LOGIN`` or the old ``AUTH=PLAIN``), upper case."""
+    found = []
+    for ext in extensions:
+        if not is_auth_extension(ext):
+            continue
+        for mechanism in ext.upper().replace("=", " ").split()[1:]:
+            mechanism = clip(mechanism, 64)
+            if mechanism not in found:
+                found.append(mechanism)
+    return found
+
+
+def is_auth_extension(extension):
+    """True for the EHLO line that offers SASL authentication (``AUTH ...`` or ``AUTH=...``)."""
+    keyword = extension_keyword(extension)
+    return keyword == "AUTH" or keyword.startswith("AUTH=")
 
 
 def refuses_trick(reason, test):
@@ -341,7 +372,8 @@ def compute_verdict(tests, auth_required_seen=False):
     """Return (verdict, accepted_ids) for a finished battery.
 
     * ``open``: a relay test's RCPT was accepted (250/251);
-    * ``auth_required``: otherwise, if a 530 reply was seen anywhere;
+    * ``auth_required``: otherwise, if a 530 reply demanding authentication was seen
+      anywhere (a 530 that asks for STARTTLS does not count: see ``tls_required``);
     * ``closed``: every relay test was refused (for a reason that proves the trick
       failed) or skipped, and at least one was refused;
     * ``inconclusive``: anything else (errors, refusals for other reasons, or every
@@ -351,7 +383,7 @@ def compute_verdict(tests, auth_required_seen=False):
     accepted = [t["id"] for t in relay if t["status"] == "accepted"]
     if accepted:
         return "open", accepted
-    if auth_required_seen or any(_has_530(t) for t in tests):
+    if auth_required_seen or any(_has_auth_demand(t) for t in tests):
         return "auth_required", []
     statuses = set(t["status"] for t in relay)
     if relay and statuses <= set(("refused", "skipped")) and "refused" in statuses:
@@ -359,10 +391,10 @@ def compute_verdict(tests, auth_required_seen=False):
     return "inconclusive", []
 
 
-def _has_530(test):
-    if test.get("code") == 530:
+def _has_auth_demand(test):
+    if demands_auth(test.get("code"), test.get("reply")):
         return True
-    return any(step.get("code") == 530 for step in test.get("dialogue", []))
+    return any(demands_auth(step.get("code"), step.get("reply")) for step in test.get("dialogue", []))
 
 
 class RelayProbe:
@@ -371,13 +403,17 @@ class RelayProbe:
     ``client_factory()`` must return an unconnected client with the
     ``_smtp.SMTPClient`` interface (connect, ehlo, helo, starttls, command,
     quit, close, has_extension, extensions, tls_version, tls_cipher).
+    With ``implicit_tls`` every session is wrapped in TLS before the greeting
+    (``connect(implicit_tls=True)``, after the PROXY header if one is sent).
     """
 
     def __init__(self, client_factory, target_ip, probe_domain, sender="antispam",
                  recipient="relaytest", helo=None, local_domain=None, starttls=False,
-                 max_errors_per_session=8, port=25, try_proxy_header=True):
+                 max_errors_per_session=8, port=25, try_proxy_header=True, implicit_tls=False):
         if max_errors_per_session < MIN_ERRORS_PER_SESSION:
             raise ValueError("max_errors_per_session must be at least %d" % MIN_ERRORS_PER_SESSION)
+        if starttls and implicit_tls:
+            raise ValueError("starttls and implicit_tls are mutually exclusive")
         self.client_factory = client_factory
         self.target_ip = target_ip
         self.probe_domain = probe_domain
@@ -386,6 +422,7 @@ class RelayProbe:
         self.helo = helo or probe_domain
         self.local_domain = local_domain
         self.use_starttls = starttls
+        self.implicit_tls = implicit_tls
         self.max_errors = max_errors_per_session
         self.port = port
         self.try_proxy_header = try_proxy_header
@@ -405,20 +442,28 @@ class RelayProbe:
             return
         if reply.is_error:
             self.errors += 1
-        if reply.code == 530:
+        if demands_auth(reply.code, reply.text):
             self.auth_required_seen = True
 
     def _open_session(self, helo):
-        """Connect, EHLO (HELO fallback), optional STARTTLS + EHLO; return facts."""
+        """Connect (optionally over implicit TLS), EHLO (HELO fallback), optional STARTTLS + EHLO; return facts."""
         self.close()
         client = self.client_factory()
         self.client = client
         self.session_helo = helo
         self.errors = 0
         self.sessions += 1
-        facts = dict(banner=None, ehlo_extensions=[], starttls_offered=False, tls=None)
+        facts = dict(banner=None, ehlo_extensions=[], ehlo_extensions_before_tls=None,
+                     starttls_offered=False, tls=None)
         self.greeted = False
-        banner = client.connect(preamble=self.proxy) if self.proxy else client.connect()
+        options = {}
+        if self.proxy:
+            options["preamble"] = self.proxy
+        if self.implicit_tls:
+            options["implicit_tls"] = True
+        banner = client.connect(**options)
+        if self.implicit_tls:
+            facts["tls"] = dict(version=client.tls_version, cipher=client.tls_cipher)
         self._note(banner)
         if banner.code == 421:
             # closing at once; Postfix says this after waiting in vain for a PROXY header
@@ -439,6 +484,7 @@ class RelayProbe:
                     "the server does not offer STARTTLS after EHLO (extensions: %s); "
                     "set starttls=false or probe the port that offers it"
                     % clip(", ".join(client.extensions) or "none", 300), stage="starttls")
+            facts["ehlo_extensions_before_tls"] = list(client.extensions)
             try:
                 client.starttls()
             except SMTPProtocolError as exc:
@@ -573,14 +619,19 @@ class RelayProbe:
         silent client with ``421 4.3.0 Server local error`` after 5 seconds).  Then one more session
         sends a header claiming a loopback client; if the server greets after it,
         every session sends that header, so the battery shows what a forged
-        header can do.
+        header can do.  With implicit TLS such a server cannot even complete the
+        handshake (it reads the TLS hello as a bad header), so a failed implicit
+        TLS handshake is retried behind a header too; if that fails as well the
+        error has stage ``implicit_tls``.
         """
         try:
             self.first = self._open_session(self.helo)
         except SMTPProtocolError as exc:
             self.close()
-            if not (self.try_proxy_header and not self.greeted and exc.kind in ("timeout", "disconnect")):
-                raise RelayProbeError(str(exc), stage=exc.kind) from exc
+            handshake = self.implicit_tls and exc.handshake
+            if not (self.try_proxy_header and not self.greeted
+                    and (handshake or exc.kind in ("timeout", "disconnect"))):
+                raise RelayProbeError(str(exc), stage="implicit_tls" if handshake else exc.kind) from exc
             self.first = self._start_behind_proxy_header(exc)
         except RelayProbeError:
             self.close()
@@ -594,6 +645,11 @@ class RelayProbe:
         except (SMTPProtocolError, RelayProbeError) as exc:
             self.close()
             self.proxy = None
+            if self.implicit_tls and silent.handshake:
+                again = "also after a PROXY protocol header"
+                if str(exc) != str(silent):
+                    again = "after a PROXY protocol header: %s" % exc
+                raise RelayProbeError("%s (%s)" % (silent, again), stage="implicit_tls") from exc
             raise RelayProbeError("%s (and no usable session after a PROXY protocol header either: %s)"
                                   % (silent, exc), stage=silent.kind) from exc
 
@@ -605,6 +661,9 @@ class RelayProbe:
         banner = first["banner"]
         server_name = server_name_from_banner(banner.text)
         extensions = [clip(ext, 200) for ext in first["ehlo_extensions"]]
+        before_tls = first["ehlo_extensions_before_tls"]
+        if before_tls is not None:
+            before_tls = [clip(ext, 200) for ext in before_tls]
         offered = identity_features(extensions)
         battery = build_battery(self.target_ip, server_name, self.probe_domain, self.sender,
                                 self.recipient, local_domain=self.local_domain, helo=self.helo,
@@ -634,6 +693,9 @@ class RelayProbe:
             banner=clip("%d %s" % (banner.code, banner.text)),
             server_name=server_name,
             ehlo_extensions=extensions,
+            ehlo_extensions_before_tls=before_tls,
+            auth_offered_before_tls=None if before_tls is None else any(is_auth_extension(e) for e in before_tls),
+            auth_mechanisms=auth_mechanisms(first["ehlo_extensions"]),
             starttls_offered=first["starttls_offered"],
             tls=first["tls"],
             vrfy=x13.get("vrfy"),

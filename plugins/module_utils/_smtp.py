@@ -12,7 +12,9 @@ one step (connect, one reply, the TLS handshake) may take.  Replies are
 decoded as ASCII with replacement and control characters are escaped, so
 text coming from a hostile server can be returned to the user safely.
 Commands containing CR, LF or NUL are refused, so callers cannot inject
-extra commands.  Nothing here sends DATA.
+extra commands.  Nothing here sends DATA.  TLS is negotiated with STARTTLS
+(RFC 3207) or, for implicit TLS (SMTPS, port 465, RFC 8314), right after the
+TCP connection is made and before the greeting is read.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ class SMTPProtocolError(Exception):
     """The single error raised for network and protocol failures.
 
     ``kind`` is one of ``connect``, ``timeout``, ``disconnect``, ``garbage``,
-    ``too_long``, ``tls`` or ``state``.
+    ``too_long``, ``tls`` or ``state``.  ``handshake`` is true when the error
+    ended a TLS handshake (STARTTLS or implicit TLS) before it completed.
     """
 
-    def __init__(self, message, kind="protocol"):
+    def __init__(self, message, kind="protocol", handshake=False):
         super().__init__(message)
         self.kind = kind
+        self.handshake = handshake
 
 
 class SMTPCommandError(ValueError):
@@ -107,7 +111,8 @@ def _describe_os_error(exc):
 
 
 class SMTPClient:
-    """Bounded SMTP client: connect, read replies, send checked commands, STARTTLS."""
+    """Bounded SMTP client: connect (optionally over implicit TLS), read replies,
+    send checked commands, STARTTLS."""
 
     def __init__(self, host, port=25, timeout=10.0, max_line_length=MAX_LINE_LENGTH,
                  max_reply_lines=MAX_REPLY_LINES):
@@ -130,11 +135,15 @@ class SMTPClient:
         """True while a socket is open."""
         return self.sock is not None
 
-    def connect(self, preamble=None):
+    def connect(self, preamble=None, implicit_tls=False, verify=False, server_hostname=None, context=None):
         """Open the TCP connection and return the server's greeting reply.
 
         ``preamble`` is one line sent before the greeting is read, such as a
-        PROXY protocol header (checked like a command).
+        PROXY protocol header (checked like a command).  With ``implicit_tls``
+        the connection is wrapped in TLS right after the preamble (a PROXY
+        header precedes TLS) and before the greeting is read, as SMTPS on
+        port 465 expects (RFC 8314); ``verify``, ``server_hostname`` and
+        ``context`` are as for :meth:`starttls`.
         """
         if self.sock is not None:
             raise SMTPProtocolError("already connected", kind="state")
@@ -150,6 +159,8 @@ class SMTPClient:
         self._buffer = b""
         if data:
             self._send(data)
+        if implicit_tls:
+            self._handshake(verify, server_hostname, context)
         self.banner = self.read_reply()
         return self.banner
 
@@ -174,9 +185,9 @@ class SMTPClient:
         self.close()
         return reply
 
-    def _fail(self, message, kind):
+    def _fail(self, message, kind, handshake=False):
         self.close()
-        return SMTPProtocolError(message, kind=kind)
+        return SMTPProtocolError(message, kind=kind, handshake=handshake)
 
     # -- reading ------------------------------------------------------------
     def _recv(self, deadline):
@@ -318,6 +329,13 @@ class SMTPClient:
         if self._buffer:
             # plaintext sent after the 220 would be processed as if it came over TLS
             raise self._fail("server sent data after its STARTTLS reply (possible command injection)", "tls")
+        self._handshake(verify, server_hostname, context)
+        self.ehlo_reply = None
+        self.extensions = []
+        return reply
+
+    def _handshake(self, verify, server_hostname, context):
+        """Wrap the socket in TLS as the client; remember the protocol and cipher."""
         if context is None:
             context = ssl.create_default_context()
             if not verify:
@@ -327,14 +345,12 @@ class SMTPClient:
             self.sock.settimeout(self.timeout)
             self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname or self.host)
         except socket.timeout:
-            raise self._fail("TLS handshake timed out after %ss" % self.timeout, "timeout") from None
+            raise self._fail("TLS handshake timed out after %ss" % self.timeout, "timeout", handshake=True) from None
         except ssl.SSLError as exc:
-            raise self._fail("TLS handshake failed: %s" % exc, "tls") from exc
+            raise self._fail("TLS handshake failed: %s" % exc, "tls", handshake=True) from exc
         except OSError as exc:
-            raise self._fail("connection lost during the TLS handshake: %s" % _describe_os_error(exc), "disconnect") from exc
+            raise self._fail("connection lost during the TLS handshake: %s" % _describe_os_error(exc),
+                             "disconnect", handshake=True) from exc
         self.tls_version = self.sock.version()
         cipher = self.sock.cipher()
         self.tls_cipher = cipher[0] if cipher else None
-        self.ehlo_reply = None
-        self.extensions = []
-        return reply

@@ -20,6 +20,11 @@ description:
   - When the server sends no greeting at all, or only a 421 reply, it may be waiting for a PROXY protocol header. With
     O(try_proxy_header=true) one more connection sends a version 1 header claiming a loopback client; if the
     server greets after it, every session sends that header and RV(proxy_protocol.required) is V(true).
+    With O(implicit_tls=true) a failed TLS handshake is retried behind such a header too.
+  - The battery can run over TLS, after C(STARTTLS) (O(starttls)) or on a port that speaks TLS from the
+    start (O(implicit_tls), port 465). A server that demands C(STARTTLS) before C(MAIL FROM)
+    (C(530 5.7.0 Must issue a STARTTLS command first)) gives its tests the reason V(tls_required), which says
+    nothing about relaying, so the verdict is V(inconclusive) and the message says to probe again with O(starttls=true).
   - Each refusal is classified by its reason (RV(tests[].reason)). Only a refusal that proves the trick failed
     (relaying denied, the address refused as malformed, authentication required, an unknown user at the server
     itself, or the spoofed sender or HELO name refused by the tests that spoof them) counts as V(refused); a
@@ -41,7 +46,8 @@ options:
     required: true
   port:
     description:
-      - TCP port of the SMTP service (plain SMTP, optionally upgraded with O(starttls)).
+      - TCP port of the SMTP service (plain SMTP, optionally upgraded with O(starttls), or implicit TLS with
+        O(implicit_tls), usually on port 465).
     type: int
     default: 25
   starttls:
@@ -49,8 +55,22 @@ options:
       - Issue C(STARTTLS) after C(EHLO) and run the battery over TLS.
       - The task fails if the server does not offer C(STARTTLS).
       - The server certificate is not verified, because probing servers with self-signed certificates is normal.
+      - The extensions the server offered before C(STARTTLS) are returned in RV(ehlo_extensions_before_tls).
+      - Cannot be V(true) together with O(implicit_tls).
     type: bool
     default: false
+  implicit_tls:
+    description:
+      - Wrap the connection in TLS right after it is made, before the greeting is read, as SMTP submission
+        over implicit TLS (SMTPS, RFC 8314, usually port 465) expects, and run the battery over TLS.
+      - When a PROXY protocol header is sent (see O(try_proxy_header)), it goes before the TLS handshake.
+      - The task fails with a message naming the port if the server does not complete a TLS handshake, for example
+        because the port speaks plain SMTP (then leave this V(false), with O(starttls=true) to encrypt).
+      - The server certificate is not verified, as with O(starttls).
+      - Cannot be V(true) together with O(starttls).
+    type: bool
+    default: false
+    version_added: 1.1.0
   timeout:
     description:
       - Seconds allowed for each network step (connect, one reply, the TLS handshake).
@@ -135,6 +155,30 @@ EXAMPLES = r"""
     probe_domain: probe.example.net
     fail_on_open: true
 
+- name: Probe the submission port over implicit TLS (SMTPS)
+  mailsec.hardening.relay_probe:
+    host: mx1.example.org
+    port: 465
+    implicit_tls: true
+    fail_on_open: true
+  delegate_to: scanner.example.net
+  register: __smtps
+
+- name: Probe the submission port with STARTTLS and check that AUTH waits for TLS
+  mailsec.hardening.relay_probe:
+    host: mx1.example.org
+    port: 587
+    starttls: true
+    fail_on_open: true
+  delegate_to: scanner.example.net
+  register: __submission
+
+- name: Fail when passwords could be sent before TLS
+  ansible.builtin.assert:
+    that:
+      - not __submission.auth_offered_before_tls
+    fail_msg: "AUTH is offered before STARTTLS: {{ __submission.ehlo_extensions_before_tls }}"
+
 - name: Show accepted relay tests
   ansible.builtin.debug:
     msg: "{{ __relay.tests | selectattr('status', 'equalto', 'accepted') | map(attribute='id') | list }}"
@@ -149,7 +193,8 @@ msg:
 verdict:
   description:
     - V(open) if any relay test's C(RCPT TO) was accepted (250 or 251).
-    - V(auth_required) otherwise, if a 530 reply was seen.
+    - V(auth_required) otherwise, if a 530 reply demanding authentication was seen (a 530 that asks for
+      C(STARTTLS) does not count; such tests have the reason V(tls_required) and make the verdict V(inconclusive)).
     - V(closed) if every relay test was refused for a reason that proves its trick failed, or skipped, and at
       least one was refused.
     - V(inconclusive) otherwise (errors, refusals for other reasons, or C(MAIL FROM) refused for every test).
@@ -207,6 +252,9 @@ tests:
         - V(relay_denied), V(auth_required), V(bad_address), V(unknown_user), V(unknown_domain),
           V(helo_rejected), V(sender_rejected), V(client_rejected), V(temporary), V(other), or
           V(feature_refused) when the server refused the identity claim of an XC, XF or XA test.
+        - V(tls_required) (version 1.1.0) when the server demands C(STARTTLS) first
+          (C(530 5.7.0 Must issue a STARTTLS command first)); it says nothing about relaying, so the test is
+          V(inconclusive), or V(skipped) when C(MAIL FROM) was refused.
       type: str
       sample: relay_denied
     code:
@@ -246,12 +294,41 @@ ehlo_extensions:
   type: list
   elements: str
   sample: [PIPELINING, SIZE 10240000, ENHANCEDSTATUSCODES, 8BITMIME, DSN]
+ehlo_extensions_before_tls:
+  description:
+    - With O(starttls=true), the EHLO extensions the server offered on the plain-text connection, before C(STARTTLS).
+    - Null when no C(STARTTLS) was done.
+  returned: success
+  type: list
+  elements: str
+  sample: [PIPELINING, SIZE 10240000, STARTTLS, ENHANCEDSTATUSCODES, 8BITMIME, DSN]
+  version_added: 1.1.0
+auth_offered_before_tls:
+  description:
+    - With O(starttls=true), whether the plain-text EHLO before C(STARTTLS) offered C(AUTH), so a client
+      could send its password unencrypted (Postfix C(smtpd_tls_auth_only=no)).
+    - Null when no C(STARTTLS) was done.
+  returned: success
+  type: bool
+  sample: false
+  version_added: 1.1.0
+auth_mechanisms:
+  description:
+    - SASL mechanisms offered by C(AUTH) (or the old C(AUTH=) form) in the EHLO of the session used for the battery
+      (after TLS when O(starttls=true) or O(implicit_tls=true)), in upper case.
+    - An empty list when C(AUTH) was not offered.
+  returned: success
+  type: list
+  elements: str
+  sample: [PLAIN, LOGIN]
+  version_added: 1.1.0
 starttls_offered:
-  description: Whether the first plain-text EHLO listed STARTTLS.
+  description:
+    - Whether the first EHLO listed STARTTLS (over plain text, or over TLS with O(implicit_tls=true)).
   returned: success
   type: bool
 tls:
-  description: Negotiated TLS protocol and cipher when O(starttls=true), else null.
+  description: Negotiated TLS protocol and cipher when O(starttls=true) or O(implicit_tls=true), else null.
   returned: success
   type: dict
   sample: {version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
@@ -302,7 +379,9 @@ proxy_protocol:
       type: str
       sample: PROXY TCP4 127.0.0.1 192.0.2.25 40025 25
 auth_required_seen:
-  description: Whether any reply had code 530 (authentication required).
+  description:
+    - Whether any reply had code 530 and demanded authentication.
+    - A 530 reply that asks for C(STARTTLS) does not count (since version 1.1.0).
   returned: success
   type: bool
 sessions:
@@ -354,6 +433,9 @@ def _bad_chars(value, extra=""):
 def validate(module):
     """Check options; fail_json naming the option and what to fix."""
     p = module.params
+    if p["starttls"] and p["implicit_tls"]:
+        module.fail_json(msg="starttls and implicit_tls cannot both be true: use implicit_tls for a port that speaks "
+                             "TLS from the start (465), starttls for one that upgrades plain SMTP (25, 587)")
     if not 1 <= p["port"] <= 65535:
         module.fail_json(msg="port must be between 1 and 65535, got %d" % p["port"])
     if not 0 < p["timeout"] <= MAX_TIMEOUT:  # also false for nan; inf is above the bound
@@ -417,6 +499,7 @@ def run_probe(module):
         helo=p["helo"],
         local_domain=p["local_domain"],
         starttls=p["starttls"],
+        implicit_tls=p["implicit_tls"],
         max_errors_per_session=p["max_errors_per_session"],
         port=port,
         try_proxy_header=p["try_proxy_header"],
@@ -428,6 +511,10 @@ def run_probe(module):
         probe.close()
         if exc.stage == "connect":
             return None, "could not connect to %s: %s%s" % (where, exc, unreachable)
+        if exc.stage == "implicit_tls":
+            return None, ("SMTP session with %s failed before any relay test: %s; the server did not complete a "
+                          "TLS handshake on port %d; set implicit_tls=false if this port speaks plain SMTP "
+                          "(with starttls=true to encrypt it)" % (where, exc, port))
         return None, "SMTP session with %s failed before any relay test: %s" % (where, exc)
     except SMTPCommandError as exc:
         probe.close()
@@ -455,6 +542,15 @@ def describe(where, result):
         line += "; offered to this client: %s" % ", ".join(result["xclient_extensions"])
     if result["auth_anonymous_offered"]:
         line += "; anonymous AUTH offered"
+    if result["auth_offered_before_tls"]:
+        line += "; AUTH offered before STARTTLS"
+    if result["verdict"] == "inconclusive" and any(
+            t.get("reason") == "tls_required" for t in result["tests"] if t["kind"] == "relay"):
+        if result["tls"] is None:
+            line += ("; the server requires STARTTLS before MAIL FROM: probe again with starttls=true "
+                     "(or implicit_tls=true on a port like 465)")
+        else:
+            line += "; the server asked for STARTTLS although the session was already encrypted"
     return line
 
 
@@ -464,6 +560,7 @@ def main():
             host=dict(type="str", required=True),
             port=dict(type="int", default=25),
             starttls=dict(type="bool", default=False),
+            implicit_tls=dict(type="bool", default=False),
             timeout=dict(type="float", default=10),
             probe_domain=dict(type="str", default="relay-probe.example.net"),
             local_domain=dict(type="str"),

@@ -15,6 +15,9 @@ Behaviours:
   connection sleeps ``tarpit_delay`` before each reply and drops the
   connection at ``hard_limit`` (20) errors, like Postfix.
 * ``auth_required``: ``530 5.7.0 Authentication required`` on MAIL.
+* ``tls_required``: ``530 5.7.0 Must issue a STARTTLS command first`` on MAIL
+  until STARTTLS was done, like Postfix with ``smtpd_tls_security_level =
+  encrypt``; closed afterwards.
 * ``garbage``: non-SMTP replies from command number ``after`` + 1 on
   (``after=0``: the banner itself is garbage).
 * ``banner_injection``: greeting with CR, NUL, BEL, ANSI escapes and
@@ -44,6 +47,11 @@ Behaviours:
 (``{addr}`` is the recipient), to imitate refusals for other reasons.
 
 Any behaviour offers STARTTLS when ``tls_files=(certfile, keyfile)`` is given.
+With ``implicit_tls=True`` (and ``tls_files``) every accepted connection is
+wrapped in TLS before the greeting (after the PROXY header for ``proxy``), as
+SMTPS on port 465 does; STARTTLS is then not offered.
+``auth=("PLAIN", "LOGIN")`` adds ``AUTH PLAIN LOGIN`` to the EHLO reply, only
+over TLS when ``auth_before_tls=False`` (Postfix ``smtpd_tls_auth_only``).
 The server records ``connections``, ``commands``, ``max_errors`` (highest
 number of error replies on one connection) and ``data_seen``.
 """
@@ -57,7 +65,7 @@ import threading
 import time
 
 BEHAVIOURS = (
-    "closed", "open", "percent_hack_only", "tarpit", "auth_required", "garbage",
+    "closed", "open", "percent_hack_only", "tarpit", "auth_required", "tls_required", "garbage",
     "banner_injection", "early_disconnect", "endless_line", "endless_lines", "starttls_injection",
     "xclient", "xforward", "anonymous_auth", "proxy",
 )
@@ -84,13 +92,14 @@ class _Conn:
         self.idle_timeout = idle_timeout
         self.buf = b""
 
-    def readline(self):
+    def readline(self, bytewise=False):
+        """One line; ``bytewise`` reads no byte past it (what follows a PROXY header may be TLS)."""
         deadline = time.monotonic() + self.idle_timeout
         while b"\n" not in self.buf:
             if self.stop.is_set() or time.monotonic() > deadline or len(self.buf) > 65536:
                 raise _Closed()
             try:
-                data = self.sock.recv(4096)
+                data = self.sock.recv(1 if bytewise else 4096)
             except socket.timeout:
                 continue
             except (OSError, ssl.SSLError):
@@ -122,9 +131,12 @@ class FakeSMTPServer:
 
     def __init__(self, behaviour="closed", hostname="mx.example.org", local_domain="example.org",
                  users=("postmaster", "alice"), after=0, tls_files=None, extra_ehlo=(),
-                 soft_limit=10, hard_limit=20, tarpit_delay=2.0, relay_reply=None, proxy_wait=1.0):
+                 soft_limit=10, hard_limit=20, tarpit_delay=2.0, relay_reply=None, proxy_wait=1.0,
+                 implicit_tls=False, auth=(), auth_before_tls=True):
         if behaviour not in BEHAVIOURS:
             raise ValueError("unknown behaviour %r" % behaviour)
+        if implicit_tls and not tls_files:
+            raise ValueError("implicit_tls needs tls_files")
         self.behaviour = behaviour
         self.hostname = hostname
         self.local_domain = local_domain.lower()
@@ -138,6 +150,10 @@ class FakeSMTPServer:
         self.relay_reply = relay_reply
         self.proxy_wait = proxy_wait
         self.proxy_headers = []
+        self.implicit_tls = implicit_tls
+        self.auth = list(auth)
+        self.auth_before_tls = auth_before_tls
+        self.tls_handshakes = 0  # completed TLS handshakes (STARTTLS or implicit)
 
         self.host = "127.0.0.1"
         self.port = None
@@ -213,7 +229,7 @@ class FakeSMTPServer:
             if self.behaviour == "proxy":
                 conn.idle_timeout = self.proxy_wait
                 try:
-                    header = conn.readline()
+                    header = conn.readline(bytewise=True)
                 except _Closed:
                     header = ""  # silence
                 conn.idle_timeout = 10.0
@@ -225,6 +241,12 @@ class FakeSMTPServer:
                     conn.send("421 4.3.0 %s Server local error\r\n" % self.hostname)
                     raise _Closed()
                 state["trusted"] = parts[2] in ("127.0.0.1", "::1")
+            if self.implicit_tls:
+                if conn.buf:
+                    # bytes after the PROXY header were meant for TLS; a real server would fail too
+                    conn.send("421 4.3.0 %s Server local error\r\n" % self.hostname)
+                    raise _Closed()
+                self._start_tls(conn, state)
             self._greet(conn)
             while not self._stop.is_set():
                 line = conn.readline()
@@ -240,6 +262,22 @@ class FakeSMTPServer:
                 conn.sock.close()
             except OSError:
                 pass
+
+    def _start_tls(self, conn, state):
+        """Wrap the connection in TLS as the server (STARTTLS or implicit TLS)."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*self.tls_files)
+        try:
+            conn.sock.settimeout(5)
+            conn.sock = context.wrap_socket(conn.sock, server_side=True)
+            conn.sock.settimeout(0.1)
+        except (OSError, ssl.SSLError):
+            raise _Closed() from None
+        with self._lock:
+            self._socks.append(conn.sock)
+            self.tls_handshakes += 1
+        conn.buf = b""
+        state.update(tls=True, ehlo=False, mail=False)
 
     def _stream_forever(self, conn, prefix, chunk):
         conn.send(prefix)
@@ -283,6 +321,8 @@ class FakeSMTPServer:
             lines.append("STARTTLS")
         if self.behaviour == "auth_required":
             lines.append("AUTH PLAIN LOGIN")
+        if self.auth and (state["tls"] or self.auth_before_tls):
+            lines.append("AUTH %s" % " ".join(self.auth))
         if self.behaviour == "anonymous_auth":
             lines.append("AUTH PLAIN ANONYMOUS")
         if self.behaviour == "xclient":
@@ -342,18 +382,7 @@ class FakeSMTPServer:
                 self._reply(conn, state, "502 5.5.1 Error: command not implemented")
                 return True
             conn.send(b"220 2.0.0 Ready to start TLS\r\n")
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*self.tls_files)
-            try:
-                conn.sock.settimeout(5)
-                conn.sock = context.wrap_socket(conn.sock, server_side=True)
-                conn.sock.settimeout(0.1)
-            except (OSError, ssl.SSLError):
-                raise _Closed() from None
-            with self._lock:
-                self._socks.append(conn.sock)
-            conn.buf = b""
-            state.update(tls=True, ehlo=False, mail=False)
+            self._start_tls(conn, state)
         elif verb == "RSET":
             state["mail"] = False
             self._reply(conn, state, "250 2.0.0 Ok")
@@ -366,6 +395,8 @@ class FakeSMTPServer:
                 self._reply(conn, state, "503 5.5.1 Error: nested MAIL command")
             elif self.behaviour == "auth_required":
                 self._reply(conn, state, "530 5.7.0 Authentication required")
+            elif self.behaviour == "tls_required" and not state["tls"]:
+                self._reply(conn, state, "530 5.7.0 Must issue a STARTTLS command first")
             elif not _ADDR_RE.match(line):
                 self._reply(conn, state, "501 5.1.7 Bad sender address syntax")
             else:

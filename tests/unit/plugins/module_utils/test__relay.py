@@ -7,12 +7,15 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
+    REFUSING_REASONS,
     RelayProbe,
     RelayProbeError,
+    auth_mechanisms,
     build_battery,
     classify_rcpt,
     clip,
     compute_verdict,
+    demands_auth,
     identity_features,
     ip_literal,
     judge,
@@ -164,6 +167,29 @@ class TestVerdict:
     def test_a_refusal_for_another_reason_is_not_closed(self):
         assert compute_verdict(self.make("refused", "inconclusive"))[0] == "inconclusive"
 
+    def test_530_asking_for_starttls_is_not_auth_required(self):
+        tests = self.make("skipped", "skipped")
+        for test in tests:
+            test.update(code=530, reply=STARTTLS_FIRST, reason="tls_required",
+                        dialogue=[dict(command="MAIL FROM:<a@b>", code=530, reply=STARTTLS_FIRST)])
+        assert compute_verdict(tests) == ("inconclusive", [])
+
+    def test_530_asking_for_starttls_in_the_dialogue_only(self):
+        tests = self.make("refused", "inconclusive")
+        tests[1]["dialogue"] = [dict(command="RCPT TO:<r@d>", code=530, reply=STARTTLS_FIRST)]
+        assert compute_verdict(tests)[0] == "inconclusive"
+        tests[1]["dialogue"].append(dict(command="RCPT TO:<r@d>", code=530, reply="5.7.0 Authentication required"))
+        assert compute_verdict(tests)[0] == "auth_required"
+
+    def test_demands_auth(self):
+        assert demands_auth(530, "5.7.0 Authentication required")
+        assert demands_auth(530, None)
+        assert not demands_auth(530, STARTTLS_FIRST)
+        assert not demands_auth(554, "5.7.0 Authentication required")
+
+
+STARTTLS_FIRST = "5.7.0 Must issue a STARTTLS command first"
+
 
 POSTFIX_REPLIES = [
     (554, "5.7.1 <relaytest@relay-probe.example.net>: Relay access denied", "relay_denied"),
@@ -172,6 +198,10 @@ POSTFIX_REPLIES = [
     (553, "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", "relay_denied"),
     (550, "relay not permitted", "relay_denied"),
     (530, "5.7.0 Authentication required", "auth_required"),
+    (530, STARTTLS_FIRST, "tls_required"),
+    (530, "Must issue a STARTTLS command first", "tls_required"),
+    (554, "5.7.0 TLS encryption required", "tls_required"),
+    (538, "5.7.11 Encryption required for requested authentication mechanism", "tls_required"),
     (550, "5.1.1 <x@example.org>: Recipient address rejected: User unknown in local recipient table",
      "unknown_user"),
     (450, "4.1.2 <relaytest@relay-probe.example.net>: Recipient address rejected: Domain not found",
@@ -191,6 +221,12 @@ class TestRefusalReasons:
     @pytest.mark.parametrize("code, text, reason", POSTFIX_REPLIES)
     def test_reason(self, code, text, reason):
         assert refusal_reason(code, text) == reason
+
+    def test_tls_required_is_not_a_refusing_reason(self):
+        assert "tls_required" not in REFUSING_REASONS
+        battery = dict((t["id"], t) for t in build_battery("192.0.2.1", "mx", "d.example", "f", "r"))
+        for test_id in ("N2", "N5", "X6"):
+            assert judge(battery[test_id], 530, STARTTLS_FIRST) == ("inconclusive", "tls_required")
 
     def test_the_echoed_address_is_not_the_servers_words(self):
         """<relaytest@...> contains 'relay'; only the server's own words may say relay."""
@@ -246,6 +282,12 @@ class TestIdentityFeatures:
         battery = build_battery("2001:db8::25", "mx", "d.example", "f", "r", offered=["XCLIENT"])
         assert battery[-2]["prelude"] == "XCLIENT NAME=localhost ADDR=IPV6:::1"
         assert battery[-1]["prelude"] == "XCLIENT NAME=localhost ADDR=IPV6:2001:db8::25"
+
+    def test_auth_mechanisms(self):
+        assert auth_mechanisms(["PIPELINING", "AUTH PLAIN LOGIN", "AUTH=LOGIN cram-md5", "SIZE 1000"]) == [
+            "PLAIN", "LOGIN", "CRAM-MD5"]
+        assert auth_mechanisms(["PIPELINING", "AUTHX PLAIN", "SIZE 1000"]) == []
+        assert auth_mechanisms([]) == []
 
     def test_proxy_header(self):
         assert proxy_header("192.0.2.25", 25) == "PROXY TCP4 127.0.0.1 192.0.2.25 40025 25\r\n"
@@ -343,6 +385,22 @@ class TestProbeWithFakeClient:
     def test_max_errors_lower_bound(self):
         with pytest.raises(ValueError):
             RelayProbe(lambda: None, target_ip="192.0.2.1", probe_domain=D, max_errors_per_session=3)
+
+    def test_starttls_and_implicit_tls_exclude_each_other(self):
+        with pytest.raises(ValueError, match="mutually exclusive"):
+            RelayProbe(lambda: None, target_ip="192.0.2.1", probe_domain=D, starttls=True, implicit_tls=True)
+
+    def test_starttls_demand_is_inconclusive_not_auth_required(self):
+        def encrypt_only(command):
+            if command.startswith("MAIL"):
+                return SMTPReply(530, [STARTTLS_FIRST])
+            return postfix_like(command)
+
+        result = RelayProbe(lambda: ScriptedClient(encrypt_only), target_ip="192.0.2.1", probe_domain=D).run()
+        assert result["verdict"] == "inconclusive"
+        assert result["auth_required_seen"] is False
+        relay = [t for t in result["tests"] if t["kind"] == "relay"]
+        assert set((t["status"], t["reason"], t["code"]) for t in relay) == set([("skipped", "tls_required", 530)])
 
 
 # -- against fake servers ---------------------------------------------------------
@@ -517,3 +575,95 @@ class TestProbeAgainstServers:
         assert result["tls"]["version"].startswith("TLS")
         assert "STARTTLS" not in result["ehlo_extensions"]
         assert server.commands_only.count("STARTTLS") == result["sessions"]
+        assert "STARTTLS" in result["ehlo_extensions_before_tls"]
+        assert result["auth_offered_before_tls"] is False
+        assert result["auth_mechanisms"] == []
+
+
+class TestImplicitTLS:
+    def test_battery_over_implicit_tls(self, smtp_server, tls_files):
+        server = smtp_server("closed", tls_files=tls_files, implicit_tls=True)
+        result = probe_for(server, implicit_tls=True, local_domain="example.org").run()
+        assert result["verdict"] == "closed"
+        assert result["summary"]["relay"] == dict(accepted=0, refused=25, inconclusive=0, skipped=0, error=0, total=25)
+        assert result["tls"]["version"].startswith("TLS")
+        assert result["tls"]["cipher"]
+        assert result["banner"] == "220 mx.example.org ESMTP Postfix"
+        assert result["starttls_offered"] is False
+        assert result["ehlo_extensions_before_tls"] is None
+        assert result["auth_offered_before_tls"] is None
+        assert "STARTTLS" not in server.commands_only
+        assert server.tls_handshakes == result["sessions"] == server.connections
+        assert result["proxy_protocol"]["required"] is False
+
+    def test_plain_server_fails_with_stage_implicit_tls(self, smtp_server):
+        server = smtp_server("closed")
+        with pytest.raises(RelayProbeError, match="^TLS handshake failed: ") as exc:
+            probe_for(server, implicit_tls=True).start()
+        assert exc.value.stage == "implicit_tls"
+        assert "after a PROXY protocol header" in str(exc.value)
+        assert server.connections == 2  # the second try sent a PROXY header
+        assert "PROXY TCP4 127.0.0.1 127.0.0.1 40025 25" in server.commands_only
+        assert not any(c.startswith(("EHLO", "HELO", "MAIL", "RCPT")) for c in server.commands_only)
+
+    def test_plain_server_without_proxy_retry(self, smtp_server):
+        server = smtp_server("closed")
+        with pytest.raises(RelayProbeError, match="^TLS handshake failed: ") as exc:
+            probe_for(server, implicit_tls=True, try_proxy_header=False).start()
+        assert exc.value.stage == "implicit_tls"
+        assert "PROXY" not in str(exc.value)
+        assert server.connections == 1
+
+    def test_proxy_listener_with_implicit_tls(self, smtp_server, tls_files):
+        """Postfix smtps behind haproxy: the TLS hello is a bad header, so the header must go first."""
+        server = smtp_server("proxy", tls_files=tls_files, implicit_tls=True, proxy_wait=0.5)
+        result = probe_for(server, implicit_tls=True, timeout=3.0, port=465).run()
+        assert result["proxy_protocol"] == dict(required=True, header="PROXY TCP4 127.0.0.1 127.0.0.1 40025 465")
+        assert result["verdict"] == "open"
+        assert result["tls"]["version"].startswith("TLS")
+        assert not server.proxy_headers[0].startswith("PROXY")  # the first try sent the TLS hello at once
+        assert all(h.startswith("PROXY TCP4 127.0.0.1 ") for h in server.proxy_headers[1:])
+        assert server.tls_handshakes == result["sessions"] - 1 == len(server.proxy_headers) - 1
+
+
+class TestTLSRequired:
+    def test_postfix_encrypt_level_is_inconclusive(self, smtp_server):
+        server = smtp_server("tls_required")
+        result = probe_for(server).run()
+        assert result["verdict"] == "inconclusive"
+        assert result["auth_required_seen"] is False
+        relay = [t for t in result["tests"] if t["kind"] == "relay"]
+        assert all((t["status"], t["reason"], t["code"]) == ("skipped", "tls_required", 530) for t in relay)
+        assert relay[0]["reply"] == STARTTLS_FIRST
+
+    def test_postfix_encrypt_level_with_starttls_is_closed(self, smtp_server, tls_files):
+        server = smtp_server("tls_required", tls_files=tls_files)
+        result = probe_for(server, starttls=True).run()
+        assert result["verdict"] == "closed"
+        assert all(t["reason"] == "relay_denied" for t in result["tests"])
+
+
+class TestAuthBeforeTLS:
+    def test_auth_only_after_starttls(self, smtp_server, tls_files):
+        server = smtp_server("closed", tls_files=tls_files, auth=("PLAIN", "LOGIN"), auth_before_tls=False)
+        result = probe_for(server, starttls=True).run()
+        assert result["auth_offered_before_tls"] is False
+        assert "STARTTLS" in result["ehlo_extensions_before_tls"]
+        assert not any(e.startswith("AUTH") for e in result["ehlo_extensions_before_tls"])
+        assert "AUTH PLAIN LOGIN" in result["ehlo_extensions"]
+        assert result["auth_mechanisms"] == ["PLAIN", "LOGIN"]
+
+    def test_auth_offered_before_starttls(self, smtp_server, tls_files):
+        server = smtp_server("closed", tls_files=tls_files, auth=("PLAIN", "LOGIN"), auth_before_tls=True)
+        result = probe_for(server, starttls=True).run()
+        assert result["auth_offered_before_tls"] is True
+        assert "AUTH PLAIN LOGIN" in result["ehlo_extensions_before_tls"]
+        assert result["auth_mechanisms"] == ["PLAIN", "LOGIN"]
+        assert result["verdict"] == "closed"
+
+    def test_without_starttls_nothing_is_known_before_tls(self, smtp_server):
+        server = smtp_server("closed", auth=("CRAM-MD5",))
+        result = probe_for(server).run()
+        assert result["ehlo_extensions_before_tls"] is None
+        assert result["auth_offered_before_tls"] is None
+        assert result["auth_mechanisms"] == ["CRAM-MD5"]

@@ -246,3 +246,57 @@ class TestAgainstServers:
         with pytest.raises(SMTPProtocolError, match="data after its STARTTLS reply"):
             client.starttls()
         assert not client.connected
+
+
+class TestImplicitTLS:
+    def test_greeting_is_read_over_tls(self, smtp_server, tls_files):
+        server = smtp_server("closed", tls_files=tls_files, implicit_tls=True)
+        client = SMTPClient(server.host, server.port, timeout=TIMEOUT)
+        banner = client.connect(implicit_tls=True)
+        assert (banner.code, banner.text) == (220, "mx.example.org ESMTP Postfix")
+        assert client.tls_version.startswith("TLS")
+        assert client.tls_cipher
+        client.ehlo("probe.example.net")
+        assert not client.has_extension("STARTTLS")  # already encrypted
+        assert client.command("MAIL FROM:<a@relay-probe.example.net>").code == 250
+        client.quit()
+        assert server.tls_handshakes == 1
+        assert server.commands_only == ["EHLO probe.example.net", "MAIL FROM:<a@relay-probe.example.net>", "QUIT"]
+
+    def test_plain_server_fails_the_handshake_cleanly(self, smtp_server):
+        server = smtp_server("closed")
+        client = SMTPClient(server.host, server.port, timeout=TIMEOUT)
+        with pytest.raises(SMTPProtocolError, match="^TLS handshake failed: ") as exc:
+            client.connect(implicit_tls=True)
+        assert exc.value.kind == "tls"
+        assert exc.value.handshake is True
+        assert not client.connected
+        assert client.tls_version is None and client.banner is None
+
+    def test_proxy_header_goes_before_tls(self, smtp_server, tls_files):
+        server = smtp_server("proxy", tls_files=tls_files, implicit_tls=True, proxy_wait=0.5)
+        client = SMTPClient(server.host, server.port, timeout=TIMEOUT)
+        header = "PROXY TCP4 127.0.0.1 127.0.0.1 40025 465"
+        assert client.connect(preamble=header + "\r\n", implicit_tls=True).code == 220
+        assert client.tls_version.startswith("TLS")
+        client.quit()
+        assert server.proxy_headers == [header]
+        assert server.tls_handshakes == 1
+
+    def test_plain_client_gets_no_greeting_from_an_implicit_tls_server(self, smtp_server, tls_files):
+        server = smtp_server("closed", tls_files=tls_files, implicit_tls=True)
+        client = SMTPClient(server.host, server.port, timeout=0.3)
+        with pytest.raises(SMTPProtocolError, match="timed out") as exc:
+            client.connect()
+        assert exc.value.kind == "timeout"
+        assert exc.value.handshake is False
+
+    def test_errors_outside_a_handshake_are_not_handshake_errors(self, smtp_server):
+        server = smtp_server("closed")
+        client = SMTPClient(server.host, server.port, timeout=TIMEOUT)
+        client.connect()
+        client.ehlo("probe.example.net")
+        with pytest.raises(SMTPProtocolError) as exc:
+            client.starttls()  # refused with 502: no handshake was tried
+        assert exc.value.handshake is False
+        client.close()

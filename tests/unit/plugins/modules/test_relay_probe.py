@@ -56,6 +56,9 @@ def test_closed_server(capsys, smtp_server):
     assert result["msg"] == ("127.0.0.1:%d verdict closed: 25 of 25 relay tests refused "
                              "(0 inconclusive, 0 skipped, 0 errors); recipient check X12 refused" % server.port)
     assert "SIZE 10240000" in result["ehlo_extensions"]
+    assert result["ehlo_extensions_before_tls"] is None
+    assert result["auth_offered_before_tls"] is None
+    assert result["auth_mechanisms"] == []
 
 
 def test_open_server_and_check_mode(capsys, smtp_server):
@@ -230,3 +233,85 @@ def test_ipv6_target_is_written_in_brackets(capsys):
     rc, result = run_module(capsys, host="::1", port=port)
     assert rc == 1
     assert result["msg"].startswith("could not connect to [::1]:%d: " % port)
+
+
+def test_implicit_tls(capsys, smtp_server, tls_files):
+    server = smtp_server("closed", tls_files=tls_files, implicit_tls=True)
+    rc, result = run_module(capsys, host=server.host, port=server.port, implicit_tls=True)
+    assert rc == 0
+    assert result["verdict"] == "closed"
+    assert result["tls"]["version"].startswith("TLS")
+    assert result["tls"]["cipher"]
+    assert result["summary"]["relay"]["refused"] == 19
+    assert server.tls_handshakes == result["sessions"]
+    assert result["msg"] == ("127.0.0.1:%d verdict closed: 19 of 19 relay tests refused "
+                             "(0 inconclusive, 0 skipped, 0 errors)" % server.port)
+
+
+def test_implicit_tls_against_a_plain_server(capsys, smtp_server):
+    server = smtp_server("closed")
+    rc, result = run_module(capsys, host=server.host, port=server.port, implicit_tls=True)
+    assert rc == 1
+    assert result["msg"].startswith("SMTP session with 127.0.0.1:%d failed before any relay test: "
+                                    "TLS handshake failed: " % server.port)
+    assert result["msg"].endswith(
+        "; the server did not complete a TLS handshake on port %d; set implicit_tls=false if this port "
+        "speaks plain SMTP (with starttls=true to encrypt it)" % server.port)
+    assert "exception" not in result
+    assert "Traceback" not in json.dumps(result)
+
+
+def test_starttls_and_implicit_tls_cannot_both_be_true(capsys, smtp_server):
+    server = smtp_server("closed")
+    rc, result = run_module(capsys, host=server.host, port=server.port, starttls=True, implicit_tls=True)
+    assert rc == 1
+    assert "cannot both be true" in result["msg"]
+    assert server.connections == 0
+
+
+def test_implicit_tls_with_starttls_false_is_accepted(capsys, smtp_server, tls_files):
+    server = smtp_server("closed", tls_files=tls_files, implicit_tls=True)
+    rc, result = run_module(capsys, host=server.host, port=server.port, starttls=False, implicit_tls=True)
+    assert rc == 0, result
+    assert result["tls"]["version"]
+
+
+def test_tls_required_is_inconclusive_and_says_what_to_do(capsys, smtp_server):
+    server = smtp_server("tls_required")
+    rc, result = run_module(capsys, host=server.host, port=server.port)
+    assert rc == 0
+    assert result["verdict"] == "inconclusive"
+    assert result["auth_required_seen"] is False
+    assert set(t["reason"] for t in result["tests"]) == set(["tls_required"])
+    assert result["msg"] == (
+        "127.0.0.1:%d verdict inconclusive: 0 of 19 relay tests refused (0 inconclusive, 19 skipped, 0 errors); "
+        "the server requires STARTTLS before MAIL FROM: probe again with starttls=true "
+        "(or implicit_tls=true on a port like 465)" % server.port)
+
+
+def test_tls_required_probed_with_starttls(capsys, smtp_server, tls_files):
+    server = smtp_server("tls_required", tls_files=tls_files)
+    rc, result = run_module(capsys, host=server.host, port=server.port, starttls=True)
+    assert rc == 0
+    assert result["verdict"] == "closed"
+    assert "STARTTLS" not in result["msg"]
+
+
+def test_auth_offered_before_starttls(capsys, smtp_server, tls_files):
+    server = smtp_server("closed", tls_files=tls_files, auth=("PLAIN", "LOGIN"))
+    rc, result = run_module(capsys, host=server.host, port=server.port, starttls=True)
+    assert rc == 0
+    assert result["auth_offered_before_tls"] is True
+    assert "AUTH PLAIN LOGIN" in result["ehlo_extensions_before_tls"]
+    assert result["auth_mechanisms"] == ["PLAIN", "LOGIN"]
+    assert result["msg"].endswith("; AUTH offered before STARTTLS")
+
+
+def test_auth_only_after_starttls(capsys, smtp_server, tls_files):
+    server = smtp_server("closed", tls_files=tls_files, auth=("PLAIN", "LOGIN"), auth_before_tls=False)
+    rc, result = run_module(capsys, host=server.host, port=server.port, starttls=True)
+    assert rc == 0
+    assert result["auth_offered_before_tls"] is False
+    assert "STARTTLS" in result["ehlo_extensions_before_tls"]
+    assert result["auth_mechanisms"] == ["PLAIN", "LOGIN"]
+    assert "AUTH" not in result["msg"]
