@@ -9,6 +9,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
+from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
 
 _CHECKS = {
@@ -51,6 +52,18 @@ def postfix_written_marker(text):
     return _postfix_settings.marker_lines(_postfix_settings.parse_main_cf(str(text)))
 
 
+def postfix_sender_logins(users, domains):
+    """Lines of the submission sender login map: 'address login', one per address."""
+    if not isinstance(users, (list, tuple)) or not isinstance(domains, (list, tuple)):
+        raise AnsibleFilterError("postfix_sender_logins: give the list of accounts and the list of mail domains")
+    return ["%s %s" % pair for pair in _submission.sender_logins(users, domains)]
+
+
+def postfix_master_cf(live, block=""):
+    """master.cf text with the role's submission block set to BLOCK (removed when empty)."""
+    return _submission.master_cf(str(live), str(block or ""))
+
+
 class FilterModule:
     """Mail-host input checks and main.cf helpers."""
 
@@ -58,6 +71,8 @@ class FilterModule:
         return {
             "mail_input_problems": mail_input_problems,
             "postfix_input_problems": postfix_input_problems,
+            "postfix_master_cf": postfix_master_cf,
+            "postfix_sender_logins": postfix_sender_logins,
             "postfix_networks": postfix_networks,
             "postfix_settings": postfix_settings,
             "postfix_written_marker": postfix_written_marker,

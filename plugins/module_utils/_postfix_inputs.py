@@ -17,6 +17,7 @@ import ipaddress
 import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import setting_risks
 
 MODES = ("mx", "relay_client", "local_only")
@@ -244,4 +245,6 @@ def role_input_problems(values, names=None):
     extra = _check_extra(check, reason, ceiling)
     _check_limits(check, extra)
     _check_drop(check)
+    if "postfix_submission_enabled" in values:
+        check.extend(_submission.input_problems(values, check.names))
     return check.problems

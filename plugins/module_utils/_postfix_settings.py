@@ -215,13 +215,20 @@ def setting_risks(name, value, ceiling=None):
     return []
 
 
-def service_problems(overrides, main_values):
+# Settings refused in main.cf that belong on one port's service: the port where they are right.
+PORT_SETTINGS = {"smtpd_tls_wrappermode": 465}
+
+
+def service_problems(overrides, main_values, port=None):
     """Relay problems of one master.cf service's -o OVERRIDES, judged with main.cf's MAIN_VALUES.
+    PORT is where the service listens (TLS wrapper mode is right on 465 only).
 
     Returns [{parameter, value, reason, acknowledgeable}].
     """
     found = []
     for name, value in sorted(overrides.items()):
+        if PORT_SETTINGS.get(name) == port and port is not None:
+            continue
         for item in setting_risks(name, value):
             found.append(dict(parameter=name, value=value, **item))
     if "smtpd_relay_restrictions" in overrides or "smtpd_recipient_restrictions" in overrides:

@@ -82,7 +82,11 @@ def _user_problems(index, user, backend, domains):
                             % label)
         else:
             for address in addresses:
-                problems.extend(policy.address_problems(address, "%s addresses" % label))
+                if isinstance(address, str) and "@" not in address:
+                    problems.append("%s addresses: %s is not an address; write it as name@domain"
+                                    % (label, policy.describe(address)))
+                else:
+                    problems.extend(policy.address_problems(address, "%s addresses" % label))
     elif not domains:
         problems.append("%s: list its addresses; there are no mail domains to give it name@domain" % label)
     return problems

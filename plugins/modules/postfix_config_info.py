@@ -16,14 +16,22 @@ description:
     a client address it cannot verify (the same rules the postfix role applies to its own inputs).
   - With O(candidate), checks a new C(main.cf) before it goes live, in a temporary copy of the configuration
     directory; C(postconf) warnings, certificate or key files that cannot be read, lookup tables whose files are
-    missing and table types Postfix does not have are problems. It also lists the live settings the candidate
-    would drop and so change, except those the postfix role wrote itself on an earlier run.
+    missing (except alias databases, which C(newaliases) builds) and table types Postfix does not have are problems.
+    It also lists the live settings the candidate would drop and so change, except those the postfix role wrote
+    itself on an earlier run.
   - The module only reads; it never changes anything and always returns C(changed=false). The temporary directory
     is removed before it returns.
 options:
   candidate:
     description: Text of the C(main.cf) to check. Without it only the live configuration is read.
     type: str
+  candidate_master_cf:
+    description:
+      - Text of the C(master.cf) to check together with O(candidate) (which is then required). Without it the
+        candidate is checked with the live C(master.cf).
+      - The services of this C(master.cf) are judged and returned in RV(candidate.services).
+    type: str
+    version_added: 1.1.0
   config_dir:
     description: Postfix configuration directory.
     type: path
@@ -130,6 +138,11 @@ candidate:
       type: list
       elements: dict
       sample: [{name: virtual_alias_maps, live: "hash:/etc/postfix/virtual", after: ""}]
+    services:
+      description: The services of O(candidate_master_cf), in the form of RV(services); absent without it.
+      type: list
+      elements: dict
+      version_added: 1.1.0
 """
 
 import os
@@ -215,20 +228,25 @@ def services_with_problems(postconf, main_values, accept_wide_trust):
     for item in parse_services(services_out):
         key = "%s/%s" % (item["service"], item["type"])
         own = overrides.get(key, {})
-        found = service_problems(own, main_values)
+        listen = service_endpoint(item["service"], item["type"], port_number)
+        found = service_problems(own, main_values, (listen or {}).get("port"))
         accepted = [f for f in found if f["acknowledgeable"] and accept_wide_trust]
         services.append(dict(service=key, command=item["command"], overrides=own, accepted=accepted,
-                             listen=service_endpoint(item["service"], item["type"], port_number),
-                             problems=[f for f in found if f not in accepted]))
+                             listen=listen, problems=[f for f in found if f not in accepted]))
     return services
 
 
-def candidate_findings(module, binary, config_dir, text, live):
+def candidate_findings(module, binary, config_dir, text, live, master_text=None, accept_wide_trust=False):
     directory = tempfile.mkdtemp(prefix="postfix-candidate.")
     try:
         with open(os.path.join(directory, "main.cf"), "w") as handle:
             handle.write(text)
+        if master_text is not None:
+            with open(os.path.join(directory, "master.cf"), "w") as handle:
+                handle.write(master_text)
         for name in COPIED:
+            if name == "master.cf" and master_text is not None:
+                continue
             source = os.path.join(config_dir, name)
             if os.path.isdir(source):
                 shutil.copytree(source, os.path.join(directory, name))
@@ -244,8 +262,8 @@ def candidate_findings(module, binary, config_dir, text, live):
         _rc, types_out, _err = candidate.run("-m")
         known_types = set(types_out.split())
         for need in map_files(settings):
-            if need["parameter"] in ALIAS_PARAMETERS and os.path.exists(need["table"].split(":", 1)[1]):
-                continue  # newaliases builds the alias database from its source
+            if need["parameter"] in ALIAS_PARAMETERS and need["type"] in known_types:
+                continue  # newaliases builds the alias database from its source (written by the postfix role)
             if need["type"] not in known_types:
                 problems.append("%s uses %s, but this Postfix has no %s tables (install the postfix-%s package)"
                                 % (need["parameter"], need["table"], need["type"], need["type"]))
@@ -258,7 +276,11 @@ def candidate_findings(module, binary, config_dir, text, live):
                                    candidate.effective(names), live["written_by_role"])
         for item in dropped:
             item["weakens"] = [found["reason"] for found in setting_risks(item["name"], item["live"])]
-        return dict(problems=problems, settings=settings, dropped=dropped), candidate.effective(RELAY_LISTS)
+        findings = dict(problems=problems, settings=settings, dropped=dropped)
+        main_values = candidate.effective(RELAY_LISTS)
+        if master_text is not None:
+            findings["services"] = services_with_problems(candidate, main_values, accept_wide_trust)
+        return findings, main_values
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -267,9 +289,11 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             candidate=dict(type="str"),
+            candidate_master_cf=dict(type="str"),
             config_dir=dict(type="path", default="/etc/postfix"),
             accept_wide_trust=dict(type="bool", default=False),
         ),
+        required_by=dict(candidate_master_cf="candidate"),
         supports_check_mode=True,
     )
     binary = module.get_bin_path("postconf")
@@ -285,8 +309,9 @@ def main():
     result = dict(changed=False, installed=True, version=version.strip(), live=live)
     main_values = live_postconf.effective(RELAY_LISTS)
     if module.params["candidate"] is not None:
-        result["candidate"], main_values = candidate_findings(module, binary, config_dir,
-                                                              module.params["candidate"], live)
+        result["candidate"], main_values = candidate_findings(
+            module, binary, config_dir, module.params["candidate"], live,
+            module.params["candidate_master_cf"], module.params["accept_wide_trust"])
     result["services"] = services_with_problems(live_postconf, main_values, module.params["accept_wide_trust"])
     module.exit_json(**result)
 
