@@ -12,13 +12,18 @@ stage_build() { bash testbed/check-build.sh; }
 stage_units() {
   PYTHONPATH="$STATE_DIR/collections" python -m pytest -q -p no:cacheprovider tests/unit
 }
+# Every scenario on the default release (Debian 13); the postfix scenario again on Debian 12.
 stage_molecule() {
   local scenario failed=0
   for scenario in $(molecule_scenarios); do
-    log "molecule scenario $scenario"
-    molecule test -s "$scenario" || { failed=1; log "molecule scenario $scenario FAILED"; }
+    log "molecule scenario $scenario on $IMAGE_NAME"
+    MAILSEC_IMAGE=$IMAGE_NAME molecule test -s "$scenario" || { failed=1; log "molecule scenario $scenario FAILED"; }
   done
   return $failed
+}
+stage_molecule_debian12() {
+  log "molecule scenario postfix on $(image_name 12)"
+  MAILSEC_IMAGE=$(image_name 12) molecule test -s postfix
 }
 molecule_scenarios() {
   local dir
@@ -29,7 +34,7 @@ molecule_scenarios() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(yamllint ansible_lint sanity build units molecule)
+[ ${#stages[@]} -gt 0 ] || stages=(yamllint ansible_lint sanity build units molecule molecule_debian12)
 passed=0 failed=0 report=()
 for stage in "${stages[@]}"; do
   log "=== $stage"

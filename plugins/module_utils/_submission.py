@@ -39,7 +39,7 @@ def _user_label(index, user):
     return "postfix_submission_users[%d]" % index
 
 
-def _user_problems(index, user, backend, domains):
+def _user_problems(index, user, backend, domains, enabled=True):
     label = _user_label(index, user)
     if not isinstance(user, dict):
         return ["%s must be a mapping with name, password or password_hash, and addresses" % label]
@@ -87,7 +87,7 @@ def _user_problems(index, user, backend, domains):
                                     % (label, policy.describe(address)))
                 else:
                     problems.extend(policy.address_problems(address, "%s addresses" % label))
-    elif not domains:
+    elif enabled and not domains:
         problems.append("%s: list its addresses; there are no mail domains to give it name@domain" % label)
     return problems
 
@@ -115,7 +115,7 @@ def input_problems(values, names=None):
         return problems
     domains = values.get("postfix_domains") if isinstance(values.get("postfix_domains"), (list, tuple)) else []
     for index, user in enumerate(users):
-        problems.extend(_user_problems(index, user, backend, domains))
+        problems.extend(_user_problems(index, user, backend, domains, enabled))
     logins = [u.get("name") for u in users if isinstance(u, dict)]
     for login in sorted(set(n for n in logins if isinstance(n, str) and logins.count(n) > 1)):
         problems.append("postfix_submission_users lists the login %s more than once" % login)

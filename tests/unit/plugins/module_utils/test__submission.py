@@ -91,6 +91,14 @@ def test_no_message_ever_shows_a_password_or_hash(user):
             assert not any(secret[1:-1] in p for p in found), found
 
 
+def test_accounts_without_domains_matter_only_when_submission_is_on():
+    users = [dict(name="alice", password=PASSWORD)]
+    null_client = dict(postfix_mode="relay_client", postfix_relayhost="[hub.example.org]:25", postfix_domains=[])
+    assert problems(postfix_submission_enabled=False, postfix_submission_users=users, **null_client) == []
+    found = problems(postfix_submission_users=users, **null_client)
+    assert any("list its addresses" in p for p in found), found
+
+
 def test_system_backend_needs_no_accounts():
     assert problems(postfix_submission_auth_backend="system", postfix_submission_users=[]) == []
 
