@@ -11,8 +11,8 @@ IMAGE_NAME=$(image_name "$RELEASE")
 # systemd as PID 1; python3 + python3-apt for Ansible; the outside-prober tools (nmap, swaks, openssl).
 INCLUDE=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certificates,openssl,nmap,swaks,netcat-openbsd,less
 # Installed after debootstrap (which cannot configure them in its first pass): TLS and, on
-# Debian 12, IPv6 for swaks.
-INSTALL=(libnet-ssleay-perl libio-socket-inet6-perl)
+# Debian 12, IPv6 for swaks (which reads /etc/protocols from netbase).
+INSTALL=(libnet-ssleay-perl libio-socket-inet6-perl netbase)
 # Downloaded into the apt cache but not installed: roles install them, offline if need be;
 # sudo is installed only where a scenario connects as an ordinary user; dovecot-core is the
 # authentication service of submission.
