@@ -16,14 +16,17 @@ stage_units() {
 stage_molecule() {
   local scenario failed=0
   for scenario in $(molecule_scenarios); do
-    log "molecule scenario $scenario on $IMAGE_NAME"
-    MAILSEC_IMAGE=$IMAGE_NAME molecule test -s "$scenario" || { failed=1; log "molecule scenario $scenario FAILED"; }
+    molecule_test "$scenario" "$MAILSEC_RELEASE" || failed=1
   done
   return $failed
 }
-stage_molecule_debian12() {
-  log "molecule scenario postfix on $(image_name 12)"
-  MAILSEC_IMAGE=$(image_name 12) molecule test -s postfix
+stage_molecule_debian12() { molecule_test postfix 12; }
+# Container and network names carry the release, and each run keeps its molecule state in its
+# own directory, so runs on different releases can overlap.
+molecule_test() {
+  log "molecule scenario $1 on $(image_name "$2")"
+  MAILSEC_RELEASE=$2 MOLECULE_EPHEMERAL_DIRECTORY="$STATE_DIR/molecule/$1-debian$2" \
+    molecule test -s "$1" || { log "molecule scenario $1 on Debian $2 FAILED"; return 1; }
 }
 molecule_scenarios() {
   local dir
@@ -33,16 +36,48 @@ molecule_scenarios() {
   done
 }
 
+# A stage written with a trailing '&' starts in the background with its output in a log file;
+# the summary waits for it and then shows that log. By default the Debian 12 run overlaps the rest.
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(yamllint ansible_lint sanity build units molecule molecule_debian12)
-passed=0 failed=0 report=()
-for stage in "${stages[@]}"; do
-  log "=== $stage"
+[ ${#stages[@]} -gt 0 ] || stages=('molecule_debian12&' yamllint ansible_lint sanity build units molecule)
+mkdir -p "$STATE_DIR/logs"
+began=$(date +%s)
+rm -f "$STATE_DIR"/logs/*.result
+run_stage() {  # stage: writes "PASS|FAIL seconds" to .testbed/logs/<stage>.result
+  local start result
   start=$(date +%s)
-  if "stage_$stage"; then result=PASS; passed=$((passed + 1)); else result=FAIL; failed=$((failed + 1)); fi
-  report+=("$(printf '  %-14s %s  %4ss' "$stage" "$result" $(( $(date +%s) - start )))")
+  if "stage_$1"; then result=PASS; else result=FAIL; fi
+  printf '%s %s\n' "$result" $(( $(date +%s) - start )) >"$STATE_DIR/logs/$1.result"
+}
+declare -A outcome
+background=()
+for stage in "${stages[@]}"; do
+  if [[ $stage == *'&' ]]; then
+    stage=${stage%'&'}
+    log "=== $stage, in the background (output in .testbed/logs/$stage.log)"
+    run_stage "$stage" >"$STATE_DIR/logs/$stage.log" 2>&1 &
+    background+=("$stage $!")
+  else
+    log "=== $stage"
+    run_stage "$stage"
+    outcome[$stage]=$(cat "$STATE_DIR/logs/$stage.result" 2>/dev/null || echo "FAIL 0")
+  fi
 done
+for entry in "${background[@]}"; do
+  stage=${entry% *}
+  log "=== waiting for $stage"
+  wait "${entry#* }" || true
+  log "=== output of $stage"
+  cat "$STATE_DIR/logs/$stage.log" >&2
+  outcome[$stage]=$(cat "$STATE_DIR/logs/$stage.result" 2>/dev/null || echo "FAIL 0")
+done
+passed=0 failed=0
 printf '\n== mailsec.hardening test summary\n'
-printf '%s\n' "${report[@]}"
-printf '%d passed, %d failed\n' "$passed" "$failed"
+for stage in "${stages[@]}"; do
+  stage=${stage%'&'} result=${outcome[${stage%'&'}]:-FAIL 0}
+  [ "${result% *}" = PASS ] && passed=$((passed + 1)) || failed=$((failed + 1))
+  printf '  %-18s %s  %4ss\n' "$stage" "${result% *}" "${result#* }"
+done
+printf '%d passed, %d failed in %ss (background stages overlap the others)\n' \
+  "$passed" "$failed" $(( $(date +%s) - began ))
 [ "$failed" -eq 0 ]
