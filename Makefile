@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export CONTAINERS_CONF := $(CURDIR)/.testbed/containers.conf
 
-.PHONY: help venv setup demo demo-clean test lint sanity units molecule build clean
+.PHONY: help venv setup demo demo-clean test lint sanity units molecule build controls-doc clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ molecule: setup  ## Molecule scenarios only (Debian 13, and the postfix scenario
 
 build: venv  ## Build the collection tarball into build/
 	@.venv/bin/ansible-galaxy collection build --force --output-path build/
+
+controls-doc: venv  ## Regenerate docs/controls.md from the control catalogue
+	@PYTHONPATH=.testbed/collections .venv/bin/python testbed/controls-doc.py
 
 clean:  ## Remove generated files (not the image)
 	rm -rf .testbed/sanity .testbed/collections build tests/output

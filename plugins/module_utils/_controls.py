@@ -1,0 +1,1098 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""The control catalogue: every control of mailsec.hardening, written once, as data.
+
+Each control has an ID, a title, a family, a severity, the modes it applies to, what it expects,
+the check that judges evidence against it, the role variable that fixes it, and its references.
+Readers:
+
+* the postfix role writes the main.cf settings of the controls it implements (``role_settings``);
+* ``mailhost_info`` judges a host's own evidence, the audit's network checks judge what a vantage
+  host saw (``evaluate``);
+* ``docs/controls.md`` is generated from it (``markdown``), and the reports carry its IDs.
+
+Evidence is a plain dict (see ``Evidence``); no I/O happens here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy
+from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+STATUSES = ("pass", "fail", "waived", "not_applicable", "error")
+MODES = ("mx", "relay_client", "local_only")
+ALL_MODES = MODES
+SERVING = ("mx",)
+CLIENTS = ("relay_client", "local_only")
+
+FAMILIES = {
+    "RELAY": "Relay control",
+    "NET": "Network exposure and packages",
+    "SMTPD": "SMTP protocol hygiene and smuggling",
+    "DOS": "Rate and size limits",
+    "TLS": "TLS",
+    "DNS": "Host identity",
+    "AV": "Virus filter",
+    "SPAM": "Spam filter",
+    "BSC": "Backscatter and sender verification",
+    "ALIAS": "Aliases and postmaster",
+    "HOST": "Host basics",
+}
+
+# Where each control's evidence comes from.
+HOST = "host"        # mailhost_info on the host itself
+NETWORK = "network"  # an SMTP client on a vantage host (relay_probe and the TLS checks)
+
+# Short names for the references, expanded in the generated docs.
+REFERENCE_TITLES = {
+    "PF": "Postfix documentation, https://www.postfix.org/postconf.5.html",
+    "SSG": "ComplianceAsCode (SCAP Security Guide)",
+    "STIG": "DISA STIG",
+    "CIS": "CIS Benchmark (Debian 12 / Ubuntu / RHEL 9)",
+    "LYNIS": "Lynis",
+    "RFC": "IETF RFC",
+    "MOZ": "Mozilla SSL configuration guidelines",
+    "CLAMAV": "ClamAV documentation",
+    "SA": "Apache SpamAssassin",
+    "NMAP": "nmap smtp-open-relay",
+}
+
+
+class EvidenceMissing(Exception):
+    """The evidence a check needs was not gathered; the control's status is ``error``."""
+
+
+class Evidence(object):
+    """Read access to the evidence dict that mailhost_info gathers (host) or the network checks
+    return (network). Every accessor raises EvidenceMissing rather than guessing."""
+
+    def __init__(self, data):
+        self.data = data if isinstance(data, dict) else {}
+
+    def section(self, name):
+        value = self.data.get(name)
+        if not isinstance(value, dict):
+            raise EvidenceMissing("no %s evidence" % name)
+        return value
+
+    # --- Postfix ---------------------------------------------------------------------------
+    def postfix(self):
+        postfix = self.section("postfix")
+        if postfix.get("error"):
+            raise EvidenceMissing("Postfix's configuration could not be read: %s" % postfix["error"])
+        return postfix
+
+    def param(self, name):
+        """The effective value of a main.cf parameter (defaults included), as postconf shows it."""
+        effective = self.postfix().get("effective")
+        if not isinstance(effective, dict) or name not in effective:
+            raise EvidenceMissing("postconf did not report %s" % name)
+        return str(effective[name]).strip()
+
+    def normal_value(self, name):
+        """The value Postfix uses when it is not under stress: ${stress?{1}:{20}} is 20."""
+        return re.sub(r"\$\{stress\?\{?([^{}:]*)\}?:\{?([^{}]*)\}?\}", r"\2", self.param(name))
+
+    def words(self, name):
+        return [w.lower() for w in _postfix_settings.words(self.param(name))]
+
+    def number(self, name):
+        text = self.normal_value(name)
+        match = re.match(r"^(\d+)", text)
+        if not match:
+            raise EvidenceMissing("%s = %s is not a number" % (name, text))
+        return int(match.group(1))
+
+    def seconds(self, name):
+        """A Postfix time value (60s, 1m, 1h, a bare number of seconds) in seconds."""
+        text = self.normal_value(name)
+        match = re.match(r"^(\d+)([smhdw]?)$", text)
+        if not match:
+            raise EvidenceMissing("%s = %s is not a time value" % (name, text))
+        unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
+        return int(match.group(1)) * unit
+
+    def services(self):
+        """master.cf services: [{service, type, command, port, overrides}]."""
+        services = self.postfix().get("services")
+        if not isinstance(services, list):
+            raise EvidenceMissing("master.cf services were not read")
+        return services
+
+    def smtpd_services(self):
+        return [s for s in self.services() if s.get("command") == "smtpd" and s.get("type") == "inet"]
+
+    def submission_services(self):
+        return [s for s in self.smtpd_services() if s.get("port") in (465, 587)]
+
+    def service_value(self, service, name):
+        """The value of NAME for one master.cf SERVICE: its -o override, else main.cf's."""
+        overrides = service.get("overrides") or {}
+        if name in overrides:
+            return str(overrides[name]).strip()
+        return self.param(name)
+
+    # --- The host ------------------------------------------------------------------------------
+    def installed(self, package):
+        packages = self.section("packages")
+        if package not in packages:
+            raise EvidenceMissing("the state of package %s was not read" % package)
+        return bool(packages[package])
+
+    def unit(self, name):
+        units = self.section("units")
+        if name not in units or not isinstance(units[name], dict):
+            raise EvidenceMissing("the state of unit %s was not read" % name)
+        return units[name]
+
+    def listeners(self):
+        listeners = self.data.get("listeners")
+        if not isinstance(listeners, list):
+            raise EvidenceMissing("listening sockets were not read")
+        return listeners
+
+
+def _yes(text):
+    return text.strip().lower() in ("yes", "true", "1", "on")
+
+
+def _loopback(address):
+    address = address.strip("[]").split("%")[0]
+    return address in ("localhost",) or address.startswith("127.") or address == "::1"
+
+
+def _shown(values):
+    return ", ".join(values) if values else "(none)"
+
+
+# --- Checks --------------------------------------------------------------------------------
+# Each returns (passed, actual): actual is the evidence shown in reports, in a line or two.
+
+def param_equals(name, expected):
+    """Passes when the effective value of NAME is EXPECTED (yes/no compared case-insensitively,
+    lists compared word by word)."""
+    def check(ev):
+        actual = ev.param(name)
+        if expected.lower() in ("yes", "no"):
+            passed = _yes(actual) == (expected.lower() == "yes")
+        else:
+            passed = _postfix_settings.words(actual.lower()) == _postfix_settings.words(expected.lower())
+        return passed, "%s = %s" % (name, actual)
+    return check
+
+
+def all_of(*checks):
+    """Passes when every check passes; shows the evidence of all of them."""
+    def check(ev):
+        results = [c(ev) for c in checks]
+        return all(r[0] for r in results), "; ".join(r[1] for r in results)
+    return check
+
+
+def param_contains(name, *tokens):
+    def check(ev):
+        words = ev.words(name)
+        missing = [t for t in tokens if t not in words]
+        return not missing, "%s = %s%s" % (name, ev.param(name),
+                                           " (lacks %s)" % ", ".join(missing) if missing else "")
+    return check
+
+
+def param_in(name, allowed):
+    def check(ev):
+        actual = ev.param(name)
+        return actual.lower() in allowed, "%s = %s" % (name, actual)
+    return check
+
+
+def number_between(name, low=None, high=None):
+    def check(ev):
+        value = ev.number(name)
+        passed = (low is None or value >= low) and (high is None or value <= high)
+        return passed, "%s = %s" % (name, ev.param(name))
+    return check
+
+
+def _relay_closed(ev):
+    relay, recipient = ev.param("smtpd_relay_restrictions"), ev.param("smtpd_recipient_restrictions")
+    problems = _postfix_settings.relay_list_problems(relay, recipient)
+    actual = "smtpd_relay_restrictions = %s" % (relay or "(empty)")
+    return not problems, actual + ("; " + problems[0] if problems else "")
+
+
+def _recipient_list_safe(ev):
+    relay, recipient = ev.param("smtpd_relay_restrictions"), ev.param("smtpd_recipient_restrictions")
+    actual = "smtpd_recipient_restrictions = %s" % (recipient or "(empty)")
+    if not relay.strip():
+        problems = _postfix_settings.relay_list_problems("", recipient)
+        return not problems, actual + ("; " + problems[0] if problems else "")
+    # Postfix ≥ 2.10 decides relaying in smtpd_relay_restrictions; a PERMIT here still skips
+    # every later recipient check, so anything that can permit must come after a refusal.
+    for token in _postfix_settings.words(recipient.lower()):
+        if token.startswith("check_") or token.startswith("permit") and token not in (
+                "permit_mynetworks", "permit_sasl_authenticated", "permit_tls_clientcerts"):
+            return False, actual + "; %s can permit mail before the other recipient checks" % token
+        if token in ("reject_unauth_destination", "reject", "defer_unauth_destination"):
+            break
+    return True, actual
+
+
+_TABLE = re.compile(r"^(/|(hash|btree|cidr|texthash|lmdb|cdb|dbm|regexp|pcre|inline|static|ldap|mysql|pgsql|"
+                    r"sqlite|proxy|unionmap|pipemap):)")
+
+
+def _as_network(entry):
+    """A mynetworks entry as CIDR text, or None when it is a table or a name."""
+    if _TABLE.match(entry):
+        return None
+    text = entry.replace("[", "").replace("]", "")
+    try:
+        return str(ipaddress.ip_network(text, strict=False)) if "/" in text else str(ipaddress.ip_network(text))
+    except ValueError:
+        return None
+
+
+def _trusted_networks_minimal(ev):
+    style = ev.param("mynetworks_style").lower()
+    entries = _postfix_settings.words(ev.param("mynetworks"))
+    actual = "mynetworks = %s; mynetworks_style = %s" % (_shown(entries), style)
+    if style == "class":
+        return False, actual + "; mynetworks_style = class trusts the provider's whole network"
+    networks = [_as_network(e) for e in entries]
+    unjudged = [e for e, n in zip(entries, networks) if n is None]
+    networks = [n for n in networks if n]
+    problems = _mail_policy.network_problems(networks, "mynetworks") + _mail_policy.trust_problems(networks, "mynetworks")
+    if unjudged:
+        problems.append("mynetworks reads %s, whose trust cannot be judged here; list networks instead"
+                        % ", ".join(unjudged))
+    return not problems, actual + ("; " + problems[0] if problems else "")
+
+
+def _relay_domains_empty(ev):
+    domains = _postfix_settings.words(ev.param("relay_domains"))
+    return not domains, "relay_domains = %s" % _shown(domains)
+
+
+def _stig_client_list(ev):
+    # The STIG text: smtpd_client_restrictions = permit_mynetworks,reject (documented extras allowed).
+    words = ev.words("smtpd_client_restrictions")
+    return words[:1] == ["permit_mynetworks"] and words[-1:] == ["reject"], \
+        "smtpd_client_restrictions = %s" % (ev.param("smtpd_client_restrictions") or "(empty)")
+
+
+def _port25_no_auth(ev):
+    smtp = [s for s in ev.smtpd_services() if s.get("port") == 25]
+    offered = [s["service"] for s in smtp if _yes(ev.service_value(s, "smtpd_sasl_auth_enable"))]
+    return not offered, "port 25 smtpd_sasl_auth_enable = %s" % (
+        "yes on " + ", ".join(offered) if offered else ev.param("smtpd_sasl_auth_enable"))
+
+
+def _submission_auth_over_tls(ev):
+    services = ev.submission_services()
+    if not services:
+        return True, "no submission service"
+    faults = []
+    for service in services:
+        name = "%s (%s)" % (service["service"], service.get("port"))
+        if not _yes(ev.service_value(service, "smtpd_sasl_auth_enable")):
+            faults.append("%s: AUTH off" % name)
+            continue
+        wrapper = _yes(ev.service_value(service, "smtpd_tls_wrappermode"))
+        level = ev.service_value(service, "smtpd_tls_security_level").lower()
+        if not wrapper and level != "encrypt":
+            faults.append("%s: smtpd_tls_security_level = %s" % (name, level or "(empty)"))
+        if not wrapper and not _yes(ev.service_value(service, "smtpd_tls_auth_only")):
+            faults.append("%s: smtpd_tls_auth_only is off" % name)
+        relay = ev.service_value(service, "smtpd_relay_restrictions")
+        if [w.lower() for w in _postfix_settings.words(relay)] != ["permit_sasl_authenticated", "reject"]:
+            faults.append("%s: smtpd_relay_restrictions = %s" % (name, relay))
+    fine = "%d submission service(s) take AUTH only over TLS and relay only for logged-in users" % len(services)
+    return not faults, "; ".join(faults) or fine
+
+
+def _submission_sender_owned(ev):
+    faults = []
+    for service in ev.submission_services():
+        maps = ev.service_value(service, "smtpd_sender_login_maps")
+        restrictions = [w.lower() for w in _postfix_settings.words(ev.service_value(service, "smtpd_sender_restrictions"))]
+        if not maps:
+            faults.append("%s: no smtpd_sender_login_maps" % service["service"])
+        if not {"reject_sender_login_mismatch", "reject_authenticated_sender_login_mismatch"} & set(restrictions):
+            faults.append("%s: smtpd_sender_restrictions lack reject_sender_login_mismatch" % service["service"])
+    return not faults, "; ".join(faults) or "sender addresses checked against the login map"
+
+
+def _submission_rate_limits(ev):
+    faults, shown = [], []
+    for service in ev.submission_services():
+        for name in ("smtpd_client_auth_rate_limit", "smtpd_client_message_rate_limit"):
+            value = ev.service_value(service, name)
+            shown.append("%s %s = %s" % (service["service"], name, value))
+            if not value.isdigit() or int(value) == 0:
+                faults.append("%s: %s = %s (no limit)" % (service["service"], name, value))
+    return not faults, "; ".join(faults or shown)
+
+
+def _submission_mandatory_tls(ev):
+    faults = []
+    for service in ev.submission_services():
+        wrapper = _yes(ev.service_value(service, "smtpd_tls_wrappermode"))
+        level = ev.service_value(service, "smtpd_tls_security_level").lower()
+        if service.get("port") == 465 and not wrapper:
+            faults.append("%s on 465 without smtpd_tls_wrappermode" % service["service"])
+        if service.get("port") == 587 and level != "encrypt":
+            faults.append("%s on 587 with smtpd_tls_security_level = %s" % (service["service"], level))
+    return not faults, "; ".join(faults) or "TLS is required on every submission port"
+
+
+def _local_only(ev):
+    interfaces = ev.param("inet_interfaces")
+    public = sorted({"%s:%s" % (item.get("address"), item.get("port")) for item in ev.listeners()
+                     if item.get("port") in (25, 465, 587) and not _loopback(str(item.get("address", "")))})
+    passed = interfaces.lower() in ("loopback-only", "localhost", "127.0.0.1", "127.0.0.1, [::1]") and not public
+    return passed, "inet_interfaces = %s; mail ports open beyond loopback: %s" % (interfaces, _shown(public))
+
+
+_APPROVED_SERVICES = {25: "smtp", 465: "submissions", 587: "submission"}
+
+
+def _approved_postfix_listeners(ev):
+    stray = []
+    for service in ev.services():
+        if service.get("type") != "inet":
+            continue
+        port = service.get("port")
+        address = str(service.get("address") or "")
+        if port in _APPROVED_SERVICES or _loopback(address):
+            continue
+        stray.append("%s (%s %s)" % (service["service"], service.get("command"), port))
+    return not stray, "inet services beyond 25, 465, 587 and loopback: %s" % _shown(stray)
+
+
+# Ports a departmental mail host may expose besides mail: SSH for its administrators.
+_HOST_PORTS = {22: "ssh", 25: "smtp", 465: "submissions", 587: "submission"}
+
+
+def _no_other_exposed_services(ev):
+    mode = ev.data.get("mode")
+    allowed = set(_HOST_PORTS) if mode == "mx" else {22}
+    exposed = sorted({"%s/%s %s (%s)" % (item.get("port"), item.get("protocol", "tcp"), item.get("address"),
+                                         item.get("process") or "?")
+                      for item in ev.listeners()
+                      if not _loopback(str(item.get("address", ""))) and item.get("port") not in allowed})
+    return not exposed, "listening beyond loopback and %s: %s" % (
+        ", ".join(str(p) for p in sorted(allowed)), _shown(exposed))
+
+
+def _firewall_present(ev):
+    firewall = ev.section("firewall")
+    policy = str(firewall.get("input_policy") or "none").lower()
+    passed = policy in ("drop", "reject")
+    return passed, "nftables input policy: %s%s" % (
+        policy, "" if firewall.get("nft_available", True) else " (nft is not installed)")
+
+
+def _package_absent(package):
+    def check(ev):
+        installed = ev.installed(package)
+        return not installed, "%s is %s" % (package, "installed" if installed else "not installed")
+    return check
+
+
+def _postfix_running(ev):
+    unit = ev.unit("postfix.service")
+    active, enabled = unit.get("active", "unknown"), unit.get("enabled", "unknown")
+    return active == "active" and enabled == "enabled", "postfix.service %s, %s" % (active, enabled)
+
+
+def _banner_hides_software(ev):
+    banner = ev.param("smtpd_banner")
+    mail_name = ev.param("mail_name")
+    leaks = re.search(r"\$\{?mail_name|\$\{?mail_version|postfix|debian|ubuntu", banner, re.I)
+    starts = banner.startswith("$myhostname") or banner.startswith("${myhostname}") or \
+        banner.lower().startswith(ev.param("myhostname").lower())
+    return starts and not leaks, "smtpd_banner = %s (mail_name = %s)" % (banner, mail_name)
+
+
+def _parses_cleanly(ev):
+    warnings = ev.postfix().get("warnings")
+    if not isinstance(warnings, list):
+        raise EvidenceMissing("postconf warnings were not read")
+    return not warnings, "postconf warnings: %s" % (" | ".join(warnings[:3]) if warnings else "none")
+
+
+def _compatibility_current(ev):
+    level = ev.param("compatibility_level")
+    match = re.match(r"^(\d+)(?:\.(\d+))?", level)
+    if not match:
+        return False, "compatibility_level = %s (backwards-compatible defaults in force)" % level
+    major, minor = int(match.group(1)), int(match.group(2) or 0)
+    return (major, minor) >= (3, 6), "compatibility_level = %s" % level
+
+
+def _proxy_trust_loopback(ev):
+    faults = []
+    for name in ("smtpd_authorized_xclient_hosts", "smtpd_authorized_xforward_hosts"):
+        entries = _postfix_settings.words(ev.param(name))
+        wide = [e for e in entries if not _loopback(e.split("/")[0])]
+        if wide:
+            faults.append("%s = %s" % (name, ", ".join(entries)))
+    return not faults, "; ".join(faults) or "XCLIENT and XFORWARD only for loopback (or nobody)"
+
+
+def _error_throttles(ev):
+    checks = [("smtpd_soft_error_limit", ev.number, 10, "at most"), ("smtpd_hard_error_limit", ev.number, 20, "at most"),
+              ("smtpd_junk_command_limit", ev.number, 100, "at most"), ("smtpd_error_sleep_time", ev.seconds, 1, "at least")]
+    faults, shown = [], []
+    for name, read, bound, how in checks:
+        value = read(name)
+        shown.append("%s = %s" % (name, ev.param(name)))
+        if (how == "at most" and (value > bound or value == 0)) or (how == "at least" and value < bound):
+            faults.append("%s = %s (%s %s)" % (name, ev.param(name), how, bound))
+    return not faults, "; ".join(faults or shown)
+
+
+def _size_limits(ev):
+    size, header, recipients = (ev.number("message_size_limit"), ev.number("header_size_limit"),
+                                ev.number("smtpd_recipient_limit"))
+    passed = 65536 <= size <= 104857600 and 0 < header <= 102400 and 0 < recipients <= 1000
+    return passed, "message_size_limit = %d; header_size_limit = %d; smtpd_recipient_limit = %d" % (
+        size, header, recipients)
+
+
+def _tls_floor(ev):
+    faults = []
+    for name in ("smtpd_tls_protocols", "smtpd_tls_mandatory_protocols"):
+        value = ev.param(name)
+        if not _refuses_old_tls(value):
+            faults.append("%s = %s" % (name, value or "(empty)"))
+    return not faults, "; ".join(faults) or "smtpd_tls_protocols = %s; smtpd_tls_mandatory_protocols = %s" % (
+        ev.param("smtpd_tls_protocols"), ev.param("smtpd_tls_mandatory_protocols"))
+
+
+def _refuses_old_tls(value):
+    """Whether a Postfix protocol list excludes SSLv2/3 and TLS 1.0/1.1 (">=TLSv1.2" or "!" items)."""
+    text = value.replace(" ", "").replace(",", ":")
+    floor = re.search(r">=\s*TLSv1\.([23])", text)
+    if floor:
+        return True
+    excluded = {item[1:].lower() for item in text.split(":") if item.startswith("!")}
+    return {"sslv2", "sslv3", "tlsv1", "tlsv1.1"} <= excluded
+
+
+def _key_and_certificate(ev):
+    tls = ev.postfix().get("tls_files")
+    if not isinstance(tls, dict):
+        raise EvidenceMissing("the TLS certificate and key were not read")
+    faults = []
+    key = tls.get("key") or {}
+    cert = tls.get("cert") or {}
+    if not key.get("exists"):
+        faults.append("key %s missing" % key.get("path"))
+    elif key.get("owner") != "root" or int(str(key.get("mode", "0777")), 8) & 0o077:
+        faults.append("key %s is %s, mode %s (want root, 0600)" % (key.get("path"), key.get("owner"), key.get("mode")))
+    if not cert.get("exists"):
+        faults.append("certificate %s missing" % cert.get("path"))
+    else:
+        if cert.get("days_left") is not None and cert["days_left"] < 0:
+            faults.append("certificate expired %d days ago" % -cert["days_left"])
+        names = [n.lower() for n in cert.get("names") or []]
+        host = ev.param("myhostname").lower()
+        if names and host not in names and not any(n.startswith("*.") and host.split(".", 1)[-1] == n[2:] for n in names):
+            faults.append("certificate names %s, not %s" % (", ".join(names), host))
+    return not faults, "; ".join(faults) or "key %s root 0600; certificate for %s, %s days left" % (
+        key.get("path"), ", ".join(cert.get("names") or []), cert.get("days_left"))
+
+
+def _hostname_resolves(ev):
+    host = ev.section("host")
+    name, addresses = host.get("fqdn") or "", host.get("resolved") or []
+    problems = _mail_policy.fqdn_problems(name, "the host name")
+    if problems:
+        return False, problems[0]
+    return bool(addresses), "%s resolves to %s" % (name, _shown(addresses))
+
+
+def _helo_is_hostname(ev):
+    helo = ev.param("smtp_helo_name")
+    return helo in ("$myhostname", "${myhostname}", ev.param("myhostname")), "smtp_helo_name = %s" % helo
+
+
+def _milters(ev):
+    return [w.lower() for w in _postfix_settings.words(ev.param("smtpd_milters"))]
+
+
+def _milter_wired(component, pattern):
+    def check(ev):
+        milters = _milters(ev)
+        wired = [m for m in milters if re.search(pattern, m)]
+        default_action = ev.param("milter_default_action").lower()
+        faults = []
+        if not wired:
+            faults.append("no %s milter in smtpd_milters (%s)" % (component, _shown(milters)))
+        if default_action == "accept":
+            faults.append("milter_default_action = accept lets mail through unscanned when the milter fails")
+        return not faults, "; ".join(faults) or "smtpd_milters = %s; milter_default_action = %s" % (
+            ", ".join(milters), default_action)
+    return check
+
+
+def _daemon_current(section, unit_names, max_age_hours=None):
+    def check(ev):
+        data = ev.section(section)
+        active = [u for u in unit_names if data.get("units", {}).get(u) == "active"]
+        faults = [] if active else ["%s is not running" % " / ".join(unit_names)]
+        age = data.get("signature_age_hours")
+        if max_age_hours is not None:
+            if age is None:
+                faults.append("no signature database found")
+            elif age > max_age_hours:
+                faults.append("signatures are %d hours old (at most %d)" % (age, max_age_hours))
+        return not faults, "; ".join(faults) or "%s active%s" % (
+            ", ".join(active), "" if age is None else "; signatures %d hours old" % age)
+    return check
+
+
+def _clamav_rejects(ev):
+    conf = ev.section("clamav").get("milter_conf")
+    if not isinstance(conf, dict):
+        raise EvidenceMissing("clamav-milter.conf was not read")
+    on_infected = conf.get("oninfected", "Quarantine")
+    on_fail = conf.get("onfail", "Defer")
+    passed = on_infected.lower() == "reject" and on_fail.lower() == "defer"
+    return passed, "OnInfected %s; OnFail %s" % (on_infected, on_fail)
+
+
+def _no_sender_verification(ev):
+    found = []
+    for name in ("smtpd_client_restrictions", "smtpd_helo_restrictions", "smtpd_sender_restrictions",
+                 "smtpd_recipient_restrictions", "smtpd_relay_restrictions", "smtpd_data_restrictions"):
+        words = ev.words(name)
+        for index, word in enumerate(words):
+            if word == "reject_unverified_sender" and not (index and words[index - 1] == "warn_if_reject"):
+                found.append(name)
+    return not found, "reject_unverified_sender in %s" % _shown(found)
+
+
+def _no_accept_then_bounce(ev):
+    soft, code = ev.param("soft_bounce"), ev.param("unverified_recipient_defer_code")
+    return not _yes(soft) and code != "250", "soft_bounce = %s; unverified_recipient_defer_code = %s" % (soft, code)
+
+
+def _alias_of(name, want_root=False):
+    def check(ev):
+        aliases = ev.postfix().get("aliases")
+        if not isinstance(aliases, dict):
+            raise EvidenceMissing("the aliases were not read")
+        targets = aliases.get(name)
+        if want_root:
+            return bool(targets), "%s -> %s" % (name, _shown(targets or []))
+        passed = bool(targets) and all(t.lower() not in ("root", "root@localhost") for t in targets)
+        return passed, "%s -> %s" % (name, _shown(targets or []))
+    return check
+
+
+def _unattended_upgrades(ev):
+    updates = ev.section("updates")
+    installed = bool(updates.get("unattended_upgrades_installed"))
+    periodic = str(updates.get("periodic_unattended_upgrade") or "0")
+    return installed and periodic not in ("0", ""), "unattended-upgrades %s; APT::Periodic::Unattended-Upgrade \"%s\"" % (
+        "installed" if installed else "not installed", periodic)
+
+
+# --- Network checks: what an untrusted client on a vantage host saw -------------------------------
+
+def _targets(ev):
+    targets = ev.data.get("targets")
+    if not isinstance(targets, list) or not targets:
+        raise EvidenceMissing("no listener was probed")
+    return targets
+
+
+def _label(target):
+    address = str(target.get("address"))
+    return "%s:%s" % ("[%s]" % address if ":" in address else address, target.get("port"))
+
+
+def _network_relay_closed(ev):
+    verdicts = []
+    open_ = []
+    for target in _targets(ev):
+        verdict = (target.get("relay") or {}).get("verdict", "unknown")
+        verdicts.append("%s %s" % (_label(target), verdict))
+        if verdict not in ("closed", "auth_required", "tls_required"):
+            open_.append(target)
+    evidence = "; ".join(verdicts)
+    if open_:
+        accepted = (open_[0].get("relay") or {}).get("accepted") or []
+        if accepted:
+            evidence += "; first accepted: %s" % accepted[0]
+    return not open_, evidence
+
+
+def _network_tls_floor(ev):
+    faults, shown = [], []
+    for target in _targets(ev):
+        versions = target.get("tls_versions")
+        if not isinstance(versions, dict):
+            continue
+        old = [v for v in ("SSLv3", "TLSv1", "TLSv1.1") if versions.get(v)]
+        new = [v for v in ("TLSv1.2", "TLSv1.3") if versions.get(v)]
+        shown.append("%s: %s" % (_label(target), ", ".join(new) or "no TLS"))
+        if old:
+            faults.append("%s accepts %s" % (_label(target), ", ".join(old)))
+        elif not new:
+            faults.append("%s negotiates no TLS" % _label(target))
+    if not shown:
+        raise EvidenceMissing("no TLS handshake was tried")
+    return not faults, "; ".join(faults or shown)
+
+
+def _network_banner(ev):
+    leaks = []
+    for target in _targets(ev):
+        banner = str(target.get("banner") or "")
+        if re.search(r"postfix|debian|ubuntu|sendmail|exim|\d+\.\d+\.\d+", banner, re.I):
+            leaks.append("%s: %s" % (_label(target), banner))
+    first = str(_targets(ev)[0].get("banner") or "")
+    return not leaks, "; ".join(leaks) or "banner: %s" % first
+
+
+def _network_vrfy_expn(ev):
+    faults = []
+    for target in _targets(ev):
+        for command in ("vrfy", "expn"):
+            code = target.get(command)
+            if isinstance(code, int) and 200 <= code < 300:
+                faults.append("%s %s answered %d" % (_label(target), command.upper(), code))
+    return not faults, "; ".join(faults) or "VRFY and EXPN refused on every listener"
+
+
+def _network_no_auth_before_tls(ev):
+    faults = []
+    for target in _targets(ev):
+        if target.get("auth_offered_before_tls"):
+            faults.append("%s offers AUTH before TLS" % _label(target))
+        if target.get("port") == 25 and target.get("auth_offered"):
+            faults.append("%s offers AUTH on port 25" % _label(target))
+    return not faults, "; ".join(faults) or "no AUTH before TLS, none on port 25"
+
+
+def _network_starttls(ev):
+    port25 = [t for t in _targets(ev) if t.get("port") == 25]
+    if not port25:
+        raise EvidenceMissing("port 25 was not probed")
+    missing = [_label(t) for t in port25 if not t.get("starttls_offered")]
+    return not missing, "STARTTLS offered on %s" % (
+        "every port 25 listener" if not missing else "none of " + ", ".join(missing))
+
+
+def _network_no_xclient(ev):
+    faults = ["%s advertises %s" % (_label(t), ", ".join(t.get("proxy_extensions")))
+              for t in _targets(ev) if t.get("proxy_extensions")]
+    return not faults, "; ".join(faults) or "no XCLIENT or XFORWARD offered to an untrusted client"
+
+
+class Control(object):
+    """One control. SETTINGS are the main.cf values the postfix role writes for it, in
+    SETTING_MODES (default: the control's modes). NEEDS names the components whose absence makes
+    it not applicable (postfix, submission, clamav, spamassassin). DEVIATION, keyed by mode, records
+    where a benchmark rule contradicts a working mail server: the audit shows it as waived, with
+    that text, never as passed."""
+
+    def __init__(self, id, title, severity, modes, expected, check, remediation, references,
+                 settings=None, setting_modes=None, needs=("postfix",), source=HOST, deviation=None):
+        self.id = id
+        self.family = id.split("-")[1]
+        self.title = title
+        self.severity = severity
+        self.modes = tuple(modes)
+        self.expected = expected
+        self.check = check
+        self.remediation = remediation
+        self.references = tuple(references)
+        self.settings = dict(settings or {})
+        self.setting_modes = tuple(setting_modes or modes)
+        self.needs = tuple(needs)
+        self.source = source
+        self.deviation = dict(deviation or {})
+
+    def describe(self):
+        """The control as plain data (for reports and docs), without its check."""
+        return dict(id=self.id, family=self.family, title=self.title, severity=self.severity,
+                    modes=list(self.modes), expected=self.expected, remediation=self.remediation,
+                    references=list(self.references), settings=dict(self.settings), source=self.source,
+                    deviation=dict(self.deviation))
+
+
+_STIG_RELAY = ("The STIG wants smtpd_client_restrictions = permit_mynetworks,reject, which refuses every "
+               "Internet sender; a receiving MX cannot keep it. The STIG text allows documented extra entries: "
+               "relaying is closed by MAIL-RELAY-001 and proven from outside by MAIL-RELAY-011.")
+_CIS_LOCAL_ONLY = ("CIS 2.1.21 wants the MTA local-only; a receiving MX must listen on port 25. The listeners "
+                   "are instead limited by MAIL-NET-002 and MAIL-NET-006.")
+
+CONTROLS = (
+    # --- Relay control ---------------------------------------------------------------------------
+    Control("MAIL-RELAY-001", "Relay policy is explicit and closed", "critical", ALL_MODES,
+            "smtpd_relay_restrictions ends in reject_unauth_destination (or reject), with only "
+            "permit_mynetworks / permit_sasl_authenticated before it",
+            _relay_closed, "postfix role (always written); postfix_trusted_networks decides who may relay",
+            ["PF smtpd_relay_restrictions", "PF SMTPD_ACCESS_README", "SSG postfix_server_mail_smtpd_relay_restrictions"],
+            settings={"smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination"}),
+    Control("MAIL-RELAY-002", "Nothing permits before the relay check in the recipient restrictions", "high",
+            ALL_MODES, "no check_*_access or permit_* before reject_unauth_destination in smtpd_recipient_restrictions",
+            _recipient_list_safe, "postfix role (always written)",
+            ["PF SMTPD_ACCESS_README (Dangerous use of smtpd_recipient_restrictions)",
+             "SSG postfix_server_mail_smtpd_recipient_restrictions"],
+            settings={"smtpd_recipient_restrictions": "reject_non_fqdn_recipient, reject_unlisted_recipient"}),
+    Control("MAIL-RELAY-003", "Trusted networks are minimal", "high", ALL_MODES,
+            "mynetworks lists loopback and named internal prefixes only, no provider-wide blocks; "
+            "mynetworks_style is not class",
+            _trusted_networks_minimal, "postfix_trusted_networks (mailsec_trusted_networks)",
+            ["PF mynetworks_style", "SSG postfix_server_relay_set_trusted"]),
+    Control("MAIL-RELAY-004", "No relay domains", "medium", ALL_MODES, "relay_domains is empty",
+            _relay_domains_empty, "postfix role (always written)", ["PF relay_domains"],
+            settings={"relay_domains": ""}),
+    Control("MAIL-RELAY-005", "Sender-specified routing is not forwarded", "high", ALL_MODES,
+            "allow_untrusted_routing = no", param_equals("allow_untrusted_routing", "no"),
+            "postfix role (always written)", ["PF allow_untrusted_routing"],
+            settings={"allow_untrusted_routing": "no"}),
+    Control("MAIL-RELAY-006", "Quoted local parts are resolved", "medium", ALL_MODES,
+            "resolve_dequoted_address = yes", param_equals("resolve_dequoted_address", "yes"),
+            "postfix role (always written)", ["PF resolve_dequoted_address"],
+            settings={"resolve_dequoted_address": "yes"}),
+    Control("MAIL-RELAY-007", "Legacy address rewriting is off", "low", ALL_MODES,
+            "allow_percent_hack = no and swap_bangpath = no",
+            all_of(param_equals("allow_percent_hack", "no"), param_equals("swap_bangpath", "no")),
+            "postfix role (always written)", ["PF allow_percent_hack", "PF swap_bangpath"],
+            settings={"allow_percent_hack": "no", "swap_bangpath": "no"}),
+    Control("MAIL-RELAY-008", "Unrestricted mail relaying is prevented (STIG)", "medium", CLIENTS,
+            "smtpd_client_restrictions = permit_mynetworks, reject", _stig_client_list,
+            "postfix role (written on null clients and loopback-only hosts)",
+            ["SSG postfix_prevent_unrestricted_relay", "STIG RHEL-09-252050", "STIG RHEL-08-040290"],
+            settings={"smtpd_client_restrictions": "permit_mynetworks, reject"}, deviation={"mx": _STIG_RELAY}),
+    Control("MAIL-RELAY-009", "Authenticated relay only on submission, only over TLS", "high", SERVING,
+            "port 25 offers no AUTH; 587 and 465 take AUTH only over TLS and relay only for logged-in users",
+            all_of(_port25_no_auth, _submission_auth_over_tls), "postfix_submission_enabled",
+            ["PF TLS_README (Supporting AUTH over TLS only)", "SSG postfix_server_relay_smtp_auth_for_untrusted",
+             "MOZ smtpd_tls_auth_only"],
+            settings={"smtpd_sasl_auth_enable": "no"}, setting_modes=ALL_MODES),
+    Control("MAIL-RELAY-010", "Logged-in users cannot forge the envelope sender", "medium", SERVING,
+            "submission services set smtpd_sender_login_maps and reject_sender_login_mismatch",
+            _submission_sender_owned, "postfix_submission_users (addresses)", ["PF reject_sender_login_mismatch"],
+            needs=("postfix", "submission")),
+    Control("MAIL-RELAY-011", "An untrusted client cannot relay", "critical", ALL_MODES,
+            "the relay battery refuses every test on every listener and address family",
+            _network_relay_closed, "postfix role; postfix_trusted_networks",
+            ["NMAP smtp-open-relay", "PF SMTPD_ACCESS_README"], needs=(), source=NETWORK),
+    Control("MAIL-RELAY-012", "Unknown recipients are refused at RCPT", "medium", SERVING,
+            "smtpd_reject_unlisted_recipient = yes", param_equals("smtpd_reject_unlisted_recipient", "yes"),
+            "postfix role (always written)", ["PF smtpd_reject_unlisted_recipient", "PF BACKSCATTER_README"],
+            settings={"smtpd_reject_unlisted_recipient": "yes"}, setting_modes=ALL_MODES),
+
+    # --- Network exposure and packages -------------------------------------------------------------
+    Control("MAIL-NET-001", "Non-mail hosts keep the MTA local-only", "medium", CLIENTS,
+            "inet_interfaces = loopback-only and nothing listens on 25, 465 or 587 beyond loopback",
+            _local_only, "postfix_mode (mailsec_mode) relay_client or local_only",
+            ["CIS 2.1.21", "SSG postfix_network_listening_disabled", "SSG has_nonlocal_mta"],
+            deviation={"mx": _CIS_LOCAL_ONLY}),
+    Control("MAIL-NET-002", "Postfix listens only on the mail ports", "medium", ALL_MODES,
+            "master.cf has inet services only on 25, 465 and 587 (or loopback)",
+            _approved_postfix_listeners, "postfix role (refuses other listeners)", ["CIS 2.1.22"]),
+    Control("MAIL-NET-003", "A host firewall drops what is not allowed", "medium", ALL_MODES,
+            "an nftables input chain with policy drop (or reject)", _firewall_present,
+            "none yet (the firewall role)", ["CIS 2.1.22", "PF POSTSCREEN_README (port roles)"], needs=()),
+    Control("MAIL-NET-004", "sendmail is not installed", "medium", ALL_MODES, "package sendmail absent",
+            _package_absent("sendmail"), "remove sendmail (the postfix package replaces it)",
+            ["SSG package_sendmail_removed", "STIG RHEL-09-215020"], needs=()),
+    Control("MAIL-NET-005", "Postfix runs and starts at boot", "medium", ALL_MODES,
+            "postfix.service active and enabled", _postfix_running, "postfix role",
+            ["SSG service_postfix_enabled", "LYNIS MAIL-8814"]),
+    Control("MAIL-NET-006", "No other network service is exposed", "medium", ALL_MODES,
+            "nothing listens beyond loopback except SSH, and on a receiving MX the mail ports",
+            _no_other_exposed_services, "none yet (the baseline role); remove or bind the service to loopback",
+            ["CIS 2.1.22"], needs=()),
+
+    # --- SMTP protocol hygiene and smuggling ---------------------------------------------------------
+    Control("MAIL-SMTPD-001", "The banner names no software", "low", ALL_MODES,
+            "smtpd_banner = $myhostname ESMTP", _banner_hides_software, "postfix role (always written)",
+            ["SSG postfix_server_banner", "LYNIS MAIL-8818", "PF smtpd_banner", "RFC 5321 §3.1"],
+            settings={"smtpd_banner": "$myhostname ESMTP"}),
+    Control("MAIL-SMTPD-002", "VRFY is disabled", "low", ALL_MODES, "disable_vrfy_command = yes",
+            param_equals("disable_vrfy_command", "yes"), "postfix role (always written)",
+            ["PF disable_vrfy_command", "LYNIS MAIL-8820"], settings={"disable_vrfy_command": "yes"}),
+    Control("MAIL-SMTPD-003", "HELO is required", "medium", ALL_MODES, "smtpd_helo_required = yes",
+            param_equals("smtpd_helo_required", "yes"), "postfix role (always written)",
+            ["PF smtpd_helo_required"], settings={"smtpd_helo_required": "yes"}),
+    Control("MAIL-SMTPD-004", "HELO names are checked", "medium", SERVING,
+            "smtpd_helo_restrictions has reject_invalid_helo_hostname and reject_non_fqdn_helo_hostname",
+            param_contains("smtpd_helo_restrictions", "reject_invalid_helo_hostname", "reject_non_fqdn_helo_hostname"),
+            "postfix role (always written)", ["PF SMTPD_ACCESS_README", "RFC 5321 §2.3.5"],
+            settings={"smtpd_helo_restrictions":
+                      "permit_mynetworks, reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname"},
+            setting_modes=ALL_MODES),
+    Control("MAIL-SMTPD-005", "Envelope addresses are checked", "medium", ALL_MODES,
+            "reject_non_fqdn_sender in smtpd_sender_restrictions and strict_rfc821_envelopes = yes",
+            all_of(param_contains("smtpd_sender_restrictions", "reject_non_fqdn_sender"),
+                   param_equals("strict_rfc821_envelopes", "yes")),
+            "postfix role (always written); postfix_reject_unknown_sender_domain adds the domain check",
+            ["PF SMTPD_ACCESS_README", "PF strict_rfc821_envelopes"], settings={"strict_rfc821_envelopes": "yes"}),
+    Control("MAIL-SMTPD-006", "Unauthorised pipelining is refused", "medium", ALL_MODES,
+            "smtpd_data_restrictions = reject_unauth_pipelining and smtpd_forbid_unauth_pipelining = yes",
+            all_of(param_contains("smtpd_data_restrictions", "reject_unauth_pipelining"),
+                   param_equals("smtpd_forbid_unauth_pipelining", "yes")),
+            "postfix role (always written)", ["PF reject_unauth_pipelining", "PF smtpd_forbid_unauth_pipelining"],
+            settings={"smtpd_data_restrictions": "reject_unauth_pipelining", "smtpd_forbid_unauth_pipelining": "yes"}),
+    Control("MAIL-SMTPD-007", "SMTP smuggling is refused", "high", ALL_MODES,
+            "smtpd_forbid_bare_newline = yes (or normalize)", param_in("smtpd_forbid_bare_newline", ("yes", "normalize")),
+            "postfix role (always written)", ["PF smtpd_forbid_bare_newline"],
+            settings={"smtpd_forbid_bare_newline": "yes"}),
+    Control("MAIL-SMTPD-008", "The configuration parses without warnings", "low", ALL_MODES,
+            "postconf prints no warning", _parses_cleanly, "postfix role (its candidate check refuses warnings)",
+            ["LYNIS MAIL-8817"]),
+    Control("MAIL-SMTPD-009", "No backwards-compatible defaults", "low", ALL_MODES, "compatibility_level 3.6 or later",
+            _compatibility_current, "postfix role (always written)", ["PF compatibility_level"],
+            settings={"compatibility_level": "3.6"}),
+    Control("MAIL-SMTPD-010", "XCLIENT and XFORWARD are for loopback only", "medium", ALL_MODES,
+            "smtpd_authorized_xclient_hosts and smtpd_authorized_xforward_hosts empty or loopback",
+            _proxy_trust_loopback, "postfix role (refuses them as input)", ["PF SMTPD_ACCESS_README (XCLIENT)"]),
+    Control("MAIL-SMTPD-011", "An untrusted client sees no software name", "low", ALL_MODES,
+            "the 220 greeting on every listener names no software or version", _network_banner,
+            "postfix role (always written)", ["LYNIS MAIL-8818", "RFC 5321 §3.1"], needs=(), source=NETWORK),
+    Control("MAIL-SMTPD-012", "VRFY and EXPN answer no untrusted client", "low", ALL_MODES,
+            "VRFY and EXPN get no 2xx reply", _network_vrfy_expn, "postfix role (always written)",
+            ["PF disable_vrfy_command"], needs=(), source=NETWORK),
+    Control("MAIL-SMTPD-013", "No XCLIENT or XFORWARD for untrusted clients", "high", ALL_MODES,
+            "EHLO from an untrusted client lists neither XCLIENT nor XFORWARD", _network_no_xclient,
+            "postfix role (refuses them as input)", ["PF SMTPD_ACCESS_README (XCLIENT)"], needs=(), source=NETWORK),
+
+    # --- Rate and size limits --------------------------------------------------------------------------
+    Control("MAIL-DOS-001", "Concurrent connections per client are bounded", "medium", ALL_MODES,
+            "smtpd_client_connection_count_limit from 1 to 50", number_between("smtpd_client_connection_count_limit", 1, 50),
+            "postfix_client_connection_count_limit", ["PF smtpd_client_connection_count_limit", "SSG postfix_server_dos"]),
+    Control("MAIL-DOS-002", "Connection rate is limited", "medium", SERVING,
+            "smtpd_client_connection_rate_limit above 0 per anvil_rate_time_unit (60s)",
+            all_of(number_between("smtpd_client_connection_rate_limit", 1), param_equals("anvil_rate_time_unit", "60s")),
+            "postfix_client_connection_rate_limit", ["PF smtpd_client_connection_rate_limit", "SSG postfix_server_dos"],
+            settings={"anvil_rate_time_unit": "60s"}, setting_modes=ALL_MODES),
+    Control("MAIL-DOS-003", "Submission limits AUTH attempts and messages", "medium", SERVING,
+            "smtpd_client_auth_rate_limit and smtpd_client_message_rate_limit above 0 on 587 and 465",
+            _submission_rate_limits, "postfix_submission_auth_rate_limit, postfix_submission_message_rate_limit",
+            ["PF smtpd_client_auth_rate_limit"], needs=("postfix", "submission")),
+    Control("MAIL-DOS-004", "Size limits are set", "low", ALL_MODES,
+            "message_size_limit 64 KiB to 100 MiB, header_size_limit at most 102400, smtpd_recipient_limit 1 to 1000",
+            _size_limits, "postfix_message_size_limit, postfix_recipient_limit", ["PF message_size_limit", "RFC 5321 §4.5.3.1"]),
+    Control("MAIL-DOS-005", "Error and junk throttles are not weakened", "low", ALL_MODES,
+            "smtpd_soft_error_limit ≤ 10, smtpd_hard_error_limit ≤ 20, smtpd_junk_command_limit ≤ 100, "
+            "smtpd_error_sleep_time ≥ 1s", _error_throttles, "postfix role (refuses weaker values as input)",
+            ["PF smtpd_hard_error_limit"]),
+
+    # --- TLS -------------------------------------------------------------------------------------------
+    Control("MAIL-TLS-001", "STARTTLS is offered, never required, on port 25", "high", SERVING,
+            "smtpd_tls_security_level = may", param_equals("smtpd_tls_security_level", "may"),
+            "postfix role (always written)", ["PF TLS_README", "RFC 3207"],
+            settings={"smtpd_tls_security_level": "may"}, setting_modes=ALL_MODES),
+    Control("MAIL-TLS-002", "Submission requires TLS", "high", SERVING,
+            "587 with smtpd_tls_security_level = encrypt, 465 with smtpd_tls_wrappermode = yes",
+            _submission_mandatory_tls, "postfix_submission_enabled", ["PF TLS_README", "MOZ"],
+            needs=("postfix", "submission")),
+    Control("MAIL-TLS-003", "No TLS below 1.2 in the configuration", "medium", ALL_MODES,
+            "smtpd_tls_protocols and smtpd_tls_mandatory_protocols = >=TLSv1.2", _tls_floor,
+            "postfix_tls_min_protocol", ["PF smtpd_tls_protocols", "MOZ intermediate"]),
+    Control("MAIL-TLS-004", "Cipher settings follow the guidelines", "low", ALL_MODES,
+            "smtpd_tls_mandatory_ciphers medium or high; tls_preempt_cipherlist = no",
+            all_of(param_in("smtpd_tls_mandatory_ciphers", ("medium", "high")),
+                   param_equals("tls_preempt_cipherlist", "no")),
+            "postfix role (always written)", ["PF smtpd_tls_mandatory_ciphers", "MOZ intermediate"],
+            settings={"smtpd_tls_mandatory_ciphers": "medium", "tls_preempt_cipherlist": "no"}),
+    Control("MAIL-TLS-005", "Certificate and key are sound", "medium", SERVING,
+            "key owned by root, mode 0600; certificate valid and naming myhostname", _key_and_certificate,
+            "postfix_tls_cert_file, postfix_tls_key_file", ["SSG postfix_install_ssl_cert", "PF TLS_README"]),
+    Control("MAIL-TLS-006", "Outgoing mail uses TLS when offered", "medium", ALL_MODES,
+            "smtp_tls_security_level = may",
+            param_in("smtp_tls_security_level", ("may", "encrypt", "dane", "verify", "secure")),
+            "postfix role (always written)", ["PF smtp_tls_security_level"],
+            settings={"smtp_tls_security_level": "may"}),
+    Control("MAIL-TLS-007", "TLS is logged", "low", ALL_MODES, "smtpd_tls_loglevel and smtp_tls_loglevel at least 1",
+            all_of(number_between("smtpd_tls_loglevel", 1), number_between("smtp_tls_loglevel", 1)),
+            "postfix role (always written)", ["PF TLS_README"],
+            settings={"smtpd_tls_loglevel": "1", "smtp_tls_loglevel": "1"}),
+    Control("MAIL-TLS-008", "No handshake below TLS 1.2", "medium", ALL_MODES,
+            "TLS 1.0 and 1.1 (and SSLv3) refused, TLS 1.2 or 1.3 negotiated on every TLS listener",
+            _network_tls_floor, "postfix_tls_min_protocol", ["MOZ intermediate", "PF TLS_README"],
+            needs=(), source=NETWORK),
+    Control("MAIL-TLS-009", "STARTTLS is offered to untrusted clients", "high", SERVING,
+            "EHLO on port 25 lists STARTTLS", _network_starttls, "postfix role (always written)",
+            ["PF TLS_README", "RFC 3207"], needs=(), source=NETWORK),
+    Control("MAIL-TLS-010", "AUTH is never offered before TLS", "high", ALL_MODES,
+            "no AUTH in EHLO before STARTTLS, none at all on port 25", _network_no_auth_before_tls,
+            "postfix_submission_enabled (TLS before AUTH)", ["PF TLS_README (Supporting AUTH over TLS only)"],
+            needs=(), source=NETWORK),
+
+    # --- Host identity ---------------------------------------------------------------------------------
+    Control("MAIL-DNS-001", "The host's name is fully qualified and resolves", "high", ALL_MODES,
+            "the host's FQDN resolves to an address", _hostname_resolves, "mailsec_fqdn; DNS or /etc/hosts",
+            ["RFC 5321 §2.3.5", "RFC 1912 §2.1"], needs=()),
+    Control("MAIL-DNS-004", "The HELO name is the host name", "medium", ALL_MODES, "smtp_helo_name = $myhostname",
+            _helo_is_hostname, "postfix role (always written)", ["PF smtp_helo_name"],
+            settings={"smtp_helo_name": "$myhostname"}),
+
+    # --- Virus and spam filters ------------------------------------------------------------------------
+    Control("MAIL-AV-001", "clamd runs with current signatures", "high", SERVING,
+            "clamav-daemon active; signatures at most 48 hours old",
+            _daemon_current("clamav", ("clamav-daemon.service",), 48), "none yet (the clamav role)",
+            ["CLAMAV freshclam.conf"], needs=("clamav",)),
+    Control("MAIL-AV-002", "A virus filter is wired into Postfix, failing closed", "high", SERVING,
+            "a clamav-milter socket in smtpd_milters; milter_default_action is not accept",
+            _milter_wired("ClamAV", r"clamav|clamd"), "none yet (the clamav role)",
+            ["PF MILTER_README", "PF milter_default_action"]),
+    Control("MAIL-AV-003", "Infected mail is refused in the SMTP session", "high", SERVING,
+            "clamav-milter OnInfected Reject, OnFail Defer", _clamav_rejects, "none yet (the clamav role)",
+            ["CLAMAV clamav-milter.conf", "PF BACKSCATTER_README"], needs=("clamav",)),
+    Control("MAIL-SPAM-001", "spamd runs", "medium", SERVING, "spamd active",
+            _daemon_current("spamassassin", ("spamd.service", "spamassassin.service")),
+            "none yet (the spamassassin role)", ["SA sa-update"], needs=("spamassassin",)),
+    Control("MAIL-SPAM-002", "A spam filter is wired into Postfix", "medium", SERVING,
+            "a spamass-milter socket in smtpd_milters", _milter_wired("SpamAssassin", r"spamass|spamd|rspamd"),
+            "none yet (the spamassassin role)", ["SA spamass-milter"]),
+
+    # --- Backscatter, aliases --------------------------------------------------------------------------
+    Control("MAIL-BSC-001", "No global sender address verification", "medium", ALL_MODES,
+            "reject_unverified_sender nowhere, except behind warn_if_reject", _no_sender_verification,
+            "postfix role (refuses it as input)", ["PF ADDRESS_VERIFICATION_README"]),
+    Control("MAIL-BSC-002", "Mail is never accepted and bounced later", "medium", ALL_MODES,
+            "soft_bounce = no; unverified_recipient_defer_code is not 250", _no_accept_then_bounce,
+            "postfix role (refuses soft_bounce as input)", ["PF ADDRESS_VERIFICATION_README", "PF BACKSCATTER_README"]),
+    Control("MAIL-ALIAS-001", "root's mail reaches a person", "medium", ALL_MODES,
+            "root is aliased to an address other than root", _alias_of("root"),
+            "postfix_root_alias (mailsec_admin_email)", ["SSG postfix_client_configure_mail_alias", "STIG RHEL-09-653125"]),
+    Control("MAIL-ALIAS-002", "postmaster exists", "medium", ALL_MODES, "postmaster is aliased (to root)",
+            _alias_of("postmaster", want_root=True), "postfix role (always written)",
+            ["SSG postfix_client_configure_mail_alias_postmaster", "STIG RHEL-09-252060", "RFC 5321 §4.5.1"]),
+
+    # --- Host basics -----------------------------------------------------------------------------------
+    Control("MAIL-HOST-001", "Security updates install automatically", "medium", ALL_MODES,
+            "unattended-upgrades installed and APT::Periodic::Unattended-Upgrade on", _unattended_upgrades,
+            "none yet (the baseline role)", ["CIS 1.2 (package updates)", "LYNIS PKGS-7392"], needs=()),
+)
+
+BY_ID = dict((c.id, c) for c in CONTROLS)
+
+
+def controls(source=None):
+    """The controls, optionally only those judged from SOURCE (host or network)."""
+    return [c for c in CONTROLS if source is None or c.source == source]
+
+
+def role_settings(mode):
+    """The main.cf settings the postfix role writes for MODE, grouped by control:
+    [{id, title, settings: [[name, value], ...]}] in catalogue order."""
+    if mode not in MODES:
+        raise ValueError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
+    groups = []
+    for control in CONTROLS:
+        if control.settings and mode in control.setting_modes:
+            groups.append(dict(id=control.id, title=control.title,
+                               settings=[[name, value] for name, value in sorted(control.settings.items())]))
+    return groups
+
+
+def components(evidence):
+    """The components EVIDENCE shows on the host: postfix, submission, clamav, spamassassin."""
+    found = set()
+    ev = Evidence(evidence)
+    postfix = evidence.get("postfix") if isinstance(evidence, dict) else None
+    if isinstance(postfix, dict) and postfix.get("installed"):
+        found.add("postfix")
+        try:
+            if ev.submission_services():
+                found.add("submission")
+        except EvidenceMissing:
+            pass
+    for name in ("clamav", "spamassassin"):
+        section = evidence.get(name) if isinstance(evidence, dict) else None
+        if isinstance(section, dict) and section.get("installed"):
+            found.add(name)
+    return found
+
+
+def finding(control, status, actual, note=""):
+    """One finding in the shape every report reads."""
+    data = control.describe()
+    data.update(status=status, actual=actual, note=note)
+    return data
+
+
+def judge(control, evidence, mode, present=None):
+    """The finding of one CONTROL for EVIDENCE of a host in MODE (waivers come later: ``apply_waivers``)."""
+    if mode not in control.modes:
+        if mode in control.deviation:
+            return finding(control, "waived", "", "documented deviation for mode %s: %s" % (mode, control.deviation[mode]))
+        return finding(control, "not_applicable", "", "applies to %s, not to mode %s" % (", ".join(control.modes), mode))
+    present = components(evidence) if present is None else present
+    missing = [n for n in control.needs if n not in present]
+    if missing:
+        return finding(control, "not_applicable", "", "%s not present on this host" % " and ".join(missing))
+    try:
+        passed, actual = control.check(Evidence(evidence))
+    except EvidenceMissing as error:
+        return finding(control, "error", "", str(error))
+    return finding(control, "pass" if passed else "fail", actual)
+
+
+def evaluate(evidence, mode, source=HOST, only=None):
+    """Judge every control of SOURCE against EVIDENCE for a host in MODE; ONLY limits the IDs."""
+    if mode not in MODES:
+        raise ValueError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
+    evidence = dict(evidence) if isinstance(evidence, dict) else {}
+    evidence.setdefault("mode", mode)
+    present = components(evidence) if source == HOST else set()
+    return [judge(c, evidence, mode, present) for c in controls(source) if only is None or c.id in only]
+
+
+def infer_mode(evidence):
+    """The mode a host's Postfix settings show, for hosts whose intent was not given:
+    loopback-only listeners → local_only; a relay host and no local domains → relay_client; else mx."""
+    ev = Evidence(evidence)
+    try:
+        interfaces = ev.param("inet_interfaces").lower()
+        relayhost = ev.param("relayhost")
+        destinations = _postfix_settings.words(ev.param("mydestination"))
+    except EvidenceMissing:
+        return "mx"
+    if interfaces in ("loopback-only", "localhost", "127.0.0.1", "127.0.0.1, [::1]"):
+        return "relay_client" if relayhost and not destinations else "local_only"
+    return "mx"
+
+
+def catalogue_problems():
+    """Inconsistencies in the catalogue itself (the unit tests require none)."""
+    problems = []
+    seen = set()
+    for control in CONTROLS:
+        if control.id in seen:
+            problems.append("%s is defined twice" % control.id)
+        seen.add(control.id)
+        if not re.match(r"^MAIL-[A-Z]+-\d{3}$", control.id) or control.family not in FAMILIES:
+            problems.append("%s: malformed ID or unknown family" % control.id)
+        if control.severity not in SEVERITIES:
+            problems.append("%s: unknown severity %s" % (control.id, control.severity))
+        if not set(control.modes) <= set(MODES) or not set(control.setting_modes) <= set(MODES):
+            problems.append("%s: unknown mode" % control.id)
+        if not control.references:
+            problems.append("%s: no reference" % control.id)
+        if control.source not in (HOST, NETWORK):
+            problems.append("%s: unknown source %s" % (control.id, control.source))
+    written = {}
+    for control in CONTROLS:
+        for name in control.settings:
+            if name in written:
+                problems.append("%s is written by both %s and %s" % (name, written[name], control.id))
+            written[name] = control.id
+    return problems

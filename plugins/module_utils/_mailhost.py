@@ -1,0 +1,179 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""Turn what a mail host shows into the evidence the control catalogue judges: pure parsing of
+command output and files, no I/O (mailhost_info does the reading)."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
+
+# TCP socket states in /proc/net/tcp*: 0A is LISTEN. UDP sockets that are bound but not
+# connected show 07 (CLOSE).
+_TCP_LISTEN = "0A"
+_UDP_UNCONNECTED = "07"
+
+
+def parse_postconf(text):
+    """``postconf`` output (name = value lines) as {name: value}. Lines that are not settings
+    (warnings that went to stdout, blank lines) are skipped."""
+    settings = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(" =")
+        if sep and re.match(r"^[a-z][a-z0-9_]*$", name):
+            settings[name] = value.strip()
+    return settings
+
+
+def warnings(stderr):
+    """The warning lines of postconf's or postfix check's error output."""
+    return [line.strip() for line in stderr.splitlines() if "warning:" in line]
+
+
+def services(master_text, overrides_text, port_by_name=None):
+    """master.cf services with where they listen and their -o overrides:
+    [{service, type, private, command, address, port, overrides}]."""
+    overrides = _postfix_settings.parse_overrides(overrides_text)
+    found = []
+    for service in _postfix_settings.parse_services(master_text):
+        endpoint = _postfix_settings.service_endpoint(service["service"], service["type"], port_by_name) or {}
+        found.append(dict(service=service["service"], type=service["type"], private=service["private"],
+                          command=service["command"], address=endpoint.get("address"), port=endpoint.get("port"),
+                          overrides=overrides.get("%s/%s" % (service["service"], service["type"]), {})))
+    return found
+
+
+def _hex_address(text):
+    """An address from /proc/net/tcp (little-endian hex words) as text."""
+    raw = bytes.fromhex(text)
+    if len(raw) == 4:
+        return ".".join(str(b) for b in reversed(raw))
+    words = [raw[i:i + 4][::-1] for i in range(0, 16, 4)]
+    packed = b"".join(words)
+    groups = ["%x" % int.from_bytes(packed[i:i + 2], "big") for i in range(0, 16, 2)]
+    return str(ipaddress.ip_address(":".join(groups)))  # the shortest form
+
+
+def parse_proc_net(text, protocol):
+    """Listening sockets in a /proc/net/{tcp,tcp6,udp,udp6} table: [{protocol, address, port, inode}]."""
+    wanted = _TCP_LISTEN if protocol == "tcp" else _UDP_UNCONNECTED
+    sockets = []
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 10 or fields[3] != wanted:
+            continue
+        address, _sep, port = fields[1].partition(":")
+        try:
+            sockets.append(dict(protocol=protocol, address=_hex_address(address), port=int(port, 16),
+                                inode=int(fields[9])))
+        except ValueError:
+            continue
+    return sockets
+
+
+def parse_aliases(text):
+    """An aliases(5) file as {name: [targets]}: comments, continuation lines and quotes handled."""
+    entries = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[:1] in (" ", "\t") and entries:
+            entries[-1] += " " + line.strip()
+        else:
+            entries.append(line.strip())
+    aliases = {}
+    for entry in entries:
+        name, sep, targets = entry.partition(":")
+        if not sep:
+            continue
+        aliases[name.strip().strip('"').lower()] = [t.strip().strip('"') for t in targets.split(",") if t.strip()]
+    return aliases
+
+
+def nft_input_policy(ruleset_json):
+    """The policy of the host firewall's input hook from ``nft -j list ruleset``: drop, reject
+    (a policy of accept whose chain ends in reject or drop counts as that), accept, or none."""
+    try:
+        data = json.loads(ruleset_json or "{}")
+    except ValueError:
+        return "unreadable"
+    items = data.get("nftables", []) if isinstance(data, dict) else []
+    chains = {}
+    policies = []
+    for item in items:
+        chain = item.get("chain") if isinstance(item, dict) else None
+        if isinstance(chain, dict) and chain.get("hook") == "input" and chain.get("type") == "filter":
+            chains[(chain.get("family"), chain.get("table"), chain.get("name"))] = chain.get("policy", "accept")
+    if not chains:
+        return "none"
+    last_verdict = {}
+    for item in items:
+        rule = item.get("rule") if isinstance(item, dict) else None
+        if isinstance(rule, dict):
+            key = (rule.get("family"), rule.get("table"), rule.get("chain"))
+            if key in chains:
+                exprs = rule.get("expr") or []
+                matches = [e for e in exprs if isinstance(e, dict) and "match" in e]
+                verdict = [k for e in exprs if isinstance(e, dict) for k in e if k in ("drop", "reject", "accept")]
+                last_verdict[key] = verdict[-1] if verdict and not matches else last_verdict.get(key)
+    for key, policy in chains.items():
+        policies.append(policy if policy == "drop" else last_verdict.get(key) or policy)
+    for strongest in ("drop", "reject"):
+        if strongest in policies:
+            return strongest
+    return "accept"
+
+
+def parse_certificate(text, now=None):
+    """``openssl x509 -noout -enddate -subject -ext subjectAltName`` output as
+    {names, not_after, days_left}."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    names = []
+    not_after = None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("notAfter="):
+            try:
+                not_after = datetime.datetime.strptime(line[9:].replace("  ", " "), "%b %d %H:%M:%S %Y %Z").replace(
+                    tzinfo=datetime.timezone.utc)
+            except ValueError:
+                not_after = None
+        elif line.startswith("subject="):
+            match = re.search(r"CN\s*=\s*([^,/]+)", line)
+            if match:
+                names.append(match.group(1).strip())
+        else:
+            names.extend(n.strip() for n in re.findall(r"DNS:([^,\s]+)", line))
+    unique = []
+    for name in names:
+        if name.lower() not in [u.lower() for u in unique]:
+            unique.append(name)
+    return dict(names=unique, not_after=not_after.isoformat() if not_after else None,
+                days_left=(not_after - now).days if not_after else None)
+
+
+def apt_config_value(dump, key):
+    """The value of KEY in ``apt-config dump`` output, or None."""
+    for line in dump.splitlines():
+        name, _sep, value = line.partition(" ")
+        if name == key:
+            return value.strip().rstrip(";").strip('"')
+    return None
+
+
+def parse_key_values(text):
+    """A clamav-milter.conf / clamd.conf style file as {lowercased key: value}."""
+    values = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _sep, value = line.partition(" ")
+        values[key.lower()] = value.strip()
+    return values

@@ -1,0 +1,325 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The control catalogue judged against evidence from real Postfix installations.
+
+The fixtures are ``postconf -x`` (values expanded), ``postconf -M`` and ``postconf -P`` output of the postfix role's
+hardened mx (Debian 13 and 12) and of a stock ``apt-get install postfix`` (Debian 13 and 12),
+cut down to the parameters the catalogue reads.
+"""
+
+from __future__ import annotations
+
+import copy
+import pathlib
+
+import pytest
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils._controls_doc import markdown
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+
+
+def fixture(name):
+    return (FIXTURES / name).read_text()
+
+
+def host_evidence(postconf, master="master-hardened-mx-debian13.txt", overrides="overrides-hardened-mx-debian13.txt"):
+    """Evidence of a well-kept host around the given Postfix configuration."""
+    effective = _mailhost.parse_postconf(fixture(postconf))
+    return dict(
+        host=dict(fqdn="mx.dept.example.org", resolved=["192.0.2.25"]),
+        postfix=dict(installed=True, version=effective.get("mail_version"), effective=effective, warnings=[],
+                     services=_mailhost.services(fixture(master), fixture(overrides)),
+                     aliases=dict(root=["alice"], postmaster=["root"]),
+                     tls_files=dict(key=dict(path="/etc/ssl/private/mx.key", exists=True, owner="root", mode="0600"),
+                                    cert=dict(path="/etc/ssl/certs/mx.pem", exists=True, names=["mx.dept.example.org"],
+                                              days_left=300))),
+        listeners=[dict(protocol="tcp", address=a, port=p, process="master")
+                   for a in ("0.0.0.0", "::") for p in (25, 465, 587)]
+        + [dict(protocol="tcp", address="0.0.0.0", port=22, process="sshd")],
+        packages={"sendmail": False},
+        units={"postfix.service": dict(active="active", enabled="enabled")},
+        firewall=dict(nft_available=True, input_policy="drop"),
+        updates=dict(unattended_upgrades_installed=True, periodic_unattended_upgrade="1"),
+    )
+
+
+def statuses(findings, status):
+    return sorted(f["id"] for f in findings if f["status"] == status)
+
+
+def by_id(findings):
+    return dict((f["id"], f) for f in findings)
+
+
+def test_catalogue_is_consistent():
+    assert cat.catalogue_problems() == []
+    assert len(cat.CONTROLS) >= 45
+    families = set(c.family for c in cat.CONTROLS)
+    for family in ("RELAY", "NET", "SMTPD", "DOS", "TLS", "BSC", "ALIAS", "AV", "SPAM", "HOST", "DNS"):
+        assert family in families
+
+
+def test_docs_controls_md_is_generated_from_the_catalogue():
+    docs = pathlib.Path(__file__).resolve().parents[4] / "docs" / "controls.md"
+    assert docs.read_text() == markdown(), "docs/controls.md is stale: run make controls-doc"
+
+
+def test_each_setting_is_written_by_one_control():
+    written = [name for c in cat.CONTROLS for name in c.settings]
+    assert len(written) == len(set(written))
+    assert cat.BY_ID["MAIL-SMTPD-002"].settings == {"disable_vrfy_command": "yes"}
+
+
+@pytest.mark.parametrize("release", ["13", "12"])
+def test_hardened_mx_fails_only_for_the_filters_no_role_installs_yet(release):
+    evidence = host_evidence("postconf-hardened-mx-debian%s.txt" % release)
+    findings = cat.evaluate(evidence, "mx")
+    assert statuses(findings, "fail") == ["MAIL-AV-002", "MAIL-SPAM-002"]
+    assert statuses(findings, "error") == []
+    # The benchmark rules that contradict a receiving MX are shown waived, with the reason.
+    assert statuses(findings, "waived") == ["MAIL-NET-001", "MAIL-RELAY-008"]
+    assert "documented deviation" in by_id(findings)["MAIL-RELAY-008"]["note"]
+    assert statuses(findings, "not_applicable") == ["MAIL-AV-001", "MAIL-AV-003", "MAIL-SPAM-001"]
+
+
+def test_submission_controls_judge_the_master_cf_overrides():
+    findings = by_id(cat.evaluate(host_evidence("postconf-hardened-mx-debian13.txt"), "mx"))
+    for control in ("MAIL-RELAY-009", "MAIL-RELAY-010", "MAIL-DOS-003", "MAIL-TLS-002"):
+        assert findings[control]["status"] == "pass", findings[control]
+    assert "smtpd_client_auth_rate_limit = 5" in findings["MAIL-DOS-003"]["actual"]
+
+
+def test_submission_without_tls_only_auth_fails():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    for service in evidence["postfix"]["services"]:
+        if service["port"] == 587:
+            service["overrides"]["smtpd_tls_auth_only"] = "no"
+            service["overrides"]["smtpd_tls_security_level"] = "may"
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    assert findings["MAIL-RELAY-009"]["status"] == "fail"
+    assert "smtpd_tls_security_level = may" in findings["MAIL-RELAY-009"]["actual"]
+    assert findings["MAIL-TLS-002"]["status"] == "fail"
+
+
+def test_no_submission_makes_its_controls_not_applicable():
+    evidence = host_evidence("postconf-stock-debian13.txt", "master-stock-debian13.txt", "overrides-stock-debian13.txt")
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    for control in ("MAIL-RELAY-010", "MAIL-DOS-003", "MAIL-TLS-002"):
+        assert findings[control]["status"] == "not_applicable"
+        assert "submission not present" in findings[control]["note"]
+    assert findings["MAIL-RELAY-009"]["status"] == "pass"
+
+
+@pytest.mark.parametrize("release", ["13", "12"])
+def test_stock_debian_postfix_gets_the_findings_a_reviewer_expects(release):
+    evidence = host_evidence("postconf-stock-debian%s.txt" % release, "master-stock-debian13.txt",
+                             "overrides-stock-debian13.txt")
+    # Debian's snakeoil pair: the key is readable by group ssl-cert.
+    evidence["postfix"]["tls_files"] = dict(
+        key=dict(path="/etc/ssl/private/ssl-cert-snakeoil.key", exists=True, owner="root", mode="0640"),
+        cert=dict(path="/etc/ssl/certs/ssl-cert-snakeoil.pem", exists=True, names=["stock.dept.example.org"],
+                  days_left=3650))
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    expected = {
+        "MAIL-SMTPD-001",  # ESMTP Postfix (Debian)
+        "MAIL-SMTPD-002",  # VRFY on
+        "MAIL-SMTPD-003", "MAIL-SMTPD-004", "MAIL-SMTPD-005", "MAIL-SMTPD-006",
+        "MAIL-RELAY-007",  # percent hack and bang paths on
+        "MAIL-DOS-002",    # no connection rate limit
+        "MAIL-TLS-003",    # >=TLSv1
+        "MAIL-TLS-005",    # snakeoil key readable by group ssl-cert
+        "MAIL-TLS-007",    # no TLS logging
+        "MAIL-AV-002", "MAIL-SPAM-002",
+    }
+    if release == "12":
+        expected.add("MAIL-SMTPD-007")  # Postfix 3.7 does not refuse bare newlines by default
+    assert set(statuses(findings.values(), "fail")) == expected
+    assert findings["MAIL-RELAY-001"]["status"] == "pass"  # defer_unauth_destination closes it
+    assert "defer_unauth_destination" in findings["MAIL-RELAY-001"]["actual"]
+    assert "ESMTP Postfix (Debian" in findings["MAIL-SMTPD-001"]["actual"]
+
+
+PLANTED = [
+    ("MAIL-RELAY-001", {"smtpd_relay_restrictions": "permit_mynetworks, permit"}, "permit"),
+    ("MAIL-RELAY-001", {"smtpd_relay_restrictions": "", "smtpd_recipient_restrictions": ""}, "both empty"),
+    ("MAIL-RELAY-002", {"smtpd_recipient_restrictions": "check_helo_access hash:/etc/postfix/helo, "
+                                                        "reject_unauth_destination"}, "check_helo_access"),
+    ("MAIL-RELAY-003", {"mynetworks": "127.0.0.0/8 10.0.0.0/8"}, "10.0.0.0/8"),
+    ("MAIL-RELAY-003", {"mynetworks_style": "class"}, "class"),
+    ("MAIL-RELAY-003", {"mynetworks": "127.0.0.0/8 hash:/etc/postfix/trusted"}, "cannot be judged"),
+    ("MAIL-RELAY-004", {"relay_domains": "example.com"}, "example.com"),
+    ("MAIL-RELAY-005", {"allow_untrusted_routing": "yes"}, "yes"),
+    ("MAIL-RELAY-006", {"resolve_dequoted_address": "no"}, "no"),
+    ("MAIL-RELAY-012", {"smtpd_reject_unlisted_recipient": "no"}, "no"),
+    ("MAIL-SMTPD-001", {"smtpd_banner": "mx.dept.example.org ESMTP Postfix 3.10.13"}, "Postfix"),
+    ("MAIL-SMTPD-007", {"smtpd_forbid_bare_newline": "no"}, "no"),
+    ("MAIL-SMTPD-009", {"compatibility_level": "2"}, "2"),
+    ("MAIL-SMTPD-010", {"smtpd_authorized_xclient_hosts": "0.0.0.0/0"}, "0.0.0.0/0"),
+    ("MAIL-DOS-001", {"smtpd_client_connection_count_limit": "0"}, "0"),
+    ("MAIL-DOS-004", {"message_size_limit": "0"}, "message_size_limit = 0"),
+    ("MAIL-DOS-005", {"smtpd_error_sleep_time": "0s"}, "at least 1"),
+    ("MAIL-TLS-001", {"smtpd_tls_security_level": "encrypt"}, "encrypt"),
+    ("MAIL-TLS-003", {"smtpd_tls_protocols": "!SSLv2, !SSLv3"}, "!SSLv2"),
+    ("MAIL-TLS-006", {"smtp_tls_security_level": ""}, "smtp_tls_security_level"),
+    ("MAIL-BSC-001", {"smtpd_sender_restrictions": "reject_unverified_sender"}, "smtpd_sender_restrictions"),
+    ("MAIL-BSC-002", {"soft_bounce": "yes"}, "soft_bounce = yes"),
+    ("MAIL-DNS-004", {"smtp_helo_name": "localhost"}, "localhost"),
+    ("MAIL-AV-002", {"smtpd_milters": "unix:/run/clamav/clamav-milter.ctl", "milter_default_action": "accept"},
+     "accept"),
+]
+
+
+@pytest.mark.parametrize("control, values, shown", PLANTED, ids=["%s-%d" % (p[0], i) for i, p in enumerate(PLANTED)])
+def test_each_planted_fault_fails_its_control_with_the_evidence(control, values, shown):
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["postfix"]["effective"].update(values)
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    assert findings[control]["status"] == "fail", findings[control]
+    assert shown in findings[control]["actual"]
+
+
+def test_sender_verification_behind_warn_if_reject_passes():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["postfix"]["effective"]["smtpd_sender_restrictions"] = "warn_if_reject reject_unverified_sender"
+    assert by_id(cat.evaluate(evidence, "mx"))["MAIL-BSC-001"]["status"] == "pass"
+
+
+@pytest.mark.parametrize("change, control, shown", [
+    (lambda e: e["listeners"].append(dict(protocol="tcp", address="0.0.0.0", port=3306, process="mariadbd")),
+     "MAIL-NET-006", "3306/tcp"),
+    (lambda e: e["packages"].update(sendmail=True), "MAIL-NET-004", "sendmail is installed"),
+    (lambda e: e["units"]["postfix.service"].update(active="failed"), "MAIL-NET-005", "failed"),
+    (lambda e: e["firewall"].update(input_policy="accept"), "MAIL-NET-003", "accept"),
+    (lambda e: e["updates"].update(periodic_unattended_upgrade="0"), "MAIL-HOST-001", "\"0\""),
+    (lambda e: e["postfix"]["aliases"].update(root=["root"]), "MAIL-ALIAS-001", "root -> root"),
+    (lambda e: e["postfix"]["aliases"].pop("postmaster"), "MAIL-ALIAS-002", "postmaster -> (none)"),
+    (lambda e: e["postfix"]["tls_files"]["key"].update(mode="0644"), "MAIL-TLS-005", "mode 0644"),
+    (lambda e: e["postfix"]["tls_files"]["cert"].update(days_left=-3), "MAIL-TLS-005", "expired 3 days ago"),
+    (lambda e: e["postfix"]["tls_files"]["cert"].update(names=["localhost"]), "MAIL-TLS-005", "not mx.dept"),
+    (lambda e: e["host"].update(fqdn="mx"), "MAIL-DNS-001", "not a fully qualified"),
+    (lambda e: e["host"].update(resolved=[]), "MAIL-DNS-001", "resolves to (none)"),
+    (lambda e: e["postfix"].update(warnings=["postconf: warning: /etc/postfix/main.cf: unused parameter: x=1"]),
+     "MAIL-SMTPD-008", "unused parameter"),
+])
+def test_host_faults_fail_their_control(change, control, shown):
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    change(evidence)
+    finding = by_id(cat.evaluate(evidence, "mx"))[control]
+    assert finding["status"] == "fail", finding
+    assert shown in finding["actual"]
+
+
+def test_a_stray_listener_in_master_cf_fails():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["postfix"]["services"].append(dict(service="2526", type="inet", command="smtpd", address=None, port=2526,
+                                                overrides={"smtpd_upstream_proxy_protocol": "haproxy"}))
+    finding = by_id(cat.evaluate(evidence, "mx"))["MAIL-NET-002"]
+    assert finding["status"] == "fail" and "2526" in finding["actual"]
+
+
+def test_null_client_keeps_the_stig_list_and_local_only():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["postfix"]["effective"].update(inet_interfaces="loopback-only",
+                                            smtpd_client_restrictions="permit_mynetworks, reject")
+    evidence["listeners"] = [dict(protocol="tcp", address="127.0.0.1", port=25, process="master"),
+                             dict(protocol="tcp", address="::1", port=25, process="master")]
+    findings = by_id(cat.evaluate(evidence, "relay_client"))
+    assert findings["MAIL-RELAY-008"]["status"] == "pass"
+    assert findings["MAIL-NET-001"]["status"] == "pass"
+    # Receiving-MX controls do not apply.
+    assert findings["MAIL-AV-002"]["status"] == "not_applicable"
+    assert findings["MAIL-TLS-001"]["status"] == "not_applicable"
+    evidence["listeners"].append(dict(protocol="tcp", address="0.0.0.0", port=25, process="master"))
+    assert by_id(cat.evaluate(evidence, "relay_client"))["MAIL-NET-001"]["status"] == "fail"
+
+
+def test_a_host_without_postfix_gets_not_applicable_and_no_error():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["postfix"] = dict(installed=False)
+    evidence["listeners"] = [dict(protocol="tcp", address="0.0.0.0", port=22, process="sshd")]
+    findings = cat.evaluate(evidence, "local_only")
+    assert statuses(findings, "error") == []
+    assert statuses(findings, "fail") == []
+    assert by_id(findings)["MAIL-SMTPD-002"]["note"] == "postfix not present on this host"
+
+
+def test_unreadable_configuration_is_an_error_not_a_pass():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["postfix"]["error"] = "postconf: fatal: /etc/postfix/main.cf, line 3: missing '=' after attribute name"
+    finding = by_id(cat.evaluate(evidence, "mx"))["MAIL-SMTPD-002"]
+    assert finding["status"] == "error"
+    assert "missing '='" in finding["note"]
+
+
+def test_missing_evidence_is_an_error():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    del evidence["firewall"]
+    del evidence["postfix"]["effective"]["disable_vrfy_command"]
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    assert findings["MAIL-NET-003"]["status"] == "error"
+    assert findings["MAIL-SMTPD-002"]["status"] == "error"
+    assert "disable_vrfy_command" in findings["MAIL-SMTPD-002"]["note"]
+
+
+def test_garbage_evidence_never_raises():
+    for garbage in (None, [], "text", {"postfix": "x"}, {"postfix": {"installed": True, "effective": []}},
+                    {"postfix": {"installed": True, "services": "x"}, "listeners": {"a": 1}}):
+        findings = cat.evaluate(garbage, "mx")
+        assert len(findings) == len(cat.controls(cat.HOST))
+        assert set(f["status"] for f in findings) <= set(cat.STATUSES)
+
+
+NETWORK_OK = dict(targets=[
+    dict(address="192.0.2.25", port=25, banner="mx.dept.example.org ESMTP", relay=dict(verdict="closed"),
+         tls_versions={"TLSv1": False, "TLSv1.1": False, "TLSv1.2": True, "TLSv1.3": True}, vrfy=502, expn=502,
+         starttls_offered=True, auth_offered=False, auth_offered_before_tls=False, proxy_extensions=[]),
+    dict(address="2001:db8::25", port=587, banner="mx.dept.example.org ESMTP", relay=dict(verdict="auth_required"),
+         tls_versions={"TLSv1": False, "TLSv1.1": False, "TLSv1.2": True, "TLSv1.3": True}, vrfy=502, expn=502,
+         starttls_offered=True, auth_offered=True, auth_offered_before_tls=False, proxy_extensions=[]),
+])
+
+
+def test_network_evidence_of_a_hardened_server_passes():
+    findings = cat.evaluate(NETWORK_OK, "mx", source=cat.NETWORK)
+    assert statuses(findings, "pass") == sorted(c.id for c in cat.controls(cat.NETWORK))
+
+
+@pytest.mark.parametrize("change, control, shown", [
+    (lambda t: t[0].update(relay=dict(verdict="open", accepted=["MAIL FROM:<a@b> -> RCPT TO:<c@d>"])),
+     "MAIL-RELAY-011", "192.0.2.25:25 open"),
+    (lambda t: t[1]["tls_versions"].update({"TLSv1": True}), "MAIL-TLS-008", "[2001:db8::25]:587 accepts TLSv1"),
+    (lambda t: t[0].update(banner="mx ESMTP Postfix (Debian/GNU)"), "MAIL-SMTPD-011", "Postfix"),
+    (lambda t: t[0].update(vrfy=252), "MAIL-SMTPD-012", "VRFY answered 252"),
+    (lambda t: t[0].update(starttls_offered=False), "MAIL-TLS-009", "none of 192.0.2.25:25"),
+    (lambda t: t[1].update(auth_offered_before_tls=True), "MAIL-TLS-010", "offers AUTH before TLS"),
+    (lambda t: t[0].update(proxy_extensions=["XCLIENT"]), "MAIL-SMTPD-013", "advertises XCLIENT"),
+])
+def test_network_faults_fail_their_control(change, control, shown):
+    network = copy.deepcopy(NETWORK_OK)
+    change(network["targets"])
+    finding = by_id(cat.evaluate(network, "mx", source=cat.NETWORK))[control]
+    assert finding["status"] == "fail", finding
+    assert shown in finding["actual"]
+
+
+def test_role_settings_follow_the_mode():
+    mx = dict((g["id"], dict(g["settings"])) for g in cat.role_settings("mx"))
+    client = dict((g["id"], dict(g["settings"])) for g in cat.role_settings("relay_client"))
+    assert mx["MAIL-SMTPD-002"] == {"disable_vrfy_command": "yes"}
+    assert "MAIL-RELAY-008" not in mx
+    assert client["MAIL-RELAY-008"] == {"smtpd_client_restrictions": "permit_mynetworks, reject"}
+    with pytest.raises(ValueError):
+        cat.role_settings("open")
+
+
+@pytest.mark.parametrize("values, mode", [
+    (dict(inet_interfaces="all", relayhost="", mydestination="$myhostname"), "mx"),
+    (dict(inet_interfaces="loopback-only", relayhost="[hub.example.org]:25", mydestination=""), "relay_client"),
+    (dict(inet_interfaces="loopback-only", relayhost="", mydestination="$myhostname, localhost"), "local_only"),
+])
+def test_mode_is_inferred_from_the_settings(values, mode):
+    assert cat.infer_mode(dict(postfix=dict(installed=True, effective=values))) == mode
