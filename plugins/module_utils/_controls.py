@@ -30,6 +30,7 @@ MODES = ("mx", "relay_client", "local_only")
 ALL_MODES = MODES
 SERVING = ("mx",)
 CLIENTS = ("relay_client", "local_only")
+DELIVERING = ("mx", "local_only")  # hosts that deliver mail locally, and so read aliases
 
 FAMILIES = {
     "RELAY": "Relay control",
@@ -589,7 +590,7 @@ def _alias_of(name, want_root=False):
     def check(ev):
         aliases = ev.postfix().get("aliases")
         if not isinstance(aliases, dict):
-            raise EvidenceMissing("the aliases were not read")
+            raise EvidenceMissing("the aliases were not read: %s" % (ev.postfix().get("aliases_error") or "no evidence"))
         targets = aliases.get(name)
         if want_root:
             return bool(targets), "%s -> %s" % (name, _shown(targets or []))
@@ -713,8 +714,10 @@ class Control(object):
         self.title = title
         self.severity = severity
         self.modes = tuple(modes)
-        self.expected = expected
-        self.check = check
+        # A control whose check is "Postfix uses exactly the settings the role writes" states it
+        # once, in SETTINGS: expected text and check are derived from them.
+        self.expected = expected or "; ".join("%s = %s" % item for item in sorted((settings or {}).items()))
+        self.check = check or all_of(*(param_equals(name, value) for name, value in sorted((settings or {}).items())))
         self.remediation = remediation
         self.references = tuple(references)
         self.settings = dict(settings or {})
@@ -760,17 +763,13 @@ CONTROLS = (
             _relay_domains_empty, "postfix role (always written)", ["PF relay_domains"],
             settings={"relay_domains": ""}),
     Control("MAIL-RELAY-005", "Sender-specified routing is not forwarded", "high", ALL_MODES,
-            "allow_untrusted_routing = no", param_equals("allow_untrusted_routing", "no"),
-            "postfix role (always written)", ["PF allow_untrusted_routing"],
+            None, None, "postfix role (always written)", ["PF allow_untrusted_routing"],
             settings={"allow_untrusted_routing": "no"}),
     Control("MAIL-RELAY-006", "Quoted local parts are resolved", "medium", ALL_MODES,
-            "resolve_dequoted_address = yes", param_equals("resolve_dequoted_address", "yes"),
-            "postfix role (always written)", ["PF resolve_dequoted_address"],
+            None, None, "postfix role (always written)", ["PF resolve_dequoted_address"],
             settings={"resolve_dequoted_address": "yes"}),
     Control("MAIL-RELAY-007", "Legacy address rewriting is off", "low", ALL_MODES,
-            "allow_percent_hack = no and swap_bangpath = no",
-            all_of(param_equals("allow_percent_hack", "no"), param_equals("swap_bangpath", "no")),
-            "postfix role (always written)", ["PF allow_percent_hack", "PF swap_bangpath"],
+            None, None, "postfix role (always written)", ["PF allow_percent_hack", "PF swap_bangpath"],
             settings={"allow_percent_hack": "no", "swap_bangpath": "no"}),
     Control("MAIL-RELAY-008", "Unrestricted mail relaying is prevented (STIG)", "medium", CLIENTS,
             "smtpd_client_restrictions = permit_mynetworks, reject", _stig_client_list,
@@ -792,8 +791,7 @@ CONTROLS = (
             _network_relay_closed, "postfix role; postfix_trusted_networks",
             ["NMAP smtp-open-relay", "PF SMTPD_ACCESS_README"], needs=(), source=NETWORK),
     Control("MAIL-RELAY-012", "Unknown recipients are refused at RCPT", "medium", SERVING,
-            "smtpd_reject_unlisted_recipient = yes", param_equals("smtpd_reject_unlisted_recipient", "yes"),
-            "postfix role (always written)", ["PF smtpd_reject_unlisted_recipient", "PF BACKSCATTER_README"],
+            None, None, "postfix role (always written)", ["PF smtpd_reject_unlisted_recipient", "PF BACKSCATTER_README"],
             settings={"smtpd_reject_unlisted_recipient": "yes"}, setting_modes=ALL_MODES),
 
     # --- Network exposure and packages -------------------------------------------------------------
@@ -824,11 +822,9 @@ CONTROLS = (
             "smtpd_banner = $myhostname ESMTP", _banner_hides_software, "postfix role (always written)",
             ["SSG postfix_server_banner", "LYNIS MAIL-8818", "PF smtpd_banner", "RFC 5321 §3.1"],
             settings={"smtpd_banner": "$myhostname ESMTP"}),
-    Control("MAIL-SMTPD-002", "VRFY is disabled", "low", ALL_MODES, "disable_vrfy_command = yes",
-            param_equals("disable_vrfy_command", "yes"), "postfix role (always written)",
+    Control("MAIL-SMTPD-002", "VRFY is disabled", "low", ALL_MODES, None, None, "postfix role (always written)",
             ["PF disable_vrfy_command", "LYNIS MAIL-8820"], settings={"disable_vrfy_command": "yes"}),
-    Control("MAIL-SMTPD-003", "HELO is required", "medium", ALL_MODES, "smtpd_helo_required = yes",
-            param_equals("smtpd_helo_required", "yes"), "postfix role (always written)",
+    Control("MAIL-SMTPD-003", "HELO is required", "medium", ALL_MODES, None, None, "postfix role (always written)",
             ["PF smtpd_helo_required"], settings={"smtpd_helo_required": "yes"}),
     Control("MAIL-SMTPD-004", "HELO names are checked", "medium", SERVING,
             "smtpd_helo_restrictions has reject_invalid_helo_hostname and reject_non_fqdn_helo_hostname",
@@ -895,8 +891,7 @@ CONTROLS = (
 
     # --- TLS -------------------------------------------------------------------------------------------
     Control("MAIL-TLS-001", "STARTTLS is offered, never required, on port 25", "high", SERVING,
-            "smtpd_tls_security_level = may", param_equals("smtpd_tls_security_level", "may"),
-            "postfix role (always written)", ["PF TLS_README", "RFC 3207"],
+            None, None, "postfix role (always written)", ["PF TLS_README", "RFC 3207"],
             settings={"smtpd_tls_security_level": "may"}, setting_modes=ALL_MODES),
     Control("MAIL-TLS-002", "Submission requires TLS", "high", SERVING,
             "587 with smtpd_tls_security_level = encrypt, 465 with smtpd_tls_wrappermode = yes",
@@ -969,10 +964,10 @@ CONTROLS = (
     Control("MAIL-BSC-002", "Mail is never accepted and bounced later", "medium", ALL_MODES,
             "soft_bounce = no; unverified_recipient_defer_code is not 250", _no_accept_then_bounce,
             "postfix role (refuses soft_bounce as input)", ["PF ADDRESS_VERIFICATION_README", "PF BACKSCATTER_README"]),
-    Control("MAIL-ALIAS-001", "root's mail reaches a person", "medium", ALL_MODES,
+    Control("MAIL-ALIAS-001", "root's mail reaches a person", "medium", DELIVERING,
             "root is aliased to an address other than root", _alias_of("root"),
             "postfix_root_alias (mailsec_admin_email)", ["SSG postfix_client_configure_mail_alias", "STIG RHEL-09-653125"]),
-    Control("MAIL-ALIAS-002", "postmaster exists", "medium", ALL_MODES, "postmaster is aliased (to root)",
+    Control("MAIL-ALIAS-002", "postmaster exists", "medium", DELIVERING, "postmaster is aliased (to root)",
             _alias_of("postmaster", want_root=True), "postfix role (always written)",
             ["SSG postfix_client_configure_mail_alias_postmaster", "STIG RHEL-09-252060", "RFC 5321 §4.5.1"]),
 
@@ -1031,14 +1026,14 @@ def finding(control, status, actual, note=""):
 
 def judge(control, evidence, mode, present=None):
     """The finding of one CONTROL for EVIDENCE of a host in MODE (waivers come later: ``apply_waivers``)."""
-    if mode not in control.modes:
-        if mode in control.deviation:
-            return finding(control, "waived", "", "documented deviation for mode %s: %s" % (mode, control.deviation[mode]))
-        return finding(control, "not_applicable", "", "applies to %s, not to mode %s" % (", ".join(control.modes), mode))
     present = components(evidence) if present is None else present
     missing = [n for n in control.needs if n not in present]
     if missing:
         return finding(control, "not_applicable", "", "%s not present on this host" % " and ".join(missing))
+    if mode not in control.modes:
+        if mode in control.deviation:
+            return finding(control, "waived", "", "documented deviation for mode %s: %s" % (mode, control.deviation[mode]))
+        return finding(control, "not_applicable", "", "applies to %s, not to mode %s" % (", ".join(control.modes), mode))
     try:
         passed, actual = control.check(Evidence(evidence))
     except EvidenceMissing as error:
@@ -1057,9 +1052,12 @@ def evaluate(evidence, mode, source=HOST, only=None):
 
 
 def infer_mode(evidence):
-    """The mode a host's Postfix settings show, for hosts whose intent was not given:
-    loopback-only listeners → local_only; a relay host and no local domains → relay_client; else mx."""
+    """The mode a host's Postfix settings show, for hosts whose intent was not given: no Postfix or
+    loopback-only listeners → local_only; loopback-only with a relay host and no local domains →
+    relay_client; else mx."""
     ev = Evidence(evidence)
+    if "postfix" not in components(evidence):
+        return "local_only"
     try:
         interfaces = ev.param("inet_interfaces").lower()
         relayhost = ev.param("relayhost")

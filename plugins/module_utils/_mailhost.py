@@ -3,21 +3,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Note that this module util is **PRIVATE** to the collection. It can change at any time.
 """Turn what a mail host shows into the evidence the control catalogue judges: pure parsing of
-command output and files, no I/O (mailhost_info does the reading)."""
+command output and files, no I/O (mailhost_info does the reading). Listening sockets are read
+by ``_service_check.socket_table``."""
 
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import json
 import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
-
-# TCP socket states in /proc/net/tcp*: 0A is LISTEN. UDP sockets that are bound but not
-# connected show 07 (CLOSE).
-_TCP_LISTEN = "0A"
-_UDP_UNCONNECTED = "07"
 
 
 def parse_postconf(text):
@@ -49,32 +44,20 @@ def services(master_text, overrides_text, port_by_name=None):
     return found
 
 
-def _hex_address(text):
-    """An address from /proc/net/tcp (little-endian hex words) as text."""
-    raw = bytes.fromhex(text)
-    if len(raw) == 4:
-        return ".".join(str(b) for b in reversed(raw))
-    words = [raw[i:i + 4][::-1] for i in range(0, 16, 4)]
-    packed = b"".join(words)
-    groups = ["%x" % int.from_bytes(packed[i:i + 2], "big") for i in range(0, 16, 2)]
-    return str(ipaddress.ip_address(":".join(groups)))  # the shortest form
+def ephemeral_range(text):
+    """/proc/sys/net/ipv4/ip_local_port_range as (low, high); Linux's default when unreadable."""
+    try:
+        low, high = (int(n) for n in text.split())
+        return low, high
+    except (ValueError, AttributeError):
+        return 32768, 60999
 
 
-def parse_proc_net(text, protocol):
-    """Listening sockets in a /proc/net/{tcp,tcp6,udp,udp6} table: [{protocol, address, port, inode}]."""
-    wanted = _TCP_LISTEN if protocol == "tcp" else _UDP_UNCONNECTED
-    sockets = []
-    for line in text.splitlines()[1:]:
-        fields = line.split()
-        if len(fields) < 10 or fields[3] != wanted:
-            continue
-        address, _sep, port = fields[1].partition(":")
-        try:
-            sockets.append(dict(protocol=protocol, address=_hex_address(address), port=int(port, 16),
-                                inode=int(fields[9])))
-        except ValueError:
-            continue
-    return sockets
+def services_only(sockets, ephemeral):
+    """The sockets that are services: every listening TCP socket, and the UDP sockets outside the
+    ephemeral port range (an unconnected UDP socket on an ephemeral port is a client's, e.g. for DNS)."""
+    low, high = ephemeral
+    return [s for s in sockets if s["protocol"] == "tcp" or not low <= s["port"] <= high]
 
 
 def parse_aliases(text):

@@ -7,7 +7,7 @@
 
 """Does an SMTP service take mail? Listening sockets from /proc and a short, DATA-free dialogue.
 
-``listening(tcp_text, tcp6_text, ports)`` reads the kernel's socket tables; ``targets_for``
+``socket_table`` and ``listening(tcp_text, tcp6_text, ports)`` read the kernel's socket tables; ``targets_for``
 turns listening sockets into addresses to connect to (a wildcard is reached over loopback);
 ``check_service`` holds greeting, EHLO, MAIL FROM:<> and RCPT TO and says at which step a
 service failed. Nothing here sends DATA, so nothing is ever delivered.
@@ -24,7 +24,8 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
     format_target,
 )
 
-_LISTEN = "0A"
+_LISTEN = "0A"            # TCP state LISTEN
+_UDP_UNCONNECTED = "07"   # a bound UDP socket that is not connected
 
 
 def _decode_address(hex_address):
@@ -38,22 +39,29 @@ def _decode_address(hex_address):
     return str(address)
 
 
+def socket_table(text, protocol="tcp"):
+    """Bound sockets of one /proc/net table (tcp, tcp6, udp, udp6) as [{protocol, address, port, inode}]:
+    listening ones for TCP, unconnected ones for UDP."""
+    wanted = _LISTEN if protocol == "tcp" else _UDP_UNCONNECTED
+    sockets = []
+    for line in (text or "").splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 10 or fields[3] != wanted:
+            continue
+        address, _sep, port = fields[1].partition(":")
+        try:
+            sockets.append(dict(protocol=protocol, address=_decode_address(address), port=int(port, 16),
+                                inode=int(fields[9])))
+        except ValueError:
+            continue
+    return sockets
+
+
 def listening(tcp_text, tcp6_text, ports):
     """Listening TCP sockets on PORTS as sorted [{address, port}], from /proc/net/tcp and tcp6 text."""
     wanted = set(int(p) for p in ports)
-    found = set()
-    for text in (tcp_text or "", tcp6_text or ""):
-        for line in text.splitlines()[1:]:
-            fields = line.split()
-            if len(fields) < 4 or fields[3] != _LISTEN:
-                continue
-            address, _sep, port = fields[1].partition(":")
-            try:
-                port = int(port, 16)
-                if port in wanted:
-                    found.add((_decode_address(address), port))
-            except ValueError:
-                continue
+    found = set((s["address"], s["port"]) for text in (tcp_text, tcp6_text) for s in socket_table(text)
+                if s["port"] in wanted)
     return [dict(address=a, port=p) for a, p in sorted(found, key=lambda item: (item[1], item[0]))]
 
 

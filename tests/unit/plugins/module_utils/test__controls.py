@@ -323,3 +323,11 @@ def test_role_settings_follow_the_mode():
 ])
 def test_mode_is_inferred_from_the_settings(values, mode):
     assert cat.infer_mode(dict(postfix=dict(installed=True, effective=values))) == mode
+
+
+def test_a_host_without_postfix_is_judged_as_a_non_mail_host():
+    evidence = dict(postfix=dict(installed=False))
+    assert cat.infer_mode(evidence) == "local_only"
+    # Absent components win over documented deviations: nothing to waive on a host without Postfix.
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    assert findings["MAIL-RELAY-008"]["status"] == "not_applicable"

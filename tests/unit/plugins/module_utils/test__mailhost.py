@@ -10,6 +10,7 @@ import json
 import pathlib
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils._service_check import socket_table
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
@@ -27,14 +28,23 @@ PROC_NET_TCP6 = """\
 
 
 def test_listening_sockets_are_read_from_proc_net():
-    tcp = _mailhost.parse_proc_net(PROC_NET_TCP, "tcp")
+    tcp = socket_table(PROC_NET_TCP, "tcp")
     assert [(s["address"], s["port"], s["inode"]) for s in tcp] == [("0.0.0.0", 25, 41235), ("127.0.0.1", 3306, 41240)]
-    tcp6 = _mailhost.parse_proc_net(PROC_NET_TCP6, "tcp")
+    tcp6 = socket_table(PROC_NET_TCP6, "tcp")
     assert [(s["address"], s["port"]) for s in tcp6] == [("::", 587), ("::1", 25)]
 
 
+def test_client_udp_sockets_on_ephemeral_ports_are_not_services():
+    sockets = [dict(protocol="udp", address="0.0.0.0", port=33170, inode=1),
+               dict(protocol="udp", address="0.0.0.0", port=53, inode=2),
+               dict(protocol="tcp", address="0.0.0.0", port=40000, inode=3)]
+    ephemeral = _mailhost.ephemeral_range("32768\t60999\n")
+    assert [s["port"] for s in _mailhost.services_only(sockets, ephemeral)] == [53, 40000]
+    assert _mailhost.ephemeral_range("") == (32768, 60999)
+
+
 def test_garbage_in_proc_net_is_skipped():
-    assert _mailhost.parse_proc_net("header\n   0: zz:0019 00:0 0A a b c d e 1\nshort line\n", "tcp") == []
+    assert socket_table("header\n   0: zz:0019 00:0 0A a b c d e 1\nshort line\n", "tcp") == []
 
 
 def test_postconf_output_with_empty_values_and_noise():

@@ -1,0 +1,25 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters that read the control catalogue, so roles write what the audit expects."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
+
+
+def control_settings(mode):
+    """The main.cf settings of the controls the postfix role implements for MODE, grouped by control."""
+    try:
+        return _controls.role_settings(mode)
+    except ValueError as error:
+        raise AnsibleFilterError("control_settings: %s" % error)
+
+
+class FilterModule:
+    """Control catalogue filters."""
+
+    def filters(self):
+        return {"control_settings": control_settings}

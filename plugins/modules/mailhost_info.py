@@ -1,0 +1,380 @@
+#!/usr/bin/python
+# Copyright: Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: mailhost_info
+short_description: Gather a mail host's evidence and judge it against the control catalogue
+version_added: 1.1.0
+description:
+  - Reads, in one call, everything the collection's host controls are judged by - Postfix's effective settings
+    (C(postconf -x), defaults included, so an untouched host is judged by what Postfix really does), the warnings
+    C(postconf) prints, the C(master.cf) services with their C(-o) overrides, the aliases, the TLS certificate and key,
+    the listening sockets (from C(/proc/net)) and the processes that own them, the packages and units that matter,
+    the C(nftables) input policy, the automatic update policy, and ClamAV's and SpamAssassin's state when they are
+    installed - and judges it against every host control of the catalogue (see C(docs/controls.md)).
+  - A component that is absent makes its controls C(not_applicable); evidence that cannot be read (a C(main.cf) with
+    a syntax error, an unreadable file) makes the controls that need it C(error), never C(pass). Odd input never
+    raises a traceback.
+  - Network controls (relay battery, TLS handshakes, banner, VRFY) are judged from a vantage host by the audit, not
+    here. Waivers are applied by the audit's report, not here.
+  - The module only reads; it never changes anything and always returns C(changed=false).
+options:
+  mode:
+    description:
+      - The host's intended mode, which decides the controls that apply.
+      - Without it, the mode is inferred from Postfix's settings (loopback-only listeners and a relay host mean a null
+        client; loopback-only without one a loopback-only host; otherwise a receiving server) and RV(mode_inferred)
+        is true.
+    type: str
+    choices: [mx, relay_client, local_only]
+  config_dir:
+    description: The Postfix configuration directory to read.
+    type: path
+    default: /etc/postfix
+extends_documentation_fragment:
+  - mailsec.hardening.read_only
+notes:
+  - Runs on Debian-family Linux hosts (it reads C(/proc), C(dpkg-query) and C(systemctl)); run it as root, or some
+    evidence (the owners of listening sockets, the nftables ruleset, the TLS key) cannot be read and the controls that
+    need it come out C(error).
+seealso:
+  - module: mailsec.hardening.relay_probe
+author:
+  - mailsec.hardening contributors (@mailsec)
+"""
+
+EXAMPLES = r"""
+- name: Gather and judge the host's evidence
+  mailsec.hardening.mailhost_info:
+    mode: mx
+  register: __host_audit
+
+- name: Show the failed controls with their evidence
+  ansible.builtin.debug:
+    msg: "{{ __host_audit.findings | selectattr('status', 'equalto', 'fail') | map(attribute='id') | list }}"
+"""
+
+RETURN = r"""
+mode:
+  description: The mode the controls were judged for.
+  returned: always
+  type: str
+  sample: mx
+mode_inferred:
+  description: Whether O(mode) was inferred from Postfix's settings.
+  returned: always
+  type: bool
+  sample: false
+evidence:
+  description: What was read, in the shape the control catalogue judges (postfix, listeners, packages, units, firewall,
+    updates, clamav, spamassassin, host).
+  returned: always
+  type: dict
+findings:
+  description: One finding per host control of the catalogue.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The control ID.
+      type: str
+      sample: MAIL-SMTPD-002
+    title:
+      description: The control's title.
+      type: str
+    severity:
+      description: critical, high, medium, low or info.
+      type: str
+    status:
+      description: pass, fail, waived (a documented deviation for this mode), not_applicable or error.
+      type: str
+      sample: fail
+    expected:
+      description: What the control expects.
+      type: str
+    actual:
+      description: The evidence, in a line.
+      type: str
+      sample: disable_vrfy_command = no
+    note:
+      description: Why a control is waived, not applicable or in error.
+      type: str
+    remediation:
+      description: The role variable that fixes it.
+      type: str
+    references:
+      description: CIS / STIG / SSG / Lynis / RFC / Postfix documentation references.
+      type: list
+      elements: str
+summary:
+  description: How many findings have each status.
+  returned: always
+  type: dict
+  sample: {pass: 40, fail: 2, waived: 2, not_applicable: 3, error: 0}
+"""
+
+import datetime
+import os
+import pwd
+import re
+import socket
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils._service_check import read_proc, socket_table
+
+PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "clamav-daemon", "clamav-milter",
+            "spamassassin", "spamd", "spamass-milter")
+UNITS = ("postfix.service", "clamav-daemon.service", "clamav-milter.service", "spamd.service",
+         "spamassassin.service", "spamass-milter.service")
+CLAMAV_DATABASES = "/var/lib/clamav"
+CLAMAV_MILTER_CONF = "/etc/clamav/clamav-milter.conf"
+_ALIAS_MAP = re.compile(r"^(hash|btree|lmdb|cdb|dbm|texthash):(/\S+)$")
+
+
+class Reader(object):
+    """The module's I/O: commands as lists, files read whole, every failure turned into a message."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def run(self, *argv):
+        """(rc, stdout, stderr) of a command, or (None, '', reason) when it is not installed."""
+        path = self.module.get_bin_path(argv[0])
+        if not path:
+            return None, "", "%s is not installed" % argv[0]
+        try:
+            return self.module.run_command([path] + list(argv[1:]), environ_update=dict(LC_ALL="C"))
+        except Exception as error:  # pylint: disable=broad-except  # any failure becomes evidence, not a traceback
+            return 1, "", str(error)
+
+    @staticmethod
+    def read(path):
+        """(text, None) or (None, why)."""
+        try:
+            with open(path, "rb") as handle:
+                return handle.read().decode("utf-8", "replace"), None
+        except (IOError, OSError) as error:
+            return None, "%s: %s" % (path, error.strerror or error)
+
+
+def _postfix(reader, config_dir):
+    rc, out, err = reader.run("postconf", "-c", config_dir, "-x")
+    if rc is None:
+        return dict(installed=False)
+    postfix = dict(installed=True)
+    if rc != 0:
+        postfix["error"] = (err.strip().splitlines() or ["postconf failed with status %s" % rc])[-1]
+        return postfix
+    effective = _mailhost.parse_postconf(out)
+    postfix.update(effective=effective, warnings=_mailhost.warnings(err), version=effective.get("mail_version"))
+    _rc, master, _err = reader.run("postconf", "-c", config_dir, "-M")
+    _rc, overrides, _err = reader.run("postconf", "-c", config_dir, "-P")
+    postfix["services"] = _mailhost.services(master, overrides, _service_port)
+    postfix["aliases"], postfix["aliases_error"] = _aliases(reader, effective.get("alias_maps", ""))
+    postfix["tls_files"] = _tls_files(reader, effective)
+    return postfix
+
+
+def _service_port(name):
+    try:
+        return socket.getservbyname(name, "tcp")
+    except (OSError, socket.error):
+        return dict(smtp=25, submission=587, submissions=465, smtps=465).get(name)
+
+
+def _aliases(reader, alias_maps):
+    """The aliases of every file-backed alias map, or None and the reason when one cannot be read."""
+    aliases = {}
+    for entry in re.split(r"[\s,]+", alias_maps):
+        match = _ALIAS_MAP.match(entry)
+        if not match:
+            continue
+        text, why = reader.read(match.group(2))
+        if text is None:
+            return None, why
+        for name, targets in _mailhost.parse_aliases(text).items():
+            aliases.setdefault(name, targets)
+    return aliases, None
+
+
+def _file_facts(path):
+    facts = dict(path=path, exists=False)
+    try:
+        info = os.stat(path)
+    except (IOError, OSError) as error:
+        facts["error"] = error.strerror
+        return facts
+    try:
+        owner = pwd.getpwuid(info.st_uid).pw_name
+    except KeyError:
+        owner = str(info.st_uid)
+    facts.update(exists=True, owner=owner, mode="%04o" % stat.S_IMODE(info.st_mode))
+    return facts
+
+
+def _tls_files(reader, effective):
+    chain = (effective.get("smtpd_tls_chain_files") or "").split()
+    key_path = chain[0] if chain else effective.get("smtpd_tls_key_file", "")
+    cert_path = chain[-1] if chain else effective.get("smtpd_tls_cert_file", "")
+    if not cert_path:
+        return dict(key=dict(path="(none)", exists=False), cert=dict(path="(none)", exists=False))
+    key, cert = _file_facts(key_path or cert_path), _file_facts(cert_path)
+    if cert["exists"]:
+        rc, out, err = reader.run("openssl", "x509", "-noout", "-enddate", "-subject", "-ext", "subjectAltName",
+                                  "-in", cert_path)
+        unread = dict(names=[], days_left=None, error=err.strip())
+        cert.update(_mailhost.parse_certificate(out) if rc == 0 else unread)
+    return dict(key=key, cert=cert)
+
+
+def _listeners():
+    sockets = []
+    for name, protocol in (("tcp", "tcp"), ("tcp6", "tcp"), ("udp", "udp"), ("udp6", "udp")):
+        sockets.extend(socket_table(read_proc("/proc/net/%s" % name), protocol))
+    sockets = _mailhost.services_only(sockets, _mailhost.ephemeral_range(read_proc("/proc/sys/net/ipv4/ip_local_port_range")))
+    owners = _socket_owners(set(s["inode"] for s in sockets))
+    unique = {}
+    for item in sockets:
+        key = (item["protocol"], item["address"], item["port"])
+        unique[key] = dict(protocol=item["protocol"], address=item["address"], port=item["port"],
+                           process=owners.get(item["inode"]))
+    return [unique[k] for k in sorted(unique, key=lambda k: (k[2], k[0], k[1]))]
+
+
+def _socket_owners(inodes):
+    """Process names owning the socket INODES, read from /proc/*/fd (needs root for other users' processes)."""
+    owners = {}
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            fds = os.listdir("/proc/%s/fd" % pid)
+        except (IOError, OSError):
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+            except (IOError, OSError):
+                continue
+            match = re.match(r"^socket:\[(\d+)\]$", target)
+            if match and int(match.group(1)) in inodes and int(match.group(1)) not in owners:
+                text, _why = Reader.read("/proc/%s/comm" % pid)
+                owners[int(match.group(1))] = (text or "?").strip()
+    return owners
+
+
+def _packages(reader):
+    rc, out, err = reader.run("dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", *PACKAGES)
+    if rc is None:
+        return {}
+    installed = dict((name, False) for name in PACKAGES)
+    for line in out.splitlines():
+        name, _sep, state = line.partition(" ")
+        if name in installed:
+            installed[name] = state.strip() == "installed"
+    installed["sendmail"] = installed["sendmail"] or installed.pop("sendmail-bin")
+    return installed
+
+
+def _units(reader):
+    units = {}
+    for unit in UNITS:
+        rc, out, _err = reader.run("systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", unit)
+        if rc is None:
+            return {}
+        values = dict(line.partition("=")[::2] for line in out.splitlines())
+        units[unit] = dict(active=values.get("ActiveState", "unknown"),
+                           enabled=values.get("UnitFileState") or "absent",
+                           loaded=values.get("LoadState", "unknown"))
+    return units
+
+
+def _firewall(reader):
+    rc, out, err = reader.run("nft", "-j", "list", "ruleset")
+    if rc is None:
+        return dict(nft_available=False, input_policy="none")
+    if rc != 0:
+        return dict(nft_available=True, input_policy="unreadable", error=err.strip())
+    return dict(nft_available=True, input_policy=_mailhost.nft_input_policy(out))
+
+
+def _updates(reader, packages):
+    _rc, out, _err = reader.run("apt-config", "dump")
+    return dict(unattended_upgrades_installed=bool(packages.get("unattended-upgrades")),
+                periodic_unattended_upgrade=_mailhost.apt_config_value(out, "APT::Periodic::Unattended-Upgrade"))
+
+
+def _clamav(reader, packages, units):
+    if not packages.get("clamav-daemon"):
+        return dict(installed=False)
+    newest = None
+    for name in ("daily.cld", "daily.cvd", "main.cld", "main.cvd"):
+        try:
+            mtime = os.stat(os.path.join(CLAMAV_DATABASES, name)).st_mtime
+        except (IOError, OSError):
+            continue
+        newest = max(newest or mtime, mtime)
+    age = None if newest is None else int((datetime.datetime.now().timestamp() - newest) // 3600)
+    text, why = reader.read(CLAMAV_MILTER_CONF)
+    return dict(installed=True, units=_unit_states(units, "clamav-daemon.service", "clamav-milter.service"),
+                signature_age_hours=age, milter_conf=_mailhost.parse_key_values(text) if text is not None else why)
+
+
+def _spamassassin(packages, units):
+    if not (packages.get("spamd") or packages.get("spamassassin")):
+        return dict(installed=False)
+    return dict(installed=True, units=_unit_states(units, "spamd.service", "spamassassin.service",
+                                                   "spamass-milter.service"))
+
+
+def _unit_states(units, *names):
+    return dict((name, units.get(name, {}).get("active", "unknown")) for name in names)
+
+
+def _host(postfix):
+    name = (postfix.get("effective") or {}).get("myhostname") or socket.gethostname()
+    if "." not in name:
+        name = socket.getfqdn(name)
+    try:
+        resolved = sorted(set(info[4][0] for info in socket.getaddrinfo(name, None)))
+    except (socket.gaierror, UnicodeError, OSError):
+        resolved = []
+    return dict(fqdn=name, resolved=resolved)
+
+
+def gather(module, config_dir):
+    reader = Reader(module)
+    packages = _packages(reader)
+    units = _units(reader)
+    postfix = _postfix(reader, config_dir)
+    return dict(host=_host(postfix), postfix=postfix, listeners=_listeners(), packages=packages, units=units,
+                firewall=_firewall(reader), updates=_updates(reader, packages),
+                clamav=_clamav(reader, packages, units), spamassassin=_spamassassin(packages, units))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            mode=dict(type="str", choices=list(_controls.MODES)),
+            config_dir=dict(type="path", default="/etc/postfix"),
+        ),
+        supports_check_mode=True,
+    )
+    evidence = gather(module, module.params["config_dir"])
+    mode = module.params["mode"] or _controls.infer_mode(evidence)
+    findings = _controls.evaluate(evidence, mode)
+    summary = dict((status, len([f for f in findings if f["status"] == status])) for status in _controls.STATUSES)
+    module.exit_json(changed=False, mode=mode, mode_inferred=not module.params["mode"], evidence=evidence,
+                     findings=findings, summary=summary)
+
+
+if __name__ == "__main__":
+    main()
