@@ -90,21 +90,17 @@ class Evidence(object):
         return postfix
 
     def param(self, name):
-        """The effective value of a main.cf parameter (defaults included), as postconf shows it."""
+        """The effective value of a main.cf parameter (defaults included, expanded: ``postconf -x``)."""
         effective = self.postfix().get("effective")
         if not isinstance(effective, dict) or name not in effective:
             raise EvidenceMissing("postconf did not report %s" % name)
         return str(effective[name]).strip()
 
-    def normal_value(self, name):
-        """The value Postfix uses when it is not under stress: ${stress?{1}:{20}} is 20."""
-        return re.sub(r"\$\{stress\?\{?([^{}:]*)\}?:\{?([^{}]*)\}?\}", r"\2", self.param(name))
-
     def words(self, name):
         return [w.lower() for w in _postfix_settings.words(self.param(name))]
 
     def number(self, name):
-        text = self.normal_value(name)
+        text = self.param(name)
         match = re.match(r"^(\d+)", text)
         if not match:
             raise EvidenceMissing("%s = %s is not a number" % (name, text))
@@ -112,7 +108,7 @@ class Evidence(object):
 
     def seconds(self, name):
         """A Postfix time value (60s, 1m, 1h, a bare number of seconds) in seconds."""
-        text = self.normal_value(name)
+        text = self.param(name)
         match = re.match(r"^(\d+)([smhdw]?)$", text)
         if not match:
             raise EvidenceMissing("%s = %s is not a time value" % (name, text))

@@ -12,8 +12,6 @@ import datetime
 import json
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
-
 
 def parse_postconf(text):
     """``postconf`` output (name = value lines) as {name: value}. Lines that are not settings
@@ -31,17 +29,14 @@ def warnings(stderr):
     return [line.strip() for line in stderr.splitlines() if "warning:" in line]
 
 
-def services(master_text, overrides_text, port_by_name=None):
-    """master.cf services with where they listen and their -o overrides:
-    [{service, type, private, command, address, port, overrides}]."""
-    overrides = _postfix_settings.parse_overrides(overrides_text)
-    found = []
-    for service in _postfix_settings.parse_services(master_text):
-        endpoint = _postfix_settings.service_endpoint(service["service"], service["type"], port_by_name) or {}
-        found.append(dict(service=service["service"], type=service["type"], private=service["private"],
-                          command=service["command"], address=endpoint.get("address"), port=endpoint.get("port"),
-                          overrides=overrides.get("%s/%s" % (service["service"], service["type"]), {})))
-    return found
+def parse_systemctl_show(text, units):
+    """``systemctl show --property=... UNIT...`` output (one block per unit, in the order asked,
+    separated by blank lines) as {unit: {property: value}}."""
+    blocks = [block for block in re.split(r"\n\s*\n", text.strip()) if block.strip()] if text.strip() else []
+    shown = {}
+    for unit, block in zip(units, blocks):
+        shown[unit] = dict(line.partition("=")[::2] for line in block.splitlines() if "=" in line)
+    return shown
 
 
 def ephemeral_range(text):

@@ -10,7 +10,8 @@
   ``postfix_extra_settings`` and to the ``-o`` overrides of every master.cf service, so both are
   judged by the same rules.
 * ``relay_list_problems`` judges smtpd_relay_restrictions / smtpd_recipient_restrictions.
-* ``parse_services`` / ``parse_overrides`` read ``postconf -M`` and ``postconf -P`` output.
+* ``parse_services`` / ``parse_overrides`` read ``postconf -M`` and ``postconf -P`` output;
+  ``master_services`` joins them with where each inet service listens.
 * ``dropped_settings`` finds live settings a new main.cf would silently drop.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 
 from ansible_collections.mailsec.hardening.plugins.module_utils._mail_policy import (
     LOOPBACK,
@@ -278,6 +280,27 @@ def service_endpoint(name, service_type, port_by_name=None):
     else:
         number = (port_by_name or WELL_KNOWN_PORTS.get)(port)
     return dict(address=address or None, port=number)
+
+
+def port_number(name):
+    """The TCP port of a service name from /etc/services, else the ports master.cf commonly names."""
+    try:
+        return socket.getservbyname(name, "tcp")
+    except OSError:
+        return WELL_KNOWN_PORTS.get(name)
+
+
+def master_services(master_text, overrides_text, port_by_name=port_number):
+    """master.cf services from ``postconf -M`` and ``postconf -P`` output, with where inet services
+    listen and their -o overrides: [{service, type, private, command, address, port, overrides}]."""
+    overrides = parse_overrides(overrides_text)
+    found = []
+    for service in parse_services(master_text):
+        endpoint = service_endpoint(service["service"], service["type"], port_by_name) or {}
+        found.append(dict(service=service["service"], type=service["type"], private=service["private"],
+                          command=service["command"], address=endpoint.get("address"), port=endpoint.get("port"),
+                          overrides=overrides.get("%s/%s" % (service["service"], service["type"]), {})))
+    return found
 
 
 def parse_overrides(text):

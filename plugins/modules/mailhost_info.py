@@ -130,6 +130,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
 from ansible_collections.mailsec.hardening.plugins.module_utils._service_check import read_proc, socket_table
 
 PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "clamav-daemon", "clamav-milter",
@@ -179,17 +180,10 @@ def _postfix(reader, config_dir):
     postfix.update(effective=effective, warnings=_mailhost.warnings(err), version=effective.get("mail_version"))
     _rc, master, _err = reader.run("postconf", "-c", config_dir, "-M")
     _rc, overrides, _err = reader.run("postconf", "-c", config_dir, "-P")
-    postfix["services"] = _mailhost.services(master, overrides, _service_port)
+    postfix["services"] = _postfix_settings.master_services(master, overrides)
     postfix["aliases"], postfix["aliases_error"] = _aliases(reader, effective.get("alias_maps", ""))
     postfix["tls_files"] = _tls_files(reader, effective)
     return postfix
-
-
-def _service_port(name):
-    try:
-        return socket.getservbyname(name, "tcp")
-    except (OSError, socket.error):
-        return dict(smtp=25, submission=587, submissions=465, smtps=465).get(name)
 
 
 def _aliases(reader, alias_maps):
@@ -285,16 +279,13 @@ def _packages(reader):
 
 
 def _units(reader):
-    units = {}
-    for unit in UNITS:
-        rc, out, _err = reader.run("systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", unit)
-        if rc is None:
-            return {}
-        values = dict(line.partition("=")[::2] for line in out.splitlines())
-        units[unit] = dict(active=values.get("ActiveState", "unknown"),
-                           enabled=values.get("UnitFileState") or "absent",
-                           loaded=values.get("LoadState", "unknown"))
-    return units
+    rc, out, _err = reader.run("systemctl", "show", "--property=ActiveState,UnitFileState,LoadState", *UNITS)
+    if rc is None:
+        return {}
+    shown = _mailhost.parse_systemctl_show(out, UNITS)
+    return dict((unit, dict(active=shown.get(unit, {}).get("ActiveState", "unknown"),
+                            enabled=shown.get(unit, {}).get("UnitFileState") or "absent",
+                            loaded=shown.get(unit, {}).get("LoadState", "unknown"))) for unit in UNITS)
 
 
 def _firewall(reader):

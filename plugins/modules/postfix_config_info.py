@@ -147,19 +147,15 @@ candidate:
 
 import os
 import shutil
-import socket
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import (
-    WELL_KNOWN_PORTS,
     dropped_settings,
     map_files,
+    master_services,
     parse_main_cf,
-    parse_overrides,
-    parse_services,
-    service_endpoint,
     service_problems,
     setting_risks,
     written_names,
@@ -212,27 +208,18 @@ def read_text(path):
         return None
 
 
-def port_number(name):
-    """The port of a service name from /etc/services, else the ports master.cf commonly names."""
-    try:
-        return socket.getservbyname(name, "tcp")
-    except OSError:
-        return WELL_KNOWN_PORTS.get(name)
-
-
 def services_with_problems(postconf, main_values, accept_wide_trust):
     _rc, services_out, _err = postconf.run("-M")
     _rc, overrides_out, _err = postconf.run("-P")
-    overrides = parse_overrides(overrides_out)
     services = []
-    for item in parse_services(services_out):
-        key = "%s/%s" % (item["service"], item["type"])
-        own = overrides.get(key, {})
-        listen = service_endpoint(item["service"], item["type"], port_number)
-        found = service_problems(own, main_values, (listen or {}).get("port"))
+    for item in master_services(services_out, overrides_out):
+        own = item["overrides"]
+        listen = dict(address=item["address"], port=item["port"]) if item["type"] == "inet" else None
+        found = service_problems(own, main_values, item["port"])
         accepted = [f for f in found if f["acknowledgeable"] and accept_wide_trust]
-        services.append(dict(service=key, command=item["command"], overrides=own, accepted=accepted,
-                             listen=listen, problems=[f for f in found if f not in accepted]))
+        services.append(dict(service="%s/%s" % (item["service"], item["type"]), command=item["command"],
+                             overrides=own, accepted=accepted, listen=listen,
+                             problems=[f for f in found if f not in accepted]))
     return services
 
 

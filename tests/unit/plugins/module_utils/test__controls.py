@@ -17,6 +17,7 @@ import pytest
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import master_services
 from ansible_collections.mailsec.hardening.plugins.module_utils._controls_doc import markdown
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
@@ -32,7 +33,7 @@ def host_evidence(postconf, master="master-hardened-mx-debian13.txt", overrides=
     return dict(
         host=dict(fqdn="mx.dept.example.org", resolved=["192.0.2.25"]),
         postfix=dict(installed=True, version=effective.get("mail_version"), effective=effective, warnings=[],
-                     services=_mailhost.services(fixture(master), fixture(overrides)),
+                     services=master_services(fixture(master), fixture(overrides)),
                      aliases=dict(root=["alice"], postmaster=["root"]),
                      tls_files=dict(key=dict(path="/etc/ssl/private/mx.key", exists=True, owner="root", mode="0600"),
                                     cert=dict(path="/etc/ssl/certs/mx.pem", exists=True, names=["mx.dept.example.org"],

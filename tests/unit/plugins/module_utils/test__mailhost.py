@@ -10,6 +10,7 @@ import json
 import pathlib
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import master_services
 from ansible_collections.mailsec.hardening.plugins.module_utils._service_check import socket_table
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
@@ -55,14 +56,23 @@ def test_postconf_output_with_empty_values_and_noise():
 
 
 def test_master_cf_services_carry_their_port_and_overrides():
-    services = _mailhost.services((FIXTURES / "master-hardened-mx-debian13.txt").read_text(),
-                                  (FIXTURES / "overrides-hardened-mx-debian13.txt").read_text())
+    services = master_services((FIXTURES / "master-hardened-mx-debian13.txt").read_text(),
+                               (FIXTURES / "overrides-hardened-mx-debian13.txt").read_text())
     by_name = dict((s["service"], s) for s in services if s["type"] == "inet" or s["service"] == "pickup")
     assert by_name["smtp"]["port"] == 25 and by_name["smtp"]["type"] == "inet"
     assert by_name["submission"]["port"] == 587
     assert by_name["submission"]["overrides"]["smtpd_tls_security_level"] == "encrypt"
     assert by_name["submissions"]["overrides"]["smtpd_tls_wrappermode"] == "yes"
     assert by_name["pickup"]["port"] is None
+
+
+def test_systemctl_show_blocks_map_to_the_units_asked():
+    text = ("ActiveState=active\nUnitFileState=enabled\nLoadState=loaded\n\n"
+            "ActiveState=inactive\nUnitFileState=\nLoadState=not-found\n")
+    shown = _mailhost.parse_systemctl_show(text, ["postfix.service", "spamd.service"])
+    assert shown["postfix.service"]["ActiveState"] == "active"
+    assert shown["spamd.service"] == {"ActiveState": "inactive", "UnitFileState": "", "LoadState": "not-found"}
+    assert _mailhost.parse_systemctl_show("", ["postfix.service"]) == {}
 
 
 def test_aliases_with_comments_continuations_and_quotes():
