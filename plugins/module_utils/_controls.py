@@ -606,10 +606,17 @@ def _unattended_upgrades(ev):
 # --- Network checks: what an untrusted client on a vantage host saw -------------------------------
 
 def _targets(ev):
+    """The listeners that answered; an empty list when addresses were probed and none answered."""
     targets = ev.data.get("targets")
-    if not isinstance(targets, list) or not targets:
+    probed = ev.data.get("probed")
+    if not isinstance(targets, list) or not (targets or probed):
         raise EvidenceMissing("no listener was probed")
     return targets
+
+
+def _silent(ev):
+    """The evidence line for a host where nothing answered."""
+    return "no listener answered on %s" % ", ".join(_label(p) for p in ev.data.get("probed") or [])
 
 
 def _label(target):
@@ -620,12 +627,18 @@ def _label(target):
 def _network_relay_closed(ev):
     verdicts = []
     open_ = []
-    for target in _targets(ev):
+    targets = _targets(ev)
+    if not targets:
+        return True, _silent(ev)
+    for target in targets:
         verdict = (target.get("relay") or {}).get("verdict", "unknown")
         verdicts.append("%s %s" % (_label(target), verdict))
-        if verdict not in ("closed", "auth_required", "tls_required"):
+        if verdict not in ("closed", "auth_required", "tls_required", "error"):
             open_.append(target)
     evidence = "; ".join(verdicts)
+    if not open_ and any((t.get("relay") or {}).get("verdict") == "error" for t in targets):
+        raise EvidenceMissing("the relay battery could not run: %s" % "; ".join(
+            (t.get("relay") or {}).get("error") or "" for t in targets if (t.get("relay") or {}).get("verdict") == "error"))
     if open_:
         accepted = (open_[0].get("relay") or {}).get("accepted") or []
         if accepted:
@@ -642,12 +655,17 @@ def _network_tls_floor(ev):
         old = [v for v in ("SSLv3", "TLSv1", "TLSv1.1") if versions.get(v)]
         new = [v for v in ("TLSv1.2", "TLSv1.3") if versions.get(v)]
         shown.append("%s: %s" % (_label(target), ", ".join(new) or "no TLS"))
+        untested = [v for v in ("TLSv1", "TLSv1.1") if versions.get(v) is None]
         if old:
             faults.append("%s accepts %s" % (_label(target), ", ".join(old)))
         elif not new:
             faults.append("%s negotiates no TLS" % _label(target))
+        elif untested:
+            raise EvidenceMissing("%s: %s could not be tried from this vantage point" % (_label(target), ", ".join(untested)))
     if not shown:
-        raise EvidenceMissing("no TLS handshake was tried")
+        if not _targets(ev):
+            return True, _silent(ev)
+        raise EvidenceMissing("no listener offered TLS")
     return not faults, "; ".join(faults or shown)
 
 
@@ -657,6 +675,8 @@ def _network_banner(ev):
         banner = str(target.get("banner") or "")
         if re.search(r"postfix|debian|ubuntu|sendmail|exim|\d+\.\d+\.\d+", banner, re.I):
             leaks.append("%s: %s" % (_label(target), banner))
+    if not _targets(ev):
+        return True, _silent(ev)
     first = str(_targets(ev)[0].get("banner") or "")
     return not leaks, "; ".join(leaks) or "banner: %s" % first
 

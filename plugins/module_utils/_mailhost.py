@@ -155,3 +155,17 @@ def parse_key_values(text):
         key, _sep, value = line.partition(" ")
         values[key.lower()] = value.strip()
     return values
+
+
+def global_addresses(ip_json):
+    """The global-scope addresses in ``ip -j address show`` output, IPv4 first (what strangers can reach)."""
+    try:
+        links = json.loads(ip_json or "[]")
+    except ValueError:
+        return []
+    found = []
+    for link in links if isinstance(links, list) else []:
+        for info in link.get("addr_info") or [] if isinstance(link, dict) else []:
+            if isinstance(info, dict) and info.get("scope") == "global" and info.get("local"):
+                found.append((0 if info.get("family") == "inet" else 1, info["local"]))
+    return [address for _family, address in sorted(set(found))]

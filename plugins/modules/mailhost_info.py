@@ -330,7 +330,7 @@ def _unit_states(units, *names):
     return dict((name, units.get(name, {}).get("active", "unknown")) for name in names)
 
 
-def _host(postfix):
+def _host(reader, postfix):
     name = (postfix.get("effective") or {}).get("myhostname") or socket.gethostname()
     if "." not in name:
         name = socket.getfqdn(name)
@@ -338,7 +338,8 @@ def _host(postfix):
         resolved = sorted(set(info[4][0] for info in socket.getaddrinfo(name, None)))
     except (socket.gaierror, UnicodeError, OSError):
         resolved = []
-    return dict(fqdn=name, resolved=resolved)
+    _rc, out, _err = reader.run("ip", "-j", "address", "show")
+    return dict(fqdn=name, resolved=resolved, addresses=_mailhost.global_addresses(out))
 
 
 def gather(module, config_dir):
@@ -346,7 +347,7 @@ def gather(module, config_dir):
     packages = _packages(reader)
     units = _units(reader)
     postfix = _postfix(reader, config_dir)
-    return dict(host=_host(postfix), postfix=postfix, listeners=_listeners(), packages=packages, units=units,
+    return dict(host=_host(reader, postfix), postfix=postfix, listeners=_listeners(), packages=packages, units=units,
                 firewall=_firewall(reader), updates=_updates(reader, packages),
                 clamav=_clamav(reader, packages, units), spamassassin=_spamassassin(packages, units))
 

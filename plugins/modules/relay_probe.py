@@ -404,154 +404,12 @@ summary:
       sample: {accepted: 0, refused: 1, inconclusive: 0, skipped: 0, error: 0, total: 1}
 """
 
-import ipaddress
-import socket
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
-    MIN_ERRORS_PER_SESSION,
-    RelayProbe,
-    RelayProbeError,
+from ansible_collections.mailsec.hardening.plugins.module_utils._probe import (
+    option_problems,
+    run_relay_probe,
 )
-from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
-    SMTPClient,
-    SMTPCommandError,
-    format_target,
-)
-
-MAX_TIMEOUT = 300
-_FORBIDDEN = set(" \t\r\n<>\x00")
-_HOW_TO_FIX = "use a plain value without spaces, control characters, '<' or '>'"
-_HOW_TO_FIX_AT = "use a plain value without spaces, control characters, '<', '>' or '@'"
-
-
-def _bad_chars(value, extra=""):
-    return sorted(set(c for c in value if c in _FORBIDDEN or c in extra or ord(c) < 0x20 or ord(c) == 0x7f))
-
-
-def validate(module):
-    """Check options; fail_json naming the option and what to fix."""
-    p = module.params
-    if p["starttls"] and p["implicit_tls"]:
-        module.fail_json(msg="starttls and implicit_tls cannot both be true: use implicit_tls for a port that speaks "
-                             "TLS from the start (465), starttls for one that upgrades plain SMTP (25, 587)")
-    if not 1 <= p["port"] <= 65535:
-        module.fail_json(msg="port must be between 1 and 65535, got %d" % p["port"])
-    if not 0 < p["timeout"] <= MAX_TIMEOUT:  # also false for nan; inf is above the bound
-        module.fail_json(msg="timeout must be a number of seconds above 0 and at most %d, got %s"
-                         % (MAX_TIMEOUT, p["timeout"]))
-    if p["max_errors_per_session"] < MIN_ERRORS_PER_SESSION:
-        module.fail_json(msg="max_errors_per_session must be at least %d (one test can cause %d error replies), got %d"
-                         % (MIN_ERRORS_PER_SESSION, MIN_ERRORS_PER_SESSION - 1, p["max_errors_per_session"]))
-    checks = (
-        ("host", ""),
-        ("probe_domain", "@"),
-        ("local_domain", "@"),
-        ("helo", "@"),
-        ("sender", "@"),
-        ("recipient", "@"),
-    )
-    for name, extra in checks:
-        value = p[name]
-        if value is None:
-            continue
-        if not value:
-            module.fail_json(msg="%s must not be empty" % name)
-        bad = _bad_chars(value, extra)
-        if bad:
-            kind = "a local part" if name in ("sender", "recipient") else "a host or domain name"
-            module.fail_json(msg="%s contains characters not allowed in %s: %s; %s"
-                             % (name, kind, ", ".join(repr(c) for c in bad),
-                                _HOW_TO_FIX_AT if "@" in extra else _HOW_TO_FIX))
-    if p["target_ip"] is not None:
-        try:
-            ipaddress.ip_address(p["target_ip"])
-        except ValueError:
-            module.fail_json(msg="target_ip must be a bare IPv4 or IPv6 address (no brackets), got %r" % p["target_ip"])
-
-
-def resolve(host, port):
-    """Return the first address host resolves to, or raise OSError."""
-    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-    if not infos:
-        raise OSError("no address found for %s" % host)
-    return infos[0][4][0]
-
-
-def run_probe(module):
-    """Resolve, probe and return (result, None), or (None, message) when the probe could not run."""
-    p = module.params
-    host, port = p["host"], p["port"]
-    where = format_target(host, port)
-    unreachable = "; check the address and that this vantage point can reach the port"
-    try:
-        address = resolve(host, port)
-    except (OSError, UnicodeError) as exc:
-        return None, "could not connect to %s: name resolution failed: %s%s" % (where, exc, unreachable)
-
-    probe = RelayProbe(
-        client_factory=lambda: SMTPClient(address, port, timeout=p["timeout"]),
-        target_ip=p["target_ip"] or address,
-        probe_domain=p["probe_domain"],
-        sender=p["sender"],
-        recipient=p["recipient"],
-        helo=p["helo"],
-        local_domain=p["local_domain"],
-        starttls=p["starttls"],
-        implicit_tls=p["implicit_tls"],
-        max_errors_per_session=p["max_errors_per_session"],
-        port=port,
-        try_proxy_header=p["try_proxy_header"],
-    )
-    try:
-        probe.start()
-        result = probe.run()
-    except RelayProbeError as exc:
-        probe.close()
-        if exc.stage == "connect":
-            return None, "could not connect to %s: %s%s" % (where, exc, unreachable)
-        if exc.stage == "implicit_tls":
-            return None, ("SMTP session with %s failed before any relay test: %s; the server did not complete a "
-                          "TLS handshake on port %d; set implicit_tls=false if this port speaks plain SMTP "
-                          "(with starttls=true to encrypt it)" % (where, exc, port))
-        return None, "SMTP session with %s failed before any relay test: %s" % (where, exc)
-    except SMTPCommandError as exc:
-        probe.close()
-        return None, "refused to build an unsafe SMTP command: %s" % exc
-    result["target_ip"] = address
-    result["msg"] = describe(where, result)
-    return result, None
-
-
-def describe(where, result):
-    """One line that agrees with the summary: relay tests and recipient checks counted apart."""
-    relay = result["summary"]["relay"]
-    if result["verdict"] == "open":
-        line = "%s is an open relay: accepted by %s" % (where, ", ".join(result["accepted"]))
-    else:
-        line = "%s verdict %s: %d of %d relay tests refused (%d inconclusive, %d skipped, %d errors)" % (
-            where, result["verdict"], relay["refused"], relay["total"],
-            relay["inconclusive"], relay["skipped"], relay["error"])
-    checks = [t for t in result["tests"] if t["kind"] == "recipient_check"]
-    if checks:
-        line += "; recipient check %s" % ", ".join("%s %s" % (t["id"], t["status"]) for t in checks)
-    if result["proxy_protocol"]["required"]:
-        line += "; the server trusts a PROXY protocol header from this client"
-    if result["xclient_extensions"]:
-        line += "; offered to this client: %s" % ", ".join(result["xclient_extensions"])
-    if result["auth_anonymous_offered"]:
-        line += "; anonymous AUTH offered"
-    if result["auth_offered_before_tls"]:
-        line += "; AUTH offered before STARTTLS"
-    if result["verdict"] == "inconclusive" and any(
-            t.get("reason") == "tls_required" for t in result["tests"] if t["kind"] == "relay"):
-        if result["tls"] is None:
-            line += ("; the server requires STARTTLS before MAIL FROM: probe again with starttls=true "
-                     "(or implicit_tls=true on a port like 465)")
-        else:
-            line += "; the server asked for STARTTLS although the session was already encrypted"
-    return line
 
 
 def main():
@@ -574,9 +432,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    validate(module)
+    problems = option_problems(module.params)
+    if problems:
+        module.fail_json(msg=problems[0])
     # failures are reported outside any exception handler, so the message is the whole story
-    result, error = run_probe(module)
+    result, error = run_relay_probe(module.params)
     if error:
         module.fail_json(msg=error, changed=False)
     if result["verdict"] == "open" and module.params["fail_on_open"]:

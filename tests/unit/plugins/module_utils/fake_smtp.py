@@ -63,6 +63,7 @@ import socket
 import ssl
 import threading
 import time
+import warnings
 
 BEHAVIOURS = (
     "closed", "open", "percent_hack_only", "tarpit", "auth_required", "tls_required", "garbage",
@@ -132,7 +133,7 @@ class FakeSMTPServer:
     def __init__(self, behaviour="closed", hostname="mx.example.org", local_domain="example.org",
                  users=("postmaster", "alice"), after=0, tls_files=None, extra_ehlo=(),
                  soft_limit=10, hard_limit=20, tarpit_delay=2.0, relay_reply=None, proxy_wait=1.0,
-                 implicit_tls=False, auth=(), auth_before_tls=True):
+                 implicit_tls=False, auth=(), auth_before_tls=True, tls_versions=None):
         if behaviour not in BEHAVIOURS:
             raise ValueError("unknown behaviour %r" % behaviour)
         if implicit_tls and not tls_files:
@@ -153,6 +154,7 @@ class FakeSMTPServer:
         self.implicit_tls = implicit_tls
         self.auth = list(auth)
         self.auth_before_tls = auth_before_tls
+        self.tls_versions = tls_versions  # (lowest, highest) ssl.TLSVersion names, None for OpenSSL's defaults
         self.tls_handshakes = 0  # completed TLS handshakes (STARTTLS or implicit)
 
         self.host = "127.0.0.1"
@@ -267,6 +269,13 @@ class FakeSMTPServer:
         """Wrap the connection in TLS as the server (STARTTLS or implicit TLS)."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(*self.tls_files)
+        if self.tls_versions:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # old versions are offered on purpose
+                lowest, highest = (getattr(ssl.TLSVersion, v) for v in self.tls_versions)
+                if lowest < ssl.TLSVersion.TLSv1_2:
+                    context.set_ciphers("ALL:@SECLEVEL=0")
+                context.minimum_version, context.maximum_version = lowest, highest
         try:
             conn.sock.settimeout(5)
             conn.sock = context.wrap_socket(conn.sock, server_side=True)

@@ -332,3 +332,32 @@ def test_a_host_without_postfix_is_judged_as_a_non_mail_host():
     # Absent components win over documented deviations: nothing to waive on a host without Postfix.
     findings = by_id(cat.evaluate(evidence, "mx"))
     assert findings["MAIL-RELAY-008"]["status"] == "not_applicable"
+
+
+def test_a_host_where_nothing_answers_passes_the_relay_control_and_says_so():
+    silent = dict(probed=[dict(address="192.0.2.25", port=25, answered=False, error="connection refused")], targets=[])
+    findings = by_id(cat.evaluate(silent, "local_only", source=cat.NETWORK))
+    assert findings["MAIL-RELAY-011"]["status"] == "pass"
+    assert findings["MAIL-RELAY-011"]["actual"] == "no listener answered on 192.0.2.25:25"
+    assert findings["MAIL-TLS-008"]["status"] == "pass"
+
+
+def test_no_probe_at_all_is_an_error_not_a_pass():
+    findings = cat.evaluate(dict(targets=[]), "mx", source=cat.NETWORK)
+    assert statuses(findings, "error") == sorted(c.id for c in cat.controls(cat.NETWORK) if "mx" in c.modes)
+
+
+def test_a_battery_that_could_not_run_is_an_error_unless_another_listener_is_open():
+    network = copy.deepcopy(NETWORK_OK)
+    network["targets"][1]["relay"] = dict(verdict="error", accepted=[], error="connection reset")
+    assert by_id(cat.evaluate(network, "mx", source=cat.NETWORK))["MAIL-RELAY-011"]["status"] == "error"
+    network["targets"][0]["relay"] = dict(verdict="open", accepted=["N1"])
+    assert by_id(cat.evaluate(network, "mx", source=cat.NETWORK))["MAIL-RELAY-011"]["status"] == "fail"
+
+
+def test_an_old_tls_version_the_vantage_point_could_not_offer_is_an_error():
+    network = copy.deepcopy(NETWORK_OK)
+    network["targets"][0]["tls_versions"]["TLSv1.1"] = None
+    finding = by_id(cat.evaluate(network, "mx", source=cat.NETWORK))["MAIL-TLS-008"]
+    assert finding["status"] == "error"
+    assert "TLSv1.1 could not be tried" in finding["note"]

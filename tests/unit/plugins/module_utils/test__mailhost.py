@@ -118,3 +118,16 @@ def test_apt_config_and_key_value_files():
     assert _mailhost.apt_config_value(dump, "APT::Other") is None
     conf = "# comment\nOnInfected Reject\nMilterSocket /run/clamav/clamav-milter.ctl\n"
     assert _mailhost.parse_key_values(conf) == {"oninfected": "Reject", "miltersocket": "/run/clamav/clamav-milter.ctl"}
+
+
+def test_global_addresses_skip_loopback_and_link_local():
+    text = json.dumps([
+        {"ifname": "lo", "addr_info": [{"family": "inet", "local": "127.0.0.1", "scope": "host"},
+                                       {"family": "inet6", "local": "::1", "scope": "host"}]},
+        {"ifname": "eth0", "addr_info": [{"family": "inet6", "local": "fd00::5", "scope": "global"},
+                                         {"family": "inet6", "local": "fe80::1", "scope": "link"},
+                                         {"family": "inet", "local": "10.89.0.5", "scope": "global"}]},
+    ])
+    assert _mailhost.global_addresses(text) == ["10.89.0.5", "fd00::5"]
+    assert _mailhost.global_addresses("not json") == []
+    assert _mailhost.global_addresses('{"odd": 1}') == []

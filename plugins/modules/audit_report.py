@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# Copyright: Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: audit_report
+short_description: Apply waivers to audit findings and write the audit's reports
+version_added: 1.1.0
+description:
+  - Takes the findings of M(mailsec.hardening.mailhost_info) and M(mailsec.hardening.mailhost_network_info) for every
+    audited host, applies the waivers (a failed control a valid waiver covers becomes V(waived), never V(pass); an
+    expired waiver leaves it V(fail) and says so), and writes the reports into O(dest) - C(audit.json) (every host),
+    C(hosts/HOST.json) (one per host), C(audit.junit.xml) (one test case per control per host, for CI systems),
+    C(audit.html) (a self-contained hosts x controls matrix, every string from a host escaped) and C(audit.txt) (the
+    terminal summary).
+  - Returns the findings that block at O(fail_severity) and above, so the play can fail for CI after the reports are
+    written. The module itself does not fail on findings.
+  - It runs where the reports are wanted, normally the control node (C(delegate_to=localhost), C(run_once=true)).
+    The audited hosts are never touched. In check mode nothing is written; the audit playbook runs this task with
+    C(check_mode=false), because the reports are what an audit is for.
+options:
+  results:
+    description:
+      - The findings per host, C({HOST: {mode: MODE, findings: [FINDING, ...]}}), as the audit modules return them.
+    type: dict
+    required: true
+  waivers:
+    description:
+      - Recorded exceptions, each C({id, hosts, justification, expires}) - the control ID, a host name pattern (shell
+        wildcards, default V(*)), why the control does not apply (at least 10 characters) and the last day the waiver
+        holds (V(YYYY-MM-DD)). An invalid waiver fails the task before anything is written.
+    type: list
+    elements: dict
+    default: []
+  fail_severity:
+    description:
+      - Findings with status V(fail) or V(error) at this severity or above block (RV(blocking)). V(none) blocks nothing.
+    type: str
+    choices: [critical, high, medium, low, info, none]
+    default: high
+  dest:
+    description: The directory the reports are written to; created when missing.
+    type: path
+    required: true
+  today:
+    description: The date waivers are judged on, V(YYYY-MM-DD). Defaults to the date on the host the task runs on.
+    type: str
+attributes:
+  check_mode:
+    description: In check mode the reports are built and returned in RV(summary) and RV(terminal) but not written.
+    support: full
+  diff_mode:
+    description: No diff is shown; the reports are files an audit produces, not configuration.
+    support: none
+author:
+  - mailsec.hardening contributors (@mailsec)
+"""
+
+EXAMPLES = r"""
+- name: Write the reports and keep what blocks
+  mailsec.hardening.audit_report:
+    results: "{{ __audit_results }}"
+    waivers:
+      - id: MAIL-NET-003
+        hosts: "mx*.dept.example.org"
+        justification: The campus border firewall filters this segment (ticket NET-4411)
+        expires: "2027-06-30"
+    fail_severity: high
+    dest: "{{ playbook_dir }}/audit-reports"
+  delegate_to: localhost
+  run_once: true
+  check_mode: false
+  register: __audit_report
+"""
+
+RETURN = r"""
+paths:
+  description: The files written (or that would be, in check mode).
+  returned: always
+  type: dict
+  sample: {json: reports/audit.json, junit: reports/audit.junit.xml, html: reports/audit.html, text: reports/audit.txt,
+           hosts: {mx.dept.example.org: reports/hosts/mx.dept.example.org.json}}
+results:
+  description: The findings per host with the waivers applied.
+  returned: always
+  type: dict
+summary:
+  description: How many findings have each status, over every host.
+  returned: always
+  type: dict
+  sample: {pass: 120, fail: 3, waived: 4, not_applicable: 30, error: 0}
+blocking:
+  description: The findings that block at O(fail_severity), each with its C(host).
+  returned: always
+  type: list
+  elements: dict
+terminal:
+  description: The terminal summary, one line per host and one per failure.
+  returned: always
+  type: str
+"""
+
+import datetime
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils import _report
+
+
+def results_problems(results):
+    """What is wrong with the results option, naming the host and field."""
+    problems = []
+    for host, result in results.items():
+        if not isinstance(result, dict) or result.get("mode") not in _controls.MODES \
+                or not isinstance(result.get("findings"), list):
+            problems.append("results[%s] must be {mode: one of %s, findings: [...]}" % (host, ", ".join(_controls.MODES)))
+            continue
+        for finding in result["findings"]:
+            if not isinstance(finding, dict) or finding.get("id") not in _controls.BY_ID \
+                    or finding.get("status") not in _controls.STATUSES:
+                problems.append("results[%s] holds a finding that is not one of the audit modules': %.80r" % (host, finding))
+                break
+    return problems
+
+
+def file_name(host):
+    """A file name for HOST that cannot leave the hosts directory."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", host).lstrip(".") or "_"
+
+
+def write(path, text):
+    """Write TEXT to PATH atomically; True when the content changed."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if handle.read() == text:
+                return False
+    except (IOError, OSError):
+        pass
+    temporary = path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+    return True
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            results=dict(type="dict", required=True),
+            waivers=dict(type="list", elements="dict", default=[]),
+            fail_severity=dict(type="str", choices=list(_controls.SEVERITIES) + ["none"], default="high"),
+            dest=dict(type="path", required=True),
+            today=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    problems = results_problems(p["results"]) + _report.waiver_problems(p["waivers"], "waivers")
+    try:
+        today = datetime.date.fromisoformat(p["today"]) if p["today"] else datetime.date.today()
+    except ValueError:
+        problems.append("today must be a date, YYYY-MM-DD, got %r" % p["today"])
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    results = dict((host, dict(mode=result["mode"],
+                               findings=_report.apply_waivers(result["findings"], host, p["waivers"], today)))
+                   for host, result in p["results"].items())
+    generated = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    threshold = None if p["fail_severity"] == "none" else p["fail_severity"]
+    terminal = _report.to_terminal(results, threshold)
+    dest = p["dest"]
+    paths = dict(json=os.path.join(dest, "audit.json"), junit=os.path.join(dest, "audit.junit.xml"),
+                 html=os.path.join(dest, "audit.html"), text=os.path.join(dest, "audit.txt"),
+                 hosts=dict((host, os.path.join(dest, "hosts", file_name(host) + ".json")) for host in results))
+    changed = False
+    if not module.check_mode:
+        try:
+            os.makedirs(os.path.join(dest, "hosts"), exist_ok=True)
+            # the generated time is in the JSON and HTML, so those change on every run
+            changed |= write(paths["json"], _report.to_json(results, generated))
+            changed |= write(paths["junit"], _report.to_junit(results))
+            changed |= write(paths["html"], _report.to_html(results, generated))
+            changed |= write(paths["text"], terminal)
+            for host, path in paths["hosts"].items():
+                changed |= write(path, _report.to_json({host: results[host]}, generated))
+        except (IOError, OSError) as error:
+            module.fail_json(msg="cannot write the reports to %s: %s; choose a writable dest" % (dest, error))
+    everything = [f for result in results.values() for f in result["findings"]]
+    module.exit_json(changed=changed, paths=paths, results=results, summary=_report.summary(everything),
+                     blocking=_report.blocking(results, threshold) if threshold else [], terminal=terminal)
+
+
+if __name__ == "__main__":
+    main()

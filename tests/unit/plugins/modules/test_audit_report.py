@@ -1,0 +1,86 @@
+# Copyright: Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.modules import audit_report
+
+
+def run_module(capsys, check_mode=False, **args):
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    with patch_module_args(args), pytest.raises(SystemExit) as exc:
+        audit_report.main()
+    return exc.value.code, json.loads(capsys.readouterr().out)
+
+
+def results():
+    return {
+        "mx.dept.example.org": dict(mode="mx", findings=[
+            cat.finding(cat.BY_ID["MAIL-SMTPD-002"], "fail", "disable_vrfy_command = no"),
+            cat.finding(cat.BY_ID["MAIL-NET-003"], "fail", "nftables input policy: none"),
+            cat.finding(cat.BY_ID["MAIL-RELAY-011"], "pass", "192.0.2.25:25 closed"),
+        ]),
+        "../lab": dict(mode="local_only", findings=[
+            cat.finding(cat.BY_ID["MAIL-RELAY-011"], "pass", "no listener answered on 192.0.2.9:25"),
+        ]),
+    }
+
+
+WAIVER = dict(id="MAIL-NET-003", hosts="mx.*", justification="The border firewall filters this segment",
+              expires="2027-06-30")
+
+
+def test_reports_are_written_with_waivers_applied(capsys, tmp_path):
+    rc, result = run_module(capsys, results=results(), waivers=[WAIVER], dest=str(tmp_path / "reports"),
+                            fail_severity="low", today="2026-11-23")
+    assert rc == 0 and result["changed"] is True
+    assert [(f["host"], f["id"]) for f in result["blocking"]] == [("mx.dept.example.org", "MAIL-SMTPD-002")]
+    report = json.loads((tmp_path / "reports" / "audit.json").read_text())
+    net = [f for f in report["hosts"]["mx.dept.example.org"]["findings"] if f["id"] == "MAIL-NET-003"][0]
+    assert net["status"] == "waived"
+    suites = ET.parse(str(tmp_path / "reports" / "audit.junit.xml")).getroot()
+    assert sum(int(s.get("failures")) for s in suites) == 1
+    assert "<table id=\"matrix\">" in (tmp_path / "reports" / "audit.html").read_text()
+    assert "MAIL-SMTPD-002" in (tmp_path / "reports" / "audit.txt").read_text()
+    # a host name cannot place its report outside hosts/
+    assert result["paths"]["hosts"]["../lab"] == str(tmp_path / "reports" / "hosts" / "_lab.json")
+    assert json.loads((tmp_path / "reports" / "hosts" / "_lab.json").read_text())["hosts"]["../lab"]["mode"] == \
+        "local_only"
+
+
+def test_check_mode_writes_nothing(capsys, tmp_path):
+    rc, result = run_module(capsys, check_mode=True, results=results(), dest=str(tmp_path / "reports"))
+    assert rc == 0 and result["changed"] is False
+    assert not (tmp_path / "reports").exists()
+    assert result["summary"]["fail"] == 2
+
+
+def test_threshold_none_blocks_nothing(capsys, tmp_path):
+    rc, result = run_module(capsys, results=results(), dest=str(tmp_path), fail_severity="none")
+    assert rc == 0 and result["blocking"] == []
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (dict(waivers=[dict(WAIVER, expires="someday")]), "waivers[0].expires must be a date"),
+    (dict(waivers=[dict(WAIVER, id="MAIL-NOPE-001")]), "waivers[0].id: 'MAIL-NOPE-001' is not a control"),
+    (dict(waivers=[dict(WAIVER, justification="ok")]), "waivers[0].justification must say why"),
+    (dict(results={"mx": dict(mode="server", findings=[])}), "results[mx] must be {mode: one of"),
+    (dict(results={"mx": dict(mode="mx", findings=[{"id": "x"}])}), "results[mx] holds a finding"),
+    (dict(today="tomorrow"), "today must be a date"),
+])
+def test_bad_input_is_refused_before_anything_is_written(capsys, tmp_path, args, fragment):
+    args.setdefault("results", results())
+    rc, result = run_module(capsys, dest=str(tmp_path / "reports"), **args)
+    assert rc == 1
+    assert fragment in result["msg"]
+    assert not (tmp_path / "reports").exists()
