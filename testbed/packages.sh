@@ -6,7 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # with aardvark-dns, catatonit as init helper), image building, and the host-side tools.
 needed=(podman runc netavark aardvark-dns catatonit fuse-overlayfs uidmap slirp4netns
         containernetworking-plugins debootstrap
-        python3-venv make git openssl nmap swaks shellcheck)
+        python3-venv make git openssl nmap swaks shellcheck
+        chromium)  # renders the audit's HTML report in the audit scenario
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")

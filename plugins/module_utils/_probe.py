@@ -127,13 +127,20 @@ def run_relay_probe(params, address=None):
 
     Returns (result, None), or (None, message) when the probe could not run; the message says
     what failed and what to check."""
+    result, error, _stage = relay_probe_stage(params, address)
+    return result, error
+
+
+def relay_probe_stage(params, address=None):
+    """As ``run_relay_probe``, with the stage that failed: ``connect`` when nothing answered at all
+    (refused, timed out, unresolvable), else where the SMTP session broke off."""
     host, port = params["host"], params["port"]
     where = format_target(host, port)
     if address is None:
         try:
             address = resolve(host, port)
         except (OSError, UnicodeError) as exc:
-            return None, "could not connect to %s: name resolution failed: %s%s" % (where, exc, UNREACHABLE)
+            return None, "could not connect to %s: name resolution failed: %s%s" % (where, exc, UNREACHABLE), "connect"
     probe = RelayProbe(
         client_factory=lambda: SMTPClient(address, port, timeout=params["timeout"]),
         target_ip=params.get("target_ip") or address,
@@ -154,18 +161,18 @@ def run_relay_probe(params, address=None):
     except RelayProbeError as exc:
         probe.close()
         if exc.stage == "connect":
-            return None, "could not connect to %s: %s%s" % (where, exc, UNREACHABLE)
+            return None, "could not connect to %s: %s%s" % (where, exc, UNREACHABLE), exc.stage
         if exc.stage == "implicit_tls":
             return None, ("SMTP session with %s failed before any relay test: %s; the server did not complete a "
                           "TLS handshake on port %d; set implicit_tls=false if this port speaks plain SMTP "
-                          "(with starttls=true to encrypt it)" % (where, exc, port))
-        return None, "SMTP session with %s failed before any relay test: %s" % (where, exc)
+                          "(with starttls=true to encrypt it)" % (where, exc, port)), exc.stage
+        return None, "SMTP session with %s failed before any relay test: %s" % (where, exc), exc.stage
     except SMTPCommandError as exc:
         probe.close()
-        return None, "refused to build an unsafe SMTP command: %s" % exc
+        return None, "refused to build an unsafe SMTP command: %s" % exc, "command"
     result["target_ip"] = address
     result["msg"] = describe(where, result)
-    return result, None
+    return result, None, None
 
 
 def describe(where, result):

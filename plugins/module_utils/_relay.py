@@ -596,12 +596,17 @@ class RelayProbe:
         return result  # pragma: no cover
 
     def probe_vrfy_expn(self):
-        """X13: VRFY root / EXPN root reply codes (None if the session failed)."""
+        """X13: VRFY postmaster / EXPN postmaster reply codes (None if the session failed).
+
+        postmaster is the one local part every server must accept (RFC 5321 §4.5.1) and Postfix
+        exempts it from the fully-qualified-address checks, so the reply shows whether VRFY itself
+        answers: `VRFY root` can be refused by reject_non_fqdn_recipient on a server that answers VRFY.
+        """
         out = dict(vrfy=None, expn=None, vrfy_reply=None, expn_reply=None)
         try:
             self._ensure_session(self.helo, 2)
             for verb in ("VRFY", "EXPN"):
-                reply = self.client.command("%s root" % verb)
+                reply = self.client.command("%s postmaster" % verb)
                 self._note(reply)
                 out[verb.lower()] = reply.code
                 out[verb.lower() + "_reply"] = clip(reply.text)

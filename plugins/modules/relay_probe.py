@@ -333,22 +333,22 @@ tls:
   type: dict
   sample: {version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
 vrfy:
-  description: Reply code to C(VRFY root) (X13; 502 expected), null if not run.
+  description: Reply code to C(VRFY postmaster) (X13; 502 expected), null if not run.
   returned: success
   type: int
   sample: 502
 expn:
-  description: Reply code to C(EXPN root) (X13; 500 or 502 expected), null if not run.
+  description: Reply code to C(EXPN postmaster) (X13; 500 or 502 expected), null if not run.
   returned: success
   type: int
   sample: 500
 vrfy_reply:
-  description: Text of the reply to C(VRFY root), null if not run.
+  description: Text of the reply to C(VRFY postmaster), null if not run.
   returned: success
   type: str
   sample: 5.5.1 VRFY command is disabled
 expn_reply:
-  description: Text of the reply to C(EXPN root), null if not run.
+  description: Text of the reply to C(EXPN postmaster), null if not run.
   returned: success
   type: str
   sample: "5.5.2 Error: command not recognized"

@@ -68,7 +68,7 @@ import warnings
 BEHAVIOURS = (
     "closed", "open", "percent_hack_only", "tarpit", "auth_required", "tls_required", "garbage",
     "banner_injection", "early_disconnect", "endless_line", "endless_lines", "starttls_injection",
-    "xclient", "xforward", "anonymous_auth", "proxy",
+    "xclient", "xforward", "anonymous_auth", "proxy", "rate_limited",
 )
 TRUSTED_CLAIMS = ("127.0.0.1", "IPV6:::1")
 
@@ -295,6 +295,9 @@ class FakeSMTPServer:
         raise _Closed()
 
     def _greet(self, conn):
+        if self.behaviour == "rate_limited":  # Postfix anvil: smtpd_client_connection_rate_limit exceeded
+            conn.send("421 4.7.0 %s Error: too many connections from 127.0.0.1\r\n" % self.hostname)
+            raise _Closed()
         if self.after == 0:
             if self.behaviour == "garbage":
                 conn.send(b"HELLO THERE, this is not an SMTP server\r\n")

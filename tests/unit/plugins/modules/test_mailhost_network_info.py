@@ -93,3 +93,35 @@ def test_unsafe_options_are_refused_before_any_connection(capsys, args, fragment
     rc, result = run_module(capsys, **args)
     assert rc == 1
     assert fragment in result["msg"]
+
+
+def test_a_rate_limited_listener_is_an_error_never_a_pass(capsys, smtp_server):
+    server = smtp_server("rate_limited")
+    rc, result = run_module(capsys, host="mx.example.org", addresses=["127.0.0.1"], ports=[server.port],
+                            timeout=1.0)
+    assert rc == 0
+    assert result["probed"][0]["answered"] is True
+    target = result["targets"][0]
+    assert target["relay"]["verdict"] == "error" and "421" in target["relay"]["error"]
+    relay = by_id(result["findings"])["MAIL-RELAY-011"]
+    assert relay["status"] == "error"
+    assert "too many connections" in relay["note"]
+
+
+def test_a_submission_port_is_probed_after_starttls(capsys, smtp_server, tls_files):
+    server = smtp_server("tls_required", tls_files=tls_files, auth=("PLAIN",), auth_before_tls=False)
+    rc, result = run_module(capsys, host="mx.example.org", addresses=["127.0.0.1"], ports=[server.port])
+    assert rc == 0
+    target = result["targets"][0]
+    assert target["relay"]["tls"]["version"].startswith("TLS")  # the battery ran over TLS
+    assert target["relay"]["verdict"] in ("closed", "auth_required")
+    assert target["auth_offered_before_tls"] is False and target["auth_offered"] is True
+
+
+def test_a_plain_only_submission_port_falls_back_to_plain_smtp(capsys, smtp_server):
+    server = smtp_server("closed")
+    rc, result = run_module(capsys, host="mx.example.org", addresses=["127.0.0.1"], ports=[server.port])
+    assert rc == 0
+    target = result["targets"][0]
+    assert target["relay"]["verdict"] == "closed" and target["relay"]["tls"] is None
+    assert target["starttls_offered"] is False and target["tls_versions"] is None
