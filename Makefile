@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export CONTAINERS_CONF := $(CURDIR)/.testbed/containers.conf
 
-.PHONY: help venv setup demo demo-clean test lint sanity units molecule build controls-doc clean
+.PHONY: help venv setup demo demo-clean test bench lint sanity units molecule build controls-doc clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ demo-clean: setup  ## Remove the containers a KEEP=1 demo left running
 test: setup  ## Everything CI runs: yamllint, ansible-lint, sanity, unit tests, molecule scenarios
 	@bash testbed/run-tests.sh
 
+bench: setup  ## Benchmarks: the audit on 1 and 8 hosts, an idempotent re-run (numbers in .testbed/bench/)
+	@bash testbed/bench.sh
+
 lint: venv  ## yamllint and ansible-lint only
 	@bash testbed/run-tests.sh yamllint ansible_lint
 
@@ -38,7 +41,7 @@ units: venv  ## Unit tests only
 	@bash testbed/run-tests.sh units
 
 molecule: setup  ## Molecule scenarios only (Debian 13, and the postfix scenario on Debian 12)
-	@bash testbed/run-tests.sh 'molecule_debian12&' molecule
+	@bash testbed/run-tests.sh 'molecule_debian12&' 'molecule_audit&' molecule
 
 build: venv  ## Build the collection tarball into build/
 	@.venv/bin/ansible-galaxy collection build --force --output-path build/

@@ -25,7 +25,7 @@ description:
 options:
   results:
     description:
-      - The findings per host, C({HOST: {mode: MODE, findings: [FINDING, ...]}}), as the audit modules return them.
+      - "The findings per host, C({HOST: {mode: MODE, findings: [FINDING, ...]}}), as the audit modules return them."
     type: dict
     required: true
   waivers:

@@ -11,9 +11,9 @@ module: mailhost_network_info
 short_description: Probe a mail host's listeners as an untrusted client and judge the network controls
 version_added: 1.1.0
 description:
-  - From the host the task runs on (the vantage point: the control node, or a scanner host through C(delegate_to)),
-    connects to every address of a mail host on every port of O(ports), and for each listener that answers gathers what
-    an untrusted client sees - the greeting, the EHLO extensions before and after TLS, the answers to C(VRFY) and
+  - From the host the task runs on (the vantage point, that is the control node or a scanner host through
+    C(delegate_to)), connects to every address of a mail host on every port of O(ports), and for each listener that
+    answers gathers what an untrusted client sees - the greeting, the EHLO extensions before and after TLS, the answers to C(VRFY) and
     C(EXPN), the relay battery of M(mailsec.hardening.relay_probe) (the same code, run over implicit TLS on 465 and
     after C(STARTTLS) on the submission port when it is offered), and one TLS handshake per version of
     O(tls_versions), offering only that version, so the protocol floor is the one the server enforces.
