@@ -6,7 +6,9 @@
 for the audit and the network sweep. Pure: text in, text out; the caller writes the files.
 
 ``results`` everywhere is {host: {"mode": str, "findings": [finding, ...]}} with findings in the
-shape ``_controls.finding`` returns.
+shape ``_controls.finding`` returns. ``unaudited`` lists the hosts the run was meant to cover but
+could not judge (unreachable, or a task failed there): every report names them, so a silent host
+never looks like a clean one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import xml.etree.ElementTree as ET
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NOT_AUDITED = "%s was not audited: unreachable, or a task failed there (see the run's output)"
 _ORDER = dict((s, i) for i, s in enumerate(_controls.SEVERITIES))
 
 
@@ -97,20 +100,27 @@ def summary(findings):
     return dict((status, len([f for f in findings if f["status"] == status])) for status in _controls.STATUSES)
 
 
-def to_json(results, generated):
-    """The aggregated report: every host with its mode, summary and findings, and the totals."""
+def to_json(results, generated, unaudited=()):
+    """The aggregated report: every host with its mode, summary and findings, the totals, and the
+    hosts that could not be audited."""
     everything = [f for result in results.values() for f in result["findings"]]
     return json.dumps(dict(generated=generated, controls=len(_controls.CONTROLS), totals=summary(everything),
+                           unaudited=sorted(unaudited),
                            hosts=dict((host, dict(mode=result["mode"], summary=summary(result["findings"]),
                                                   findings=result["findings"]))
                                       for host, result in sorted(results.items()))),
                       indent=2, sort_keys=True)
 
 
-def to_junit(results):
+def to_junit(results, unaudited=()):
     """JUnit XML: one testsuite per host, one testcase per control; fail → failure, error → error,
-    waived and not applicable → skipped with the reason."""
+    waived and not applicable → skipped with the reason. A host that could not be audited gets one
+    testcase in error."""
     suites = ET.Element("testsuites", name="mailsec.hardening audit")
+    for host in sorted(unaudited):
+        suite = ET.SubElement(suites, "testsuite", name=host, tests="1", failures="0", errors="1", skipped="0")
+        case = ET.SubElement(suite, "testcase", classname=host, name="audit the host")
+        ET.SubElement(case, "error", message=_clean(NOT_AUDITED % host))
     for host, result in sorted(results.items()):
         findings = result["findings"]
         counts = summary(findings)
@@ -151,7 +161,7 @@ pre{white-space:pre-wrap;max-width:40em;margin:.3em 0}
 """
 
 
-def to_html(results, generated):
+def to_html(results, generated, unaudited=()):
     """A self-contained page: a hosts × controls matrix, each cell opening its evidence. Every string
     from a host is escaped, so a banner with markup shows as text."""
     esc = html.escape
@@ -175,6 +185,7 @@ def to_html(results, generated):
     head = "".join("<th>%s<br><small>%s</small></th>" % (esc(h), esc(results[h]["mode"])) for h in hosts)
     counts = dict((h, ", ".join("%s %d" % kv for kv in summary(results[h]["findings"]).items() if kv[1])) for h in hosts)
     totals = "".join("<li>%s: %s</li>" % (esc(h), esc(counts[h])) for h in hosts)
+    totals += "".join('<li class="error">%s</li>' % esc(NOT_AUDITED % h) for h in sorted(unaudited))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>mailsec.hardening audit</title><style>%s</style></head><body>"
             "<h1>mailsec.hardening audit</h1><p>Generated %s; %d controls.</p><ul id=\"totals\">%s</ul>"
@@ -182,9 +193,9 @@ def to_html(results, generated):
             "</body></html>\n" % (_STYLE, esc(generated), len(ids), totals, head, "\n".join(rows)))
 
 
-def to_terminal(results, threshold=None):
+def to_terminal(results, threshold=None, unaudited=()):
     """A few lines for the terminal: per host its counts and the failures, worst first."""
-    lines = []
+    lines = ["%s: NOT AUDITED (unreachable, or a task failed there)" % host for host in sorted(unaudited)]
     for host, result in sorted(results.items()):
         counts = summary(result["findings"])
         lines.append("%s (%s): %s" % (host, result["mode"], ", ".join("%d %s" % (n, s) for s, n in counts.items() if n)))
@@ -195,5 +206,11 @@ def to_terminal(results, threshold=None):
             lines.append("  %-5s %-15s %-8s %s" % (finding["status"].upper(), finding["id"], finding["severity"], shown))
     if threshold:
         gate = blocking(results, threshold)
-        lines.append("gate (%s and above): %s" % (threshold, "%d blocking finding(s)" % len(gate) if gate else "passed"))
+        if gate:
+            verdict = "%d blocking finding(s)" % len(gate)
+        elif unaudited:
+            verdict = "failed: %d host(s) not audited" % len(unaudited)
+        else:
+            verdict = "passed"
+        lines.append("gate (%s and above): %s" % (threshold, verdict))
     return "\n".join(lines) + "\n"

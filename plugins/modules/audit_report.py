@@ -28,6 +28,13 @@ options:
       - "The findings per host, C({HOST: {mode: MODE, findings: [FINDING, ...]}}), as the audit modules return them."
     type: dict
     required: true
+  unaudited:
+    description:
+      - Hosts the run was meant to audit but could not (unreachable, or a task failed there). Every report names them
+        (a JUnit test case in error for each), and the gate line of the terminal summary fails.
+    type: list
+    elements: str
+    default: []
   waivers:
     description:
       - Recorded exceptions, each C({id, hosts, justification, expires}) - the control ID, a host name pattern (shell
@@ -154,6 +161,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             results=dict(type="dict", required=True),
+            unaudited=dict(type="list", elements="str", default=[]),
             waivers=dict(type="list", elements="dict", default=[]),
             fail_severity=dict(type="str", choices=list(_controls.SEVERITIES) + ["none"], default="high"),
             dest=dict(type="path", required=True),
@@ -174,7 +182,8 @@ def main():
                    for host, result in p["results"].items())
     generated = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     threshold = None if p["fail_severity"] == "none" else p["fail_severity"]
-    terminal = _report.to_terminal(results, threshold)
+    unaudited = sorted(set(p["unaudited"]) - set(results))
+    terminal = _report.to_terminal(results, threshold, unaudited)
     dest = p["dest"]
     paths = dict(json=os.path.join(dest, "audit.json"), junit=os.path.join(dest, "audit.junit.xml"),
                  html=os.path.join(dest, "audit.html"), text=os.path.join(dest, "audit.txt"),
@@ -184,9 +193,9 @@ def main():
         try:
             os.makedirs(os.path.join(dest, "hosts"), exist_ok=True)
             # the generated time is in the JSON and HTML, so those change on every run
-            changed |= write(paths["json"], _report.to_json(results, generated))
-            changed |= write(paths["junit"], _report.to_junit(results))
-            changed |= write(paths["html"], _report.to_html(results, generated))
+            changed |= write(paths["json"], _report.to_json(results, generated, unaudited))
+            changed |= write(paths["junit"], _report.to_junit(results, unaudited))
+            changed |= write(paths["html"], _report.to_html(results, generated, unaudited))
             changed |= write(paths["text"], terminal)
             for host, path in paths["hosts"].items():
                 changed |= write(path, _report.to_json({host: results[host]}, generated))
@@ -194,7 +203,8 @@ def main():
             module.fail_json(msg="cannot write the reports to %s: %s; choose a writable dest" % (dest, error))
     everything = [f for result in results.values() for f in result["findings"]]
     module.exit_json(changed=changed, paths=paths, results=results, summary=_report.summary(everything),
-                     blocking=_report.blocking(results, threshold) if threshold else [], terminal=terminal)
+                     blocking=_report.blocking(results, threshold) if threshold else [], terminal=terminal,
+                     unaudited=unaudited)
 
 
 if __name__ == "__main__":

@@ -129,3 +129,17 @@ def test_terminal_summary_lists_failures_worst_first_and_the_gate():
     assert lines[2].split()[:2] == ["ERROR", "MAIL-NET-003"]  # medium before the two low failures
     assert "\x07" not in text
     assert lines[-1] == "gate (medium and above): 1 blocking finding(s)"
+
+
+def test_a_host_that_could_not_be_audited_is_named_in_every_report():
+    gone = ["lab.dept.example.org"]
+    report = json.loads(_report.to_json(results(), "2026-11-23T12:00:00Z", gone))
+    assert report["unaudited"] == gone and "lab.dept.example.org" not in report["hosts"]
+    suites = ET.fromstring(_report.to_junit(results(), gone))
+    lab = [s for s in suites if s.get("name") == "lab.dept.example.org"][0]
+    assert lab.get("errors") == "1" and lab[0].find("error").get("message").startswith("lab.dept.example.org was not")
+    assert "lab.dept.example.org was not audited" in _report.to_html(results(), "now", gone)
+    clean = {"client.dept.example.org": results()["client.dept.example.org"]}
+    text = _report.to_terminal(clean, "high", gone)
+    assert text.startswith("lab.dept.example.org: NOT AUDITED")
+    assert "gate (high and above): failed: 1 host(s) not audited" in text

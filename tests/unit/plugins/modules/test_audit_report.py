@@ -84,3 +84,12 @@ def test_bad_input_is_refused_before_anything_is_written(capsys, tmp_path, args,
     assert rc == 1
     assert fragment in result["msg"]
     assert not (tmp_path / "reports").exists()
+
+
+def test_unaudited_hosts_are_reported_and_returned(capsys, tmp_path):
+    rc, result = run_module(capsys, results=results(), unaudited=["gone.dept.example.org", "mx.dept.example.org"],
+                            dest=str(tmp_path))
+    assert rc == 0
+    assert result["unaudited"] == ["gone.dept.example.org"]  # a host with findings was audited
+    assert json.loads((tmp_path / "audit.json").read_text())["unaudited"] == ["gone.dept.example.org"]
+    assert result["terminal"].startswith("gone.dept.example.org: NOT AUDITED")
