@@ -11,10 +11,7 @@ logfile="$STATE_DIR/bench/bench.log"
 : > "$logfile"
 rm -f "$STATE_DIR/bench/audit.json" "$STATE_DIR/bench/audit.txt"
 
-step() {  # step DESCRIPTION MOLECULE-ACTION
-  log "$1"
-  molecule "$2" -s bench >>"$logfile" 2>&1
-}
+step() { molecule_step bench "$logfile" "$@"; }  # step DESCRIPTION MOLECULE-ACTION
 trap 'log "removing the benchmark containers"; molecule destroy -s bench >>"$logfile" 2>&1' EXIT
 molecule destroy -s bench >>"$logfile" 2>&1 || true
 began=$(date +%s)

@@ -52,3 +52,10 @@ debian_security_mirror() {
       | sed -E 's/\[[^]]*\]//' | awk '{print $2}'; } \
     | grep -E '/debian-security/?$' | head -n 1 | sed -E 's#/$##' || true
 }
+
+# molecule_step SCENARIO LOGFILE DESCRIPTION ACTION: say what happens, run one molecule action,
+# append its output to LOGFILE (the step-by-step drivers: demo.sh, bench.sh).
+molecule_step() {
+  log "$3"
+  molecule "$4" -s "$1" >>"$2" 2>&1
+}

@@ -11,10 +11,7 @@ audit="$STATE_DIR/demo-audit"
 : > "$logfile"
 rm -rf "$summary" "$audit"
 
-step() {  # step DESCRIPTION MOLECULE-ACTION
-  log "$1"
-  molecule "$2" -s demo >>"$logfile" 2>&1
-}
+step() { molecule_step demo "$logfile" "$@"; }  # step DESCRIPTION MOLECULE-ACTION
 cleanup() {
   if [ "${KEEP:-0}" = 1 ]; then
     return

@@ -1067,6 +1067,11 @@ def evaluate(evidence, mode, source=HOST, only=None):
     return [judge(c, evidence, mode, present) for c in controls(source) if only is None or c.id in only]
 
 
+def summarize(findings):
+    """How many FINDINGS have each status, every status present (zero included)."""
+    return dict((status, len([f for f in findings if f["status"] == status])) for status in STATUSES)
+
+
 def infer_mode(evidence):
     """The mode a host's Postfix settings show, for hosts whose intent was not given: no Postfix or
     loopback-only listeners → local_only; loopback-only with a relay host and no local domains →

@@ -96,17 +96,13 @@ def blocking(results, threshold):
             if finding["status"] in ("fail", "error") and _ORDER.get(finding["severity"], 0) <= _ORDER[threshold]]
 
 
-def summary(findings):
-    return dict((status, len([f for f in findings if f["status"] == status])) for status in _controls.STATUSES)
-
-
 def to_json(results, generated, unaudited=()):
     """The aggregated report: every host with its mode, summary and findings, the totals, and the
     hosts that could not be audited."""
     everything = [f for result in results.values() for f in result["findings"]]
-    return json.dumps(dict(generated=generated, controls=len(_controls.CONTROLS), totals=summary(everything),
-                           unaudited=sorted(unaudited),
-                           hosts=dict((host, dict(mode=result["mode"], summary=summary(result["findings"]),
+    return json.dumps(dict(generated=generated, controls=len(_controls.CONTROLS),
+                           totals=_controls.summarize(everything), unaudited=sorted(unaudited),
+                           hosts=dict((host, dict(mode=result["mode"], summary=_controls.summarize(result["findings"]),
                                                   findings=result["findings"]))
                                       for host, result in sorted(results.items()))),
                       indent=2, sort_keys=True)
@@ -123,7 +119,7 @@ def to_junit(results, unaudited=()):
         ET.SubElement(case, "error", message=_clean(NOT_AUDITED % host))
     for host, result in sorted(results.items()):
         findings = result["findings"]
-        counts = summary(findings)
+        counts = _controls.summarize(findings)
         suite = ET.SubElement(suites, "testsuite", name=host, tests=str(len(findings)), failures=str(counts["fail"]),
                               errors=str(counts["error"]), skipped=str(counts["waived"] + counts["not_applicable"]))
         for finding in findings:
@@ -183,7 +179,8 @@ def to_html(results, generated, unaudited=()):
                        % (esc(finding["status"]), esc(finding["status"]), esc(detail)))
         rows.append("<tr>%s</tr>" % "".join(row))
     head = "".join("<th>%s<br><small>%s</small></th>" % (esc(h), esc(results[h]["mode"])) for h in hosts)
-    counts = dict((h, ", ".join("%s %d" % kv for kv in summary(results[h]["findings"]).items() if kv[1])) for h in hosts)
+    counts = dict((h, ", ".join("%s %d" % kv for kv in _controls.summarize(results[h]["findings"]).items() if kv[1]))
+                  for h in hosts)
     totals = "".join("<li>%s: %s</li>" % (esc(h), esc(counts[h])) for h in hosts)
     totals += "".join('<li class="error">%s</li>' % esc(NOT_AUDITED % h) for h in sorted(unaudited))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -197,7 +194,7 @@ def to_terminal(results, threshold=None, unaudited=()):
     """A few lines for the terminal: per host its counts and the failures, worst first."""
     lines = ["%s: NOT AUDITED (unreachable, or a task failed there)" % host for host in sorted(unaudited)]
     for host, result in sorted(results.items()):
-        counts = summary(result["findings"])
+        counts = _controls.summarize(result["findings"])
         lines.append("%s (%s): %s" % (host, result["mode"], ", ".join("%d %s" % (n, s) for s, n in counts.items() if n)))
         failed = sorted((f for f in result["findings"] if f["status"] in ("fail", "error")),
                         key=lambda f: (_ORDER.get(f["severity"], 9), f["id"]))

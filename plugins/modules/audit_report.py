@@ -202,7 +202,7 @@ def main():
         except (IOError, OSError) as error:
             module.fail_json(msg="cannot write the reports to %s: %s; choose a writable dest" % (dest, error))
     everything = [f for result in results.values() for f in result["findings"]]
-    module.exit_json(changed=changed, paths=paths, results=results, summary=_report.summary(everything),
+    module.exit_json(changed=changed, paths=paths, results=results, summary=_controls.summarize(everything),
                      blocking=_report.blocking(results, threshold) if threshold else [], terminal=terminal,
                      unaudited=unaudited)
 

@@ -363,7 +363,7 @@ def main():
     evidence = gather(module, module.params["config_dir"])
     mode = module.params["mode"] or _controls.infer_mode(evidence)
     findings = _controls.evaluate(evidence, mode)
-    summary = dict((status, len([f for f in findings if f["status"] == status])) for status in _controls.STATUSES)
+    summary = _controls.summarize(findings)
     module.exit_json(changed=False, mode=mode, mode_inferred=not module.params["mode"], evidence=evidence,
                      findings=findings, summary=summary)
 

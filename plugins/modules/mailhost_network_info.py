@@ -221,7 +221,7 @@ def main():
             if target is not None:
                 targets.append(target)
     findings = _controls.evaluate(dict(probed=probed, targets=targets), p["mode"], source=_controls.NETWORK)
-    summary = dict((status, len([f for f in findings if f["status"] == status])) for status in _controls.STATUSES)
+    summary = _controls.summarize(findings)
     failed = [f["id"] for f in findings if f["status"] == "fail"]
     msg = "%s: %d of %d listeners answered; %s" % (
         p["host"], len(targets), len(probed),
