@@ -86,7 +86,7 @@ def test_every_base64_encoding_of_every_extension_is_caught():
     rng = random.Random(8)
     for extension in _attachments.DEFAULT_EXTENSIONS:
         for prefix_length in range(1, 7):
-            stem = "".join(rng.choice("abcdeéü_1 ") for _ in range(prefix_length))
+            stem = "".join(rng.choice("abcdeéü_1 ") for _index in range(prefix_length))
             ext = "".join(c.upper() if rng.random() < 0.5 else c for c in extension)
             name = "%s.%s" % (stem, ext)
             assert verdict('Content-Disposition: attachment; filename="%s"' % b_word(name)), name
