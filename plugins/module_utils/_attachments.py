@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils._mail_policy import describe
+
 # Programs and scripts Windows, macOS or a browser will run or install when opened; from the
 # Postfix header_checks(5) example, the blocked lists of Gmail and Outlook (reference list in
 # docs/attachments.md). Archives are not here: they are how users are told to send files.
@@ -57,12 +59,12 @@ _ADVICE = ("Nothing was delivered. If the file is genuine, send it zipped or sha
 def extension_problems(extensions, variable):
     """Problems with a list of extensions given by the user, each naming VARIABLE."""
     if not isinstance(extensions, (list, tuple)):
-        return ["%s must be a list of file name extensions such as exe or js, not %r" % (variable, extensions)]
+        return ["%s must be a list of file name extensions such as exe or js, not %s" % (variable, describe(extensions))]
     problems = []
     for extension in extensions:
         if not isinstance(extension, str) or not _EXTENSION.match(extension.lstrip(".")):
-            problems.append("%s: %r is not a file name extension (letters, digits, _ and -, up to 16, "
-                            "without dots or wildcards)" % (variable, extension))
+            problems.append("%s: %s is not a file name extension (letters, digits, _ and -, up to 16, "
+                            "without dots or wildcards)" % (variable, describe(extension)))
     return problems
 
 
@@ -100,15 +102,13 @@ def base64_tail(suffix, alignment):
     for start in range(0, len(options), 3):
         group = options[start:start + 3]
         count = len(group)
-        # Base64 character k of a group takes bits from bytes (k*6)//8 and (k*6+5)//8.
+        # Base64 character k of a group takes its 6 bits at OFFSET in byte k*6//8, running into the
+        # next byte when OFFSET > 2 (zero past the end of the group).
         for k in range(count + 1):
-            first, last = (k * 6) // 8, min((k * 6 + 5) // 8, count - 1)
-            values = set()
-            for a in group[first]:
-                for b in (group[last] if last != first else [a]):
-                    word = (a << 8 | b) if last != first else (a << 8)
-                    shift = 16 - ((k * 6) - first * 8) - 6
-                    values.add((word >> shift) & 0x3F)
+            first, offset = divmod(k * 6, 8)
+            second = group[first + 1] if offset > 2 and first + 1 < count else [0]
+            shift = 10 - offset
+            values = set(((a << 8 | b) >> shift) & 0x3F for a in group[first] for b in second)
             parts.append(_b64_class(values))
         parts.append("=" * (3 - count))
     return "".join(parts)
