@@ -1,0 +1,70 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters that say where the content filters meet Postfix and which attachment names are refused."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils import _filter_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
+
+
+def milter_endpoint(name):
+    """The milter endpoint of content filter NAME, as Postfix and libmilter each write it."""
+    try:
+        return _filters.endpoint(name)
+    except ValueError as error:
+        raise AnsibleFilterError("milter_endpoint: %s" % error)
+
+
+def smtpd_milters(filters, extra=None):
+    """Postfix's smtpd_milters for the FILTERS a host runs, then the site's EXTRA milters."""
+    return _filters.smtpd_milters(filters or [], extra or [])
+
+
+def attachment_table(extra=None, allowed=None):
+    """The attachment-name policy as a Postfix PCRE table: the collection's list of blocked extensions
+    plus EXTRA, minus ALLOWED."""
+    problems = (_attachments.extension_problems(extra or [], "extra") +
+                _attachments.extension_problems(allowed or [], "allowed"))
+    if problems:
+        raise AnsibleFilterError("attachment_table: %s" % "; ".join(problems))
+    drop = set(_attachments.normalize(allowed or []))
+    extensions = [e for e in _attachments.normalize(list(_attachments.DEFAULT_EXTENSIONS) + list(extra or []))
+                  if e not in drop]
+    return _attachments.table(extensions)
+
+
+def clamav_size(text):
+    """A ClamAV size (25M, 1024K, 1000) in bytes, as clamd and clamav-milter read it."""
+    size = _filters.size_value(text)
+    if size is None:
+        raise AnsibleFilterError("clamav_size: %r is not a ClamAV size such as 25M, 1024K or 1000" % (text,))
+    return size
+
+
+def clamav_input_problems(values, memory_mb):
+    """Every problem with the clamav role's inputs on a host with MEMORY_MB for clamd."""
+    if not isinstance(values, dict):
+        raise AnsibleFilterError("clamav_input_problems: the input must be a mapping of the role's variables")
+    return _filter_inputs.clamav_problems(values, memory_mb)
+
+
+def spamassassin_input_problems(values):
+    """Every problem with the spamassassin role's inputs."""
+    if not isinstance(values, dict):
+        raise AnsibleFilterError("spamassassin_input_problems: the input must be a mapping of the role's variables")
+    return _filter_inputs.spamassassin_problems(values)
+
+
+class FilterModule:
+    """Content filter filters."""
+
+    def filters(self):
+        return {"milter_endpoint": milter_endpoint, "smtpd_milters": smtpd_milters,
+                "attachment_table": attachment_table, "clamav_size": clamav_size,
+                "clamav_input_problems": clamav_input_problems,
+                "spamassassin_input_problems": spamassassin_input_problems}

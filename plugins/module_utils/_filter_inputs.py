@@ -1,0 +1,105 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""Every input of the clamav and spamassassin roles checked together, before anything changes.
+
+Each function takes the role's variables and returns one sentence per problem, naming the
+variable and saying what to write instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+
+CLAMAV_SOURCES = ("official", "mirror", "local")
+SIGNATURE_SUFFIXES = ("hdb", "hsb", "ndb", "ldb", "ign2", "fp", "sfp", "cdb", "msb", "mdb")
+# ClamAV documentation: 3 GiB for the official database.
+MIN_MEMORY_MB = 3072
+
+_MIRROR = re.compile(r"^https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9._~/-]*)?$")
+_SIGNATURE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(%s)$" % "|".join(SIGNATURE_SUFFIXES))
+_ONE_LINE = re.compile(r"^[^\r\n\x00]+$")
+
+
+def _whole(value, low, high):
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def clamav_problems(values, memory_mb):
+    """Problems with the clamav role's VALUES on a host with MEMORY_MB of RAM for clamd."""
+    problems = []
+    source = values.get("clamav_signature_source")
+    if source not in CLAMAV_SOURCES:
+        problems.append("clamav_signature_source: %s is not one of %s" % (policy.describe(source), ", ".join(CLAMAV_SOURCES)))
+    mirror = values.get("clamav_private_mirror")
+    if source == "mirror" and not (isinstance(mirror, str) and _MIRROR.match(mirror)):
+        problems.append("clamav_private_mirror must be an http(s) URL such as http://clamav-mirror.example.org "
+                        "for the mirror source, not %s" % policy.describe(mirror))
+    signatures = values.get("clamav_local_signatures")
+    if not isinstance(signatures, (list, tuple)):
+        problems.append("clamav_local_signatures must be a list of {name, content}, not %s" % policy.type_name(signatures))
+        signatures = []
+    for item in signatures:
+        name = item.get("name") if isinstance(item, dict) else None
+        content = item.get("content") if isinstance(item, dict) else None
+        if not (isinstance(name, str) and _SIGNATURE_NAME.match(name)) or not (isinstance(content, str) and content.strip()):
+            problems.append("clamav_local_signatures: %s needs a name such as local.hdb (suffix %s, no path) and a "
+                            "non-empty content" % (policy.describe(name), ", ".join(SIGNATURE_SUFFIXES)))
+    if source == "local" and not signatures:
+        problems.append("clamav_local_signatures must list at least one signature file for the local source, "
+                        "or clamd has nothing to scan with")
+    if not _whole(values.get("clamav_freshclam_checks"), 1, 50):
+        problems.append("clamav_freshclam_checks must be a whole number from 1 to 50 (checks a day), not %s"
+                        % policy.describe(values.get("clamav_freshclam_checks")))
+    if not _whole(values.get("clamav_max_message_size"), 65536, 2 ** 31 - 1):
+        problems.append("clamav_max_message_size must be a whole number of bytes from 65536 to 2147483647, not %s "
+                        "(set mailsec_message_size_limit for Postfix and ClamAV together)"
+                        % policy.describe(values.get("clamav_max_message_size")))
+    low = values.get("clamav_allow_low_memory")
+    if not isinstance(low, bool):
+        problems.append("clamav_allow_low_memory must be true or false, not %s" % policy.describe(low))
+    message = values.get("clamav_reject_message")
+    if not (isinstance(message, str) and _ONE_LINE.match(message)):
+        problems.append("clamav_reject_message must be one line of text")
+    if not _whole(memory_mb, 1, 2 ** 31):
+        problems.append("clamav_memory_mb must be a whole number of MiB, not %s" % policy.describe(memory_mb))
+    elif source in ("official", "mirror") and memory_mb < MIN_MEMORY_MB and low is not True:
+        problems.append("clamav_signature_source %s: the full signature database needs at least 3 GiB of RAM and "
+                        "clamd has %d MiB here; add memory, use the local source, or set clamav_allow_low_memory "
+                        "true and accept that clamd may be killed" % (source, memory_mb))
+    return problems
+
+
+def spamassassin_problems(values):
+    """Problems with the spamassassin role's VALUES."""
+    problems = []
+    required = values.get("spamassassin_required_score")
+    if not (_number(required) and 0 < required <= 50):
+        problems.append("spamassassin_required_score must be a number above 0 and at most 50, not %s"
+                        % policy.describe(required))
+        required = None
+    reject = values.get("spamassassin_reject_score")
+    # spamass-milter reads -r as a whole number (atoi): 15.5 would silently refuse from 15.
+    if reject is not None and not (_whole(reject, 1, 1000) and (required is None or reject >= required)):
+        problems.append("spamassassin_reject_score must be null (never refuse) or a whole number at least "
+                        "spamassassin_required_score (%s), so nothing is refused that would not even be tagged; "
+                        "not %s" % (required, policy.describe(reject)))
+    for key in ("spamassassin_skip_authenticated", "spamassassin_network_tests", "spamassassin_rule_updates"):
+        if not isinstance(values.get(key), bool):
+            problems.append("%s must be true or false, not %s" % (key, policy.describe(values.get(key))))
+    if not _whole(values.get("spamassassin_max_children"), 1, 100):
+        problems.append("spamassassin_max_children must be a whole number from 1 to 100, not %s"
+                        % policy.describe(values.get("spamassassin_max_children")))
+    message = values.get("spamassassin_reject_message")
+    if not (isinstance(message, str) and re.match(r'^[^"\\%\r\n\x00]+$', message)):
+        problems.append("spamassassin_reject_message must be one line of text without quotes, backslashes or %")
+    problems.extend(policy.network_problems(values.get("spamassassin_trusted_networks"),
+                                            "spamassassin_trusted_networks"))
+    return problems

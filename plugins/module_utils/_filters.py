@@ -1,0 +1,102 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""Where the content filters meet Postfix, written once for the roles on both ends and the audit.
+
+The milters listen on loopback TCP: Debian runs smtpd chrooted, so a TCP endpoint works whether or
+not the chroot is on, and the filter roles need nothing from Postfix to start (they run first).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+
+FILTERS = ("clamav", "spamassassin")
+
+MILTERS = {
+    "clamav": dict(host="127.0.0.1", port=7357, daemon="clamav-milter", scanner="clamd"),
+    "spamassassin": dict(host="127.0.0.1", port=7358, daemon="spamass-milter", scanner="spamd"),
+}
+
+_EXTRA_MILTER = re.compile(r"^(?:inet:[A-Za-z0-9.:\[\]-]+:\d{1,5}|unix:/[A-Za-z0-9._/-]+)$")
+
+
+def endpoint(name):
+    """How each side names the milter of filter NAME: Postfix (inet:HOST:PORT), libmilter
+    (inet:PORT@HOST, as clamav-milter and spamass-milter take it), and host and port."""
+    if name not in MILTERS:
+        raise ValueError("unknown content filter %r; choose from %s" % (name, ", ".join(FILTERS)))
+    milter = MILTERS[name]
+    return dict(milter, name=name, postfix="inet:%s:%d" % (milter["host"], milter["port"]),
+                libmilter="inet:%d@%s" % (milter["port"], milter["host"]))
+
+
+def smtpd_milters(filters, extra=()):
+    """The smtpd_milters list: the virus filter first (a virus is refused before spam is scored),
+    then the spam filter, then the site's own milters."""
+    return [endpoint(name)["postfix"] for name in FILTERS if name in filters] + list(extra)
+
+
+def filter_problems(filters, mode, variable):
+    """Problems with the list of filters a host runs, each naming VARIABLE."""
+    if not isinstance(filters, (list, tuple)):
+        return ["%s must be a list naming content filters (%s), not %s" % (variable, ", ".join(FILTERS), policy.describe(filters))]
+    problems = []
+    for name in filters:
+        if name not in FILTERS:
+            problems.append("%s: %s is not a content filter this collection runs; choose from %s"
+                            % (variable, policy.describe(name), ", ".join(FILTERS)))
+    if len(set(map(str, filters))) != len(filters):
+        problems.append("%s names a filter twice" % variable)
+    if filters and mode in ("relay_client", "local_only"):
+        problems.append("%s: content filters scan mail received from the Internet, which a %s host does not "
+                        "receive; leave it empty or use mode mx" % (variable, mode))
+    return problems
+
+
+def extra_milter_problems(milters, variable):
+    if not isinstance(milters, (list, tuple)):
+        return ["%s must be a list of milter addresses such as inet:127.0.0.1:8891, not %s" % (variable, policy.describe(milters))]
+    return ["%s: %s is not a milter address; write inet:HOST:PORT or unix:/PATH" % (variable, policy.describe(m))
+            for m in milters if not isinstance(m, str) or not _EXTRA_MILTER.match(m)]
+
+
+def size_value(text):
+    """A ClamAV size (25M, 1024K, 1000) in bytes; None when it does not read as one."""
+    match = re.match(r"^\s*(\d+)\s*([kKmM]?)[bB]?\s*$", str(text))
+    if not match:
+        return None
+    return int(match.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[match.group(2).lower()]
+
+
+def postfix_milters(text):
+    """A Postfix smtpd_milters value as [{address, options}]: plain addresses, and the grouped form of
+    Postfix 3.0 and later, { inet:host:port, default_action = accept, ... }, whose options override
+    the milter_* parameters for that milter alone."""
+    milters = []
+    for grouped, plain in re.findall(r"\{([^}]*)\}|([^\s,{}]+)", text or ""):
+        if plain:
+            milters.append(dict(address=plain, options={}))
+            continue
+        parts = [p.strip() for p in grouped.split(",") if p.strip()]
+        if parts:
+            options = dict((k.strip().lower(), v.strip()) for k, _sep, v in (p.partition("=") for p in parts[1:]))
+            milters.append(dict(address=parts[0], options=options))
+    return milters
+
+
+def milter_address(text):
+    """A milter socket as Postfix or libmilter writes it, reduced to ("inet", host, port) or
+    ("unix", path): inet:HOST:PORT, inet:[HOST]:PORT, inet:PORT@HOST, inet6:PORT@HOST, unix:PATH,
+    local:PATH or a bare /PATH. None when it reads as none of them."""
+    text = (text or "").strip()
+    libmilter = re.match(r"^inet6?:(?P<port>\d{1,5})@\[?(?P<host>[^\]@]+?)\]?$", text)
+    postfix = re.match(r"^inet:\[?(?P<host>.+?)\]?:(?P<port>\d{1,5})$", text)
+    match = libmilter or postfix
+    if match:
+        return ("inet", match.group("host").lower(), int(match.group("port")))
+    match = re.match(r"^(?:unix:|local:)?(/\S+)$", text)
+    return ("unix", match.group(1)) if match else None
