@@ -16,6 +16,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import setting_risks
@@ -228,6 +230,21 @@ def _check_drop(check):
         check.add(key, " must be a list of main.cf parameter names, e.g. [virtual_alias_maps]")
 
 
+def _check_content_filters(check, mode):
+    """Content filters (mailsec_filters), the site's own milters and the attachment policy."""
+    if "postfix_filters" in check.values:
+        check.extend(_filters.filter_problems(check.values["postfix_filters"], mode, check.name("postfix_filters")))
+    if "postfix_extra_milters" in check.values:
+        check.extend(_filters.extra_milter_problems(check.values["postfix_extra_milters"],
+                                                    check.name("postfix_extra_milters")))
+    if "postfix_attachment_policy" in check.values and not isinstance(check.values["postfix_attachment_policy"], bool):
+        check.add("postfix_attachment_policy", " must be true or false, not %s"
+                  % policy.describe(check.values["postfix_attachment_policy"]))
+    for key in ("postfix_attachment_extra_extensions", "postfix_attachment_allowed_extensions"):
+        if key in check.values:
+            check.extend(_attachments.extension_problems(check.values[key], check.name(key)))
+
+
 def role_input_problems(values, names=None):
     """Every problem with the postfix role's inputs VALUES, each naming the variable from NAMES."""
     check = _Checker(values, names)
@@ -245,6 +262,7 @@ def role_input_problems(values, names=None):
     extra = _check_extra(check, reason, ceiling)
     _check_limits(check, extra)
     _check_drop(check)
+    _check_content_filters(check, mode)
     if "postfix_submission_enabled" in values:
         check.extend(_submission.input_problems(values, check.names))
     return check.problems

@@ -30,6 +30,11 @@ GOOD = dict(
     postfix_extra_settings={},
     postfix_drop_settings=[],
     postfix_backups_kept=5,
+    postfix_filters=[],
+    postfix_extra_milters=[],
+    postfix_attachment_policy=True,
+    postfix_attachment_extra_extensions=["iso"],
+    postfix_attachment_allowed_extensions=["crt"],
 )
 
 # What a user who set the shared intent would have written.
@@ -41,12 +46,24 @@ SHARED_NAMES = dict(
     postfix_relayhost="mailsec_relayhost",
     postfix_root_alias="mailsec_admin_email",
     postfix_wide_trust_reason="mailsec_wide_trust_reason",
+    postfix_filters="mailsec_filters",
 )
 
 EVERY_IPV4_BY_EIGHTS = ["%d.0.0.0/8" % i for i in range(256)]
 
 # (case id, changed inputs, fragment the message must contain)
 BAD_INPUTS = [
+    # Content filters
+    ("unknown filter", dict(postfix_filters=["amavis"]), "mailsec_filters: 'amavis' is not a content filter"),
+    ("filters as a string", dict(postfix_filters="clamav"), "mailsec_filters must be a list"),
+    ("filter twice", dict(postfix_filters=["clamav", "clamav"]), "mailsec_filters names a filter twice"),
+    ("filters on a local-only host", dict(postfix_mode="local_only", postfix_filters=["clamav"]),
+     "which a local_only host does not receive"),
+    ("milter with a comma", dict(postfix_extra_milters=["inet:127.0.0.1:8891, inet:0.0.0.0:1"]), "is not a milter address"),
+    ("attachment policy as text", dict(postfix_attachment_policy="yes"), "postfix_attachment_policy must be true or false"),
+    ("extension as a regex", dict(postfix_attachment_extra_extensions=["ex.*"]), "'ex.*' is not a file name extension"),
+    ("allowed extensions as text", dict(postfix_attachment_allowed_extensions="exe"),
+     "postfix_attachment_allowed_extensions must be a list"),
     # The relay opened through trust
     ("every ipv4 address", dict(postfix_trusted_networks=["0.0.0.0/0"]), "mailsec_trusted_networks: 0.0.0.0/0 trusts every address"),
     ("every ipv6 address", dict(postfix_trusted_networks=["::/0"]), "mailsec_trusted_networks: ::/0 trusts every address"),
@@ -192,6 +209,7 @@ def test_bad_input_is_refused_naming_the_variable(case_id, changes, fragment):
 
 
 @pytest.mark.parametrize("changes", [
+    dict(postfix_filters=["spamassassin", "clamav"], postfix_extra_milters=["inet:127.0.0.1:8891", "unix:/run/opendkim.sock"]),
     dict(postfix_trusted_networks=["10.0.0.0/8"], postfix_wide_trust_reason="the whole campus, ticket 4711"),
     dict(postfix_trusted_networks=[], postfix_mode="local_only", postfix_domains=["lab.example.org"]),
     dict(postfix_mode="relay_client", postfix_relayhost="[hub.example.org]:25", postfix_domains=[]),
