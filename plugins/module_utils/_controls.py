@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
 
@@ -41,6 +42,7 @@ FAMILIES = {
     "DNS": "Host identity",
     "AV": "Virus filter",
     "SPAM": "Spam filter",
+    "ATT": "Attachment names",
     "BSC": "Backscatter and sender verification",
     "ALIAS": "Aliases and postmaster",
     "HOST": "Host basics",
@@ -62,6 +64,7 @@ REFERENCE_TITLES = {
     "CLAMAV": "ClamAV documentation",
     "SA": "Apache SpamAssassin",
     "NMAP": "nmap smtp-open-relay",
+    "AMAVIS": "amavisd-new default configuration",
 }
 
 
@@ -522,21 +525,172 @@ def _helo_is_hostname(ev):
 
 
 def _milters(ev):
-    return [w.lower() for w in _postfix_settings.words(ev.param("smtpd_milters"))]
+    return _filters.postfix_milters(ev.param("smtpd_milters"))
+
+
+def _configured_milters(ev):
+    """The milter daemons whose own configuration names a socket: {socket: daemon}."""
+    sockets = {}
+    clamav, spamassassin = ev.data.get("clamav"), ev.data.get("spamassassin")
+    conf = clamav.get("milter_conf") if isinstance(clamav, dict) else None
+    if isinstance(conf, dict) and conf.get("miltersocket"):
+        sockets[_filters.milter_address(conf["miltersocket"])] = "clamav-milter"
+    args = (spamassassin.get("milter_args") if isinstance(spamassassin, dict) else None) or []
+    for flag, value in zip(args, args[1:]):
+        if flag == "-p":
+            sockets[_filters.milter_address(value)] = "spamass-milter"
+    sockets.pop(None, None)
+    return sockets
+
+
+def _milter_names(ev, address):
+    """What a milter ADDRESS in smtpd_milters shows of its daemon: the address itself, the name of the
+    process listening on its TCP port (when the evidence could see owners), and the daemon whose own
+    configuration names that socket, as long as something listens there."""
+    names = [address]
+    wanted = _filters.milter_address(address)
+    if wanted is None:
+        return names
+    listening = wanted[0] == "unix"
+    for listener in ev.data.get("listeners") or []:
+        if wanted[0] == "inet" and listener.get("port") == wanted[2] and listener.get("protocol") == "tcp":
+            listening = True
+            if listener.get("process"):
+                names.append(str(listener["process"]))
+    queue = str((ev.postfix().get("effective") or {}).get("queue_directory") or "/var/spool/postfix").rstrip("/")
+    for socket, daemon in _configured_milters(ev).items():
+        # A chrooted smtpd reads an absolute unix: path under the queue directory.
+        same = socket == wanted or (wanted[0] == "unix" and socket == ("unix", queue + wanted[1]))
+        if same and listening:
+            names.append(daemon)
+    return names
 
 
 def _milter_wired(component, pattern):
     def check(ev):
         milters = _milters(ev)
-        wired = [m for m in milters if re.search(pattern, m)]
+        addresses = [m["address"] for m in milters]
+        wired = [m for m in milters if any(re.search(pattern, n, re.I) for n in _milter_names(ev, m["address"]))]
         default_action = ev.param("milter_default_action").lower()
         faults = []
         if not wired:
-            faults.append("no %s milter in smtpd_milters (%s)" % (component, _shown(milters)))
+            faults.append("no %s milter in smtpd_milters (it lists: %s)" % (component, ", ".join(addresses) or "nothing"))
         if default_action == "accept":
             faults.append("milter_default_action = accept lets mail through unscanned when the milter fails")
-        return not faults, "; ".join(faults) or "smtpd_milters = %s; milter_default_action = %s" % (
-            ", ".join(milters), default_action)
+        for milter in wired:
+            if milter["options"].get("default_action", "").lower() == "accept":
+                faults.append("{ %s, default_action = accept } lets mail through unscanned when the milter fails"
+                              % milter["address"])
+        known = ["%s (%s)" % (m["address"], ", ".join(sorted(set(_milter_names(ev, m["address"])[1:])) or ["by name"]))
+                 for m in wired]
+        return not faults, "; ".join(faults) or "%s milter %s in smtpd_milters; milter_default_action = %s" % (
+            component, " and ".join(known), default_action)
+    return check
+
+
+def _clamav_conf(ev, name):
+    conf = ev.section("clamav").get(name)
+    if not isinstance(conf, dict):
+        raise EvidenceMissing("%s was not read: %s" % (name.replace("_", " "), conf or "no evidence"))
+    return conf
+
+
+def _clamav_headers(ev):
+    conf = _clamav_conf(ev, "milter_conf")
+    add, host = conf.get("addheader", "no"), conf.get("reporthostname", "")
+    passed = add.lower() in ("replace", "yes", "add") and bool(host)
+    return passed, "AddHeader %s; ReportHostname %s" % (add, host or "(not set: the scanner's host name is shown)")
+
+
+def _clamav_sizes(ev):
+    milter, clamd = _clamav_conf(ev, "milter_conf"), _clamav_conf(ev, "clamd_conf")
+    scanned = _filters.size_value(milter.get("maxfilesize", "25M"))
+    stream = _filters.size_value(clamd.get("streammaxlength", "100M"))
+    accepted = ev.number("message_size_limit")
+    if scanned is None or stream is None:
+        raise EvidenceMissing("MaxFileSize %s / StreamMaxLength %s are not sizes"
+                              % (milter.get("maxfilesize"), clamd.get("streammaxlength")))
+    faults = []
+    if accepted == 0 or scanned < accepted:
+        faults.append("Postfix accepts messages of %s bytes, clamav-milter scans up to %d (MaxFileSize): larger "
+                      "ones are delivered unscanned" % (accepted or "any size", scanned))
+    if stream < scanned:
+        faults.append("clamd's StreamMaxLength %d is below clamav-milter's MaxFileSize %d" % (stream, scanned))
+    return not faults, "; ".join(faults) or "message_size_limit %d <= MaxFileSize %d <= StreamMaxLength %d" % (
+        accepted, scanned, stream)
+
+
+def _clamav_memory(ev):
+    clamav = ev.section("clamav")
+    memory, official = clamav.get("memory_mb"), clamav.get("official_database")
+    reload_ = _clamav_conf(ev, "clamd_conf").get("concurrentdatabasereload", "yes").lower()
+    if memory is None:
+        raise EvidenceMissing("the host's memory was not read")
+    faults = []
+    if official and memory < 3072:
+        faults.append("the official database needs 3 GiB of RAM; the host has %d MiB" % memory)
+    if memory < 4096 and reload_ not in ("no", "false"):
+        faults.append("ConcurrentDatabaseReload %s holds two databases in memory during reloads, with %d MiB"
+                      % (reload_, memory))
+    return not faults, "; ".join(faults) or "%d MiB; official database %s; ConcurrentDatabaseReload %s" % (
+        memory, "yes" if official else "no (local signatures)", reload_)
+
+
+def _spam_milter_options(ev):
+    wired, said = _milter_wired("SpamAssassin", r"spamass|spamd|rspamd")(ev)
+    if not wired:
+        return False, said
+    args = ev.section("spamassassin").get("milter_args")
+    if args is None:
+        return False, said + "; spamass-milter is not running"
+    faults = []
+    if "-r" not in args:
+        faults.append("no -r: spam is never refused, however high its score")
+    if "-m" not in args and "-M" not in args:
+        faults.append("no -m: the milter may rewrite the body and Subject")
+    return not faults, "; ".join(faults) or "%s; %s" % (said, " ".join(args[1:]))
+
+
+def _spam_marking(ev):
+    config = ev.section("spamassassin").get("config")
+    if not isinstance(config, dict):
+        raise EvidenceMissing("SpamAssassin's configuration was not read")
+    try:
+        required = float(config.get("required_score", "5"))
+    except ValueError:
+        raise EvidenceMissing("required_score %s is not a number" % config.get("required_score"))
+    stars = [name for name, template in config.get("headers", {}).items()
+             if name.split()[0] == "all" and "_STARS(" in template]
+    faults = []
+    if not 3 <= required <= 10:
+        faults.append("required_score %s is outside 3 to 10" % config.get("required_score"))
+    if str(config.get("report_safe")).strip() != "0":
+        faults.append("report_safe %s rewrites spam instead of adding headers" % config.get("report_safe"))
+    if not stars:
+        faults.append("no star header (add_header all Level _STARS(*)_) for users to filter on")
+    return not faults, "; ".join(faults) or "required_score %s; report_safe 0; X-Spam-%s stars header" % (
+        config.get("required_score"), stars[0].split()[1])
+
+
+def _attachment_policy(control_id):
+    def check(ev):
+        probes = [p for p in ev.postfix().get("attachment_probes") or [] if p.get("control") == control_id
+                  or (not p.get("must_refuse"))]
+        if not probes:
+            tables = (ev.postfix().get("effective") or {}).get("mime_header_checks") or "empty"
+            return False, "no pcre or regexp table in mime_header_checks (%s)" % tables
+        errors = [p for p in probes if p.get("error")]
+        if errors:
+            raise EvidenceMissing("postmap could not read %s: %s" % (errors[0]["table"], errors[0]["error"]))
+        faults = []
+        for header in sorted(set(p["header"] for p in probes)):
+            answers = [p["answer"] for p in probes if p["header"] == header]
+            refused = any(re.match(r"^REJECT\b", a, re.I) for a in answers)
+            must = any(p["must_refuse"] for p in probes if p["header"] == header)
+            if refused != must:
+                faults.append("%s %s" % ("not refused:" if must else "refused:", header))
+        return not faults, "; ".join(faults) or "every probe name answered as expected by %s" % ", ".join(
+            sorted(set(p["table"] for p in probes)))
     return check
 
 
@@ -957,23 +1111,48 @@ CONTROLS = (
     # --- Virus and spam filters ------------------------------------------------------------------------
     Control("MAIL-AV-001", "clamd runs with current signatures", "high", SERVING,
             "clamav-daemon active; signatures at most 48 hours old",
-            _daemon_current("clamav", ("clamav-daemon.service",), 48), "none yet (the clamav role)",
+            _daemon_current("clamav", ("clamav-daemon.service",), 48),
+            "clamav role (clamav_signature_source; freshclam keeps official and mirrored signatures current)",
             ["CLAMAV freshclam.conf"], needs=("clamav",)),
     Control("MAIL-AV-002", "A virus filter is wired into Postfix, failing closed", "high", SERVING,
             "a clamav-milter socket in smtpd_milters; milter_default_action is not accept",
-            _milter_wired("ClamAV", r"clamav|clamd"), "none yet (the clamav role)",
-            ["PF MILTER_README", "PF milter_default_action"]),
+            _milter_wired("ClamAV", r"clamav|clamd"), "mailsec_filters: [clamav] (clamav and postfix roles)",
+            ["PF MILTER_README", "PF milter_default_action"],
+            settings={"milter_default_action": "tempfail"}, setting_modes=ALL_MODES),
     Control("MAIL-AV-003", "Infected mail is refused in the SMTP session", "high", SERVING,
-            "clamav-milter OnInfected Reject, OnFail Defer", _clamav_rejects, "none yet (the clamav role)",
+            "clamav-milter OnInfected Reject, OnFail Defer", _clamav_rejects, "clamav role (always written)",
             ["CLAMAV clamav-milter.conf", "PF BACKSCATTER_README"], needs=("clamav",)),
+    Control("MAIL-AV-004", "Virus verdict headers replace the sender's", "low", SERVING,
+            "clamav-milter AddHeader Replace (or Yes/Add) and ReportHostname set", _clamav_headers,
+            "clamav role (always written)", ["CLAMAV clamav-milter.conf"], needs=("clamav",)),
+    Control("MAIL-AV-005", "Every message Postfix accepts is scanned", "medium", SERVING,
+            "message_size_limit <= clamav-milter MaxFileSize <= clamd StreamMaxLength", _clamav_sizes,
+            "mailsec_message_size_limit (clamav_max_message_size, postfix_message_size_limit)",
+            ["CLAMAV clamav-milter.conf", "CLAMAV clamd.conf"], needs=("postfix", "clamav")),
+    Control("MAIL-AV-006", "clamd has the memory its database needs", "medium", SERVING,
+            "3 GiB for the official database; ConcurrentDatabaseReload no under 4 GiB", _clamav_memory,
+            "clamav role (refuses the official database under 3 GiB; clamav_memory_mb)",
+            ["CLAMAV Docker.md (memory requirements)"], needs=("clamav",)),
     Control("MAIL-SPAM-001", "spamd runs", "medium", SERVING, "spamd active",
             _daemon_current("spamassassin", ("spamd.service", "spamassassin.service")),
-            "none yet (the spamassassin role)", ["SA sa-update"], needs=("spamassassin",)),
-    Control("MAIL-SPAM-002", "A spam filter is wired into Postfix", "medium", SERVING,
-            "a spamass-milter socket in smtpd_milters", _milter_wired("SpamAssassin", r"spamass|spamd|rspamd"),
-            "none yet (the spamassassin role)", ["SA spamass-milter"]),
+            "mailsec_filters: [spamassassin] (spamassassin role)", ["SA sa-update"], needs=("spamassassin",)),
+    Control("MAIL-SPAM-002", "A spam filter is wired into Postfix and refuses only high scores", "medium", SERVING,
+            "a spamass-milter socket in smtpd_milters, running with -r (refuse threshold) and -m (headers only)",
+            _spam_milter_options, "mailsec_filters: [spamassassin]; spamassassin_reject_score",
+            ["SA spamass-milter"]),
+    Control("MAIL-SPAM-003", "Spam is marked with headers users can filter on", "low", SERVING,
+            "required_score 3 to 10, report_safe 0, an X-Spam-Level stars header", _spam_marking,
+            "spamassassin role (spamassassin_required_score)", ["SA Conf.pm (required_score, report_safe, add_header)"],
+            needs=("spamassassin",)),
+    Control("MAIL-ATT-001", "Attachments named as programs are refused at SMTP time", "medium", SERVING,
+            "mime_header_checks refuses setup.exe, x.js, a class-ID name and a Base64-encoded .exe name, "
+            "and lets report.pdf through (asked of Postfix with postmap -q)", _attachment_policy("MAIL-ATT-001"),
+            "postfix_attachment_policy (postfix role)", ["PF header_checks(5)", "PF mime_header_checks"]),
+    Control("MAIL-ATT-002", "Double extensions are refused", "medium", SERVING,
+            "mime_header_checks refuses invoice.pdf.exe and invoice.pdf .exe", _attachment_policy("MAIL-ATT-002"),
+            "postfix_attachment_policy (postfix role)", ["AMAVIS banned_filename_re"]),
 
-    # --- Backscatter, aliases --------------------------------------------------------------------------
+    # --- Backscatter and sender verification -----------------------------------------------------------
     Control("MAIL-BSC-001", "No global sender address verification", "medium", ALL_MODES,
             "reject_unverified_sender nowhere, except behind warn_if_reject", _no_sender_verification,
             "postfix role (refuses it as input)", ["PF ADDRESS_VERIFICATION_README"]),

@@ -157,6 +157,32 @@ def parse_key_values(text):
     return values
 
 
+def spamassassin_settings(texts):
+    """The scoring settings that SpamAssassin configuration TEXTS (in load order) leave in force:
+    required_score, report_safe and the added headers {"all Level": "_STARS(*)_", ...}."""
+    settings = dict(required_score="5", report_safe="1", headers={})
+    for text in texts:
+        for line in (text or "").splitlines():
+            line = line.split("#", 1)[0].strip()
+            words = line.split(None, 1)
+            if not words:
+                continue
+            key, rest = words[0].lower(), (words[1] if len(words) > 1 else "").strip()
+            if key in ("required_score", "required_hits", "report_safe"):
+                settings["required_score" if key != "report_safe" else "report_safe"] = rest
+            elif key == "clear_headers":
+                settings["headers"] = {}
+            elif key == "add_header":
+                parts = rest.split(None, 2)
+                if len(parts) == 3:
+                    settings["headers"]["%s %s" % (parts[0].lower(), parts[1])] = parts[2]
+            elif key == "remove_header":
+                parts = rest.split(None, 1)
+                if len(parts) == 2:
+                    settings["headers"].pop("%s %s" % (parts[0].lower(), parts[1]), None)
+    return settings
+
+
 def global_addresses(ip_json):
     """The global-scope addresses in ``ip -j address show`` output, IPv4 first (what strangers can reach)."""
     try:

@@ -128,6 +128,7 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
@@ -139,6 +140,10 @@ UNITS = ("postfix.service", "clamav-daemon.service", "clamav-milter.service", "s
          "spamassassin.service", "spamass-milter.service")
 CLAMAV_DATABASES = "/var/lib/clamav"
 CLAMAV_MILTER_CONF = "/etc/clamav/clamav-milter.conf"
+CLAMD_CONF = "/etc/clamav/clamd.conf"
+CLAMAV_SIGNATURE_SUFFIXES = ("cvd", "cld", "cud", "hdb", "hsb", "ndb", "ldb", "cdb", "msb", "mdb", "fp", "sfp", "ign2")
+# SpamAssassin reads its packaged defaults, then the site's files, in name order.
+SPAMASSASSIN_CONFIG_DIRS = ("/usr/share/spamassassin", "/etc/spamassassin")
 _ALIAS_MAP = re.compile(r"^(hash|btree|lmdb|cdb|dbm|texthash):(/\S+)$")
 
 
@@ -183,7 +188,22 @@ def _postfix(reader, config_dir):
     postfix["services"] = _postfix_settings.master_services(master, overrides)
     postfix["aliases"], postfix["aliases_error"] = _aliases(reader, effective.get("alias_maps", ""))
     postfix["tls_files"] = _tls_files(reader, effective)
+    postfix["attachment_probes"] = _attachment_probes(reader, effective.get("mime_header_checks", ""))
     return postfix
+
+
+def _attachment_probes(reader, tables):
+    """What each regular-expression table of mime_header_checks answers for the probe names of the
+    attachment policy, asked of Postfix itself (postmap -q); an empty list when there is none."""
+    found = []
+    for table in _postfix_settings.words(tables):
+        if not re.match(r"^(pcre|regexp):/", table):
+            continue
+        for control, header, refused in _attachments.PROBES:
+            rc, out, err = reader.run("postmap", "-q", header, table)
+            found.append(dict(control=control, table=table, header=header, must_refuse=refused,
+                              answer=out.strip() if rc == 0 else "", error=err.strip() if rc not in (0, 1) else ""))
+    return found
 
 
 def _aliases(reader, alias_maps):
@@ -306,24 +326,66 @@ def _updates(reader, packages):
 def _clamav(reader, packages, units):
     if not packages.get("clamav-daemon"):
         return dict(installed=False)
+    try:
+        names = sorted(os.listdir(CLAMAV_DATABASES))
+    except (IOError, OSError):
+        names = []
+    databases = [n for n in names if n.rsplit(".", 1)[-1] in CLAMAV_SIGNATURE_SUFFIXES]
+    official = [n for n in databases if n.split(".")[0] in ("main", "daily")]
+    # The official daily database decides the age when it is there; otherwise the newest local file.
+    timed = [n for n in official if n.startswith("daily.")] or databases
     newest = None
-    for name in ("daily.cld", "daily.cvd", "main.cld", "main.cvd"):
+    for name in timed:
         try:
             mtime = os.stat(os.path.join(CLAMAV_DATABASES, name)).st_mtime
         except (IOError, OSError):
             continue
         newest = max(newest or mtime, mtime)
     age = None if newest is None else int((datetime.datetime.now().timestamp() - newest) // 3600)
-    text, why = reader.read(CLAMAV_MILTER_CONF)
+    milter, why = reader.read(CLAMAV_MILTER_CONF)
+    clamd, clamd_why = reader.read(CLAMD_CONF)
     return dict(installed=True, units=_unit_states(units, "clamav-daemon.service", "clamav-milter.service"),
-                signature_age_hours=age, milter_conf=_mailhost.parse_key_values(text) if text is not None else why)
+                signature_age_hours=age, databases=databases, official_database=bool(official),
+                memory_mb=_memory_mb(reader),
+                milter_conf=_mailhost.parse_key_values(milter) if milter is not None else why,
+                clamd_conf=_mailhost.parse_key_values(clamd) if clamd is not None else clamd_why)
 
 
-def _spamassassin(packages, units):
+def _memory_mb(reader):
+    text, _why = reader.read("/proc/meminfo")
+    match = re.search(r"MemTotal:\s+(\d+)", text or "")
+    return int(match.group(1)) // 1024 if match else None
+
+
+def _spamassassin(reader, packages, units):
     if not (packages.get("spamd") or packages.get("spamassassin")):
         return dict(installed=False)
+    texts = []
+    for directory in SPAMASSASSIN_CONFIG_DIRS:
+        try:
+            names = sorted(n for n in os.listdir(directory) if n.endswith(".cf") or n.endswith(".pre"))
+        except (IOError, OSError):
+            continue
+        for name in names:
+            text, _why = reader.read(os.path.join(directory, name))
+            texts.append(text or "")
     return dict(installed=True, units=_unit_states(units, "spamd.service", "spamassassin.service",
-                                                   "spamass-milter.service"))
+                                                   "spamass-milter.service"),
+                config=_mailhost.spamassassin_settings(texts), milter_args=_process_args("spamass-milter"))
+
+
+def _process_args(name):
+    """The command line of the running process NAME (from /proc), or None when none runs."""
+    for pid in sorted(p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            with open("/proc/%s/comm" % pid) as handle:
+                if handle.read().strip() != name:
+                    continue
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                return [a.decode("utf-8", "replace") for a in handle.read().split(b"\0") if a]
+        except (IOError, OSError):
+            continue
+    return None
 
 
 def _unit_states(units, *names):
@@ -349,7 +411,7 @@ def gather(module, config_dir):
     postfix = _postfix(reader, config_dir)
     return dict(host=_host(reader, postfix), postfix=postfix, listeners=_listeners(), packages=packages, units=units,
                 firewall=_firewall(reader), updates=_updates(reader, packages),
-                clamav=_clamav(reader, packages, units), spamassassin=_spamassassin(packages, units))
+                clamav=_clamav(reader, packages, units), spamassassin=_spamassassin(reader, packages, units))
 
 
 def main():

@@ -13,9 +13,12 @@ from __future__ import annotations
 import copy
 import pathlib
 
+import re
+
 import pytest
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import master_services
 from ansible_collections.mailsec.hardening.plugins.module_utils._controls_doc import markdown
@@ -76,15 +79,116 @@ def test_each_setting_is_written_by_one_control():
 
 
 @pytest.mark.parametrize("release", ["13", "12"])
-def test_hardened_mx_fails_only_for_the_filters_no_role_installs_yet(release):
+def test_hardened_mx_without_filters_fails_only_for_the_filters(release):
     evidence = host_evidence("postconf-hardened-mx-debian%s.txt" % release)
     findings = cat.evaluate(evidence, "mx")
-    assert statuses(findings, "fail") == ["MAIL-AV-002", "MAIL-SPAM-002"]
+    assert statuses(findings, "fail") == ["MAIL-ATT-001", "MAIL-ATT-002", "MAIL-AV-002", "MAIL-SPAM-002"]
+    assert "no pcre or regexp table in mime_header_checks" in by_id(findings)["MAIL-ATT-001"]["actual"]
     assert statuses(findings, "error") == []
     # The benchmark rules that contradict a receiving MX are shown waived, with the reason.
     assert statuses(findings, "waived") == ["MAIL-NET-001", "MAIL-RELAY-008"]
     assert "documented deviation" in by_id(findings)["MAIL-RELAY-008"]["note"]
-    assert statuses(findings, "not_applicable") == ["MAIL-AV-001", "MAIL-AV-003", "MAIL-SPAM-001"]
+    assert statuses(findings, "not_applicable") == ["MAIL-AV-001", "MAIL-AV-003", "MAIL-AV-004", "MAIL-AV-005",
+                                                    "MAIL-AV-006", "MAIL-SPAM-001", "MAIL-SPAM-003"]
+
+
+def _attachment_answer(header):
+    """What the collection's own table answers for HEADER (the rules as Postfix applies them)."""
+    for rule in _attachments.rules(_attachments.DEFAULT_EXTENSIONS):
+        body, flags = rule["pattern"][1:].rsplit("/", 1)
+        if re.search(body, header, re.I if "i" in flags else 0):
+            return rule["action"]
+    return ""
+
+
+def filtering_evidence(release="13"):
+    """A hardened receiving server with both filters, as the roles leave it."""
+    evidence = host_evidence("postconf-hardened-mx-debian%s.txt" % release)
+    effective = evidence["postfix"]["effective"]
+    effective.update(smtpd_milters="inet:127.0.0.1:7357, inet:127.0.0.1:7358", milter_default_action="tempfail",
+                     mime_header_checks="pcre:/etc/postfix/mailsec_attachments.pcre", message_size_limit="10485760")
+    evidence["postfix"]["attachment_probes"] = [
+        dict(control=c, table="pcre:/etc/postfix/mailsec_attachments.pcre", header=h, must_refuse=r,
+             answer=_attachment_answer(h), error="") for c, h, r in _attachments.PROBES]
+    evidence["listeners"] += [dict(protocol="tcp", address="127.0.0.1", port=7357, process="clamav-milter"),
+                              dict(protocol="tcp", address="127.0.0.1", port=7358, process="spamass-milter")]
+    evidence["clamav"] = dict(
+        installed=True, units={"clamav-daemon.service": "active", "clamav-milter.service": "active"},
+        signature_age_hours=3, databases=["mailsec-test.hdb"], official_database=False, memory_mb=2048,
+        milter_conf=dict(miltersocket="inet:7357@127.0.0.1", oninfected="Reject", onfail="Defer", addheader="Replace",
+                         reporthostname="mx.dept.example.org", maxfilesize="10485760"),
+        clamd_conf=dict(streammaxlength="10485760", concurrentdatabasereload="no"))
+    evidence["spamassassin"] = dict(
+        installed=True, units={"spamd.service": "active", "spamass-milter.service": "active"},
+        milter_args=["/usr/sbin/spamass-milter", "-p", "inet:7358@127.0.0.1", "-m", "-I", "-i", "127.0.0.1", "-r", "15"],
+        config=dict(required_score="5.0", report_safe="0", headers={"all Level": "_STARS(*)_"}))
+    return evidence
+
+
+def test_hardened_mx_with_filters_passes_every_filter_control():
+    findings = by_id(cat.evaluate(filtering_evidence(), "mx"))
+    for control in ("MAIL-AV-001", "MAIL-AV-002", "MAIL-AV-003", "MAIL-AV-004", "MAIL-AV-005", "MAIL-AV-006",
+                    "MAIL-SPAM-001", "MAIL-SPAM-002", "MAIL-SPAM-003", "MAIL-ATT-001", "MAIL-ATT-002"):
+        assert findings[control]["status"] == "pass", findings[control]
+    assert "-r 15" in findings["MAIL-SPAM-002"]["actual"]
+    assert "ClamAV milter inet:127.0.0.1:7357 (clamav-milter)" in findings["MAIL-AV-002"]["actual"]
+
+
+def test_milters_are_known_by_their_own_configuration_when_socket_owners_are_hidden():
+    # Without ptrace rights (containers, hidepid) /proc does not say who owns a socket: the milter is
+    # then recognised by the daemon configuration naming the socket that smtpd_milters uses.
+    evidence = filtering_evidence()
+    for listener in evidence["listeners"]:
+        listener["process"] = None
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    assert findings["MAIL-AV-002"]["status"] == "pass", findings["MAIL-AV-002"]
+    assert findings["MAIL-SPAM-002"]["status"] == "pass", findings["MAIL-SPAM-002"]
+
+
+def test_a_chrooted_unix_milter_is_matched_under_the_queue_directory():
+    evidence = filtering_evidence()
+    evidence["postfix"]["effective"].update(smtpd_milters="unix:/clamav/clamav-milter.ctl",
+                                            queue_directory="/var/spool/postfix")
+    evidence["clamav"]["milter_conf"]["miltersocket"] = "/var/spool/postfix/clamav/clamav-milter.ctl"
+    assert by_id(cat.evaluate(evidence, "mx"))["MAIL-AV-002"]["status"] == "pass"
+
+
+def _silent(evidence):
+    evidence["listeners"] = [dict(item, process=None) for item in evidence["listeners"] if item["port"] != 7357]
+
+
+@pytest.mark.parametrize("control, change, says", [
+    ("MAIL-AV-002", lambda e: e["listeners"].pop(-2), "no ClamAV milter in smtpd_milters"),
+    ("MAIL-AV-002", _silent, "no ClamAV milter in smtpd_milters"),
+    ("MAIL-AV-002", lambda e: e["clamav"]["milter_conf"].update(miltersocket="inet:7000@127.0.0.1")
+     or e["listeners"].__setitem__(-2, dict(e["listeners"][-2], process=None)), "no ClamAV milter"),
+    ("MAIL-AV-002", lambda e: e["postfix"]["effective"].update(
+        smtpd_milters="{ inet:127.0.0.1:7357, default_action = accept }, inet:127.0.0.1:7358"),
+     "{ inet:127.0.0.1:7357, default_action = accept } lets mail through unscanned"),
+    ("MAIL-AV-002", lambda e: e["postfix"]["effective"].update(milter_default_action="accept"), "unscanned"),
+    ("MAIL-AV-003", lambda e: e["clamav"]["milter_conf"].update(oninfected="Quarantine"), "OnInfected Quarantine"),
+    ("MAIL-AV-004", lambda e: e["clamav"]["milter_conf"].pop("addheader"), "AddHeader no"),
+    ("MAIL-AV-005", lambda e: e["clamav"]["milter_conf"].update(maxfilesize="5M"), "delivered unscanned"),
+    ("MAIL-AV-005", lambda e: e["clamav"]["clamd_conf"].update(streammaxlength="1M"), "below clamav-milter's"),
+    ("MAIL-AV-006", lambda e: e["clamav"]["clamd_conf"].update(concurrentdatabasereload="yes"), "two databases"),
+    ("MAIL-AV-006", lambda e: e["clamav"].update(official_database=True), "needs 3 GiB"),
+    ("MAIL-AV-001", lambda e: e["clamav"].update(signature_age_hours=200), "200 hours old"),
+    ("MAIL-SPAM-002", lambda e: e["spamassassin"].update(milter_args=["/usr/sbin/spamass-milter", "-m"]), "never refused"),
+    ("MAIL-SPAM-003", lambda e: e["spamassassin"]["config"].update(report_safe="1"), "report_safe 1"),
+    ("MAIL-SPAM-003", lambda e: e["spamassassin"]["config"].update(headers={}), "no star header"),
+    ("MAIL-ATT-001", lambda e: [p.update(answer="") for p in e["postfix"]["attachment_probes"]
+                                if "x.js" in p["header"]], "not refused: Content-Type: application/javascript"),
+    ("MAIL-ATT-001", lambda e: [p.update(answer="REJECT no") for p in e["postfix"]["attachment_probes"]
+                                if "report.pdf" in p["header"]], "refused: Content-Disposition: attachment; filename=\"report.pdf\""),
+    ("MAIL-ATT-002", lambda e: [p.update(answer="") for p in e["postfix"]["attachment_probes"]
+                                if "pdf .exe" in p["header"]], "not refused"),
+])
+def test_each_filter_fault_fails_its_control_with_evidence(control, change, says):
+    evidence = filtering_evidence()
+    change(evidence)
+    finding = by_id(cat.evaluate(evidence, "mx"))[control]
+    assert finding["status"] == "fail", finding
+    assert says in finding["actual"], finding["actual"]
 
 
 def test_submission_controls_judge_the_master_cf_overrides():
@@ -135,6 +239,7 @@ def test_stock_debian_postfix_gets_the_findings_a_reviewer_expects(release):
         "MAIL-TLS-005",    # snakeoil key readable by group ssl-cert
         "MAIL-TLS-007",    # no TLS logging
         "MAIL-AV-002", "MAIL-SPAM-002",
+        "MAIL-ATT-001", "MAIL-ATT-002",  # no attachment policy
     }
     if release == "12":
         expected.add("MAIL-SMTPD-007")  # Postfix 3.7 does not refuse bare newlines by default
