@@ -15,8 +15,10 @@ INCLUDE=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certifi
 INSTALL=(libnet-ssleay-perl libio-socket-inet6-perl netbase)
 # Downloaded into the apt cache but not installed: roles install them, offline if need be;
 # sudo is installed only where a scenario connects as an ordinary user; dovecot-core is the
-# authentication service of submission.
-PRELOAD=(postfix ssl-cert sudo dovecot-core)
+# authentication service of submission; postfix-pcre, ClamAV and SpamAssassin are the content
+# filters (the filtering scenario), without recommends, as the roles install them.
+PRELOAD=(postfix postfix-pcre ssl-cert sudo dovecot-core
+         clamav-daemon clamav-milter clamav-freshclam clamdscan spamassassin spamd spamc spamass-milter)
 
 recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${INSTALL[*]} ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
 have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)

@@ -23,6 +23,7 @@ stage_molecule() {
 stage_molecule_debian12() { molecule_test postfix 12; }
 # The audit scenario mostly waits on SMTP sessions too, so it runs beside the others.
 stage_molecule_audit() { molecule_test audit "$MAILSEC_RELEASE"; }
+stage_molecule_filtering() { molecule_test filtering "$MAILSEC_RELEASE"; }
 # Container and network names carry the release, and each run keeps its molecule state in its
 # own directory, so runs on different releases can overlap.
 molecule_test() {
@@ -37,7 +38,7 @@ molecule_scenarios() {
     case $dir in
       demo) ;;    # runs with `make demo`
       bench) ;;   # runs with `make bench`
-      audit) ;;   # its own stage, stage_molecule_audit
+      audit|filtering) ;;   # their own stages, stage_molecule_audit and stage_molecule_filtering
       *) echo "$dir" ;;
     esac
   done
@@ -45,9 +46,9 @@ molecule_scenarios() {
 
 # A stage written with a trailing '&' starts in the background with its output in a log file;
 # the summary waits for it and then shows that log. By default the Debian 12 run and the audit
-# scenario overlap the rest.
+# and filtering scenarios overlap the rest.
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=('molecule_debian12&' 'molecule_audit&' yamllint ansible_lint sanity build units molecule)
+[ ${#stages[@]} -gt 0 ] || stages=('molecule_debian12&' 'molecule_audit&' 'molecule_filtering&' yamllint ansible_lint sanity build units molecule)
 mkdir -p "$STATE_DIR/logs"
 began=$(date +%s)
 rm -f "$STATE_DIR"/logs/*.result
