@@ -18,7 +18,7 @@ them as they travel:
   mix of upper and lower case (the case bit of a letter lands in one Base64 character only);
 * Windows CLSID names (``{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}``), which Explorer hides.
 
-Names inside archives are not seen by Postfix; ClamAV scans archive contents (docs/attachments.md).
+Names inside archives are not seen by Postfix; ClamAV scans archive contents (docs/filtering.md, attachment policy).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._mail_policy imp
 
 # Programs and scripts Windows, macOS or a browser will run or install when opened; from the
 # Postfix header_checks(5) example, the blocked lists of Gmail and Outlook (reference list in
-# docs/attachments.md). Archives are not here: they are how users are told to send files.
+# docs/filtering.md, attachment policy). Archives are not here: they are how users are told to send files.
 DEFAULT_EXTENSIONS = (
     "ade", "adp", "apk", "app", "appx", "appxbundle", "asp", "bas", "bat", "chm", "cmd", "com", "cpl", "crt",
     "diagcab", "dll", "exe", "hlp", "hta", "htt", "inf", "ins", "isp", "jar", "jnlp", "js", "jse", "lib", "lnk",
