@@ -11,8 +11,8 @@ cut down to the parameters the catalogue reads.
 from __future__ import annotations
 
 import copy
+import functools
 import pathlib
-
 import re
 
 import pytest
@@ -92,8 +92,10 @@ def test_hardened_mx_without_filters_fails_only_for_the_filters(release):
                                                     "MAIL-AV-006", "MAIL-SPAM-001", "MAIL-SPAM-003"]
 
 
+@functools.lru_cache(maxsize=None)
 def _attachment_answer(header):
-    """What the collection's own table answers for HEADER (the rules as Postfix applies them)."""
+    """What the collection's own table answers for HEADER (the rules as Postfix applies them).
+    Cached: the Base64 rule is large, and every filtering test asks the same probe names."""
     for rule in _attachments.rules(_attachments.DEFAULT_EXTENSIONS):
         body, flags = rule["pattern"][1:].rsplit("/", 1)
         if re.search(body, header, re.I if "i" in flags else 0):
