@@ -243,6 +243,9 @@ def _check_content_filters(check, mode):
     for key in ("postfix_attachment_extra_extensions", "postfix_attachment_allowed_extensions"):
         if key in check.values:
             check.extend(_attachments.extension_problems(check.values[key], check.name(key)))
+    if check.values.get("postfix_unscanned_size_reason"):
+        check.extend(policy.text_problems(check.values["postfix_unscanned_size_reason"],
+                                          check.name("postfix_unscanned_size_reason")))
 
 
 def role_input_problems(values, names=None):

@@ -35,6 +35,7 @@ GOOD = dict(
     postfix_attachment_policy=True,
     postfix_attachment_extra_extensions=["iso"],
     postfix_attachment_allowed_extensions=["crt"],
+    postfix_unscanned_size_reason="",
 )
 
 # What a user who set the shared intent would have written.
@@ -64,6 +65,8 @@ BAD_INPUTS = [
     ("extension as a regex", dict(postfix_attachment_extra_extensions=["ex.*"]), "'ex.*' is not a file name extension"),
     ("allowed extensions as text", dict(postfix_attachment_allowed_extensions="exe"),
      "postfix_attachment_allowed_extensions must be a list"),
+    ("unscanned-size reason with a line break", dict(postfix_unscanned_size_reason="big files\nmilter_default_action = accept"),
+     "postfix_unscanned_size_reason contains a line break"),
     # The relay opened through trust
     ("every ipv4 address", dict(postfix_trusted_networks=["0.0.0.0/0"]), "mailsec_trusted_networks: 0.0.0.0/0 trusts every address"),
     ("every ipv6 address", dict(postfix_trusted_networks=["::/0"]), "mailsec_trusted_networks: ::/0 trusts every address"),
@@ -210,6 +213,7 @@ def test_bad_input_is_refused_naming_the_variable(case_id, changes, fragment):
 
 @pytest.mark.parametrize("changes", [
     dict(postfix_filters=["spamassassin", "clamav"], postfix_extra_milters=["inet:127.0.0.1:8891", "unix:/run/opendkim.sock"]),
+    dict(postfix_filters=["clamav"], postfix_unscanned_size_reason="CAD drawings up to 50 MB; scanned on the file server"),
     dict(postfix_trusted_networks=["10.0.0.0/8"], postfix_wide_trust_reason="the whole campus, ticket 4711"),
     dict(postfix_trusted_networks=[], postfix_mode="local_only", postfix_domains=["lab.example.org"]),
     dict(postfix_mode="relay_client", postfix_relayhost="[hub.example.org]:25", postfix_domains=[]),
