@@ -108,7 +108,11 @@ def base64_tail(suffix, alignment):
             first, offset = divmod(k * 6, 8)
             second = group[first + 1] if offset > 2 and first + 1 < count else [0]
             shift = 10 - offset
-            values = set(((a << 8 | b) >> shift) & 0x3F for a in group[first] for b in second)
+            # The bits from each byte do not overlap, so each byte's share is taken apart: the same
+            # set as over every pair of bytes, without the 65536 pairs of two unknown bytes.
+            high = set(((a << 8) >> shift) & 0x3F for a in group[first])
+            low = set((b >> shift) & 0x3F for b in second)
+            values = set(top | bottom for top in high for bottom in low)
             parts.append(_b64_class(values))
         parts.append("=" * (3 - count))
     return "".join(parts)
