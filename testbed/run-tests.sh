@@ -56,8 +56,20 @@ stages=("$@")
 mkdir -p "$STATE_DIR/logs"
 began=$(date +%s)
 rm -f "$STATE_DIR"/logs/*.result
+# On 2 cores the stages compete for CPU. The longest chain of steps, the postfix scenario on the
+# default release, gets the CPU first; the other scenarios and then the checks without containers
+# use what it leaves while it waits on SMTP sessions and timeouts, so none of them ends far behind.
+stage_niceness() {
+  case $1 in
+    molecule) echo 0 ;;
+    molecule_filtering) echo 2 ;;
+    molecule_*) echo 4 ;;
+    *) echo 8 ;;
+  esac
+}
 run_stage() {  # stage: writes "PASS|FAIL seconds" to .testbed/logs/<stage>.result
   local start result
+  renice -n "$(stage_niceness "$1")" -p "$BASHPID" >/dev/null
   start=$(date +%s)
   if "stage_$1"; then result=PASS; else result=FAIL; fi
   printf '%s %s\n' "$result" $(( $(date +%s) - start )) >"$STATE_DIR/logs/$1.result"
@@ -72,7 +84,7 @@ for stage in "${stages[@]}"; do
     background+=("$stage $!")
   else
     log "=== $stage"
-    run_stage "$stage"
+    (run_stage "$stage")
     outcome[$stage]=$(cat "$STATE_DIR/logs/$stage.result" 2>/dev/null || echo "FAIL 0")
   fi
 done
