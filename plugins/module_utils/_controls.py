@@ -51,6 +51,8 @@ FAMILIES = {
 # Where each control's evidence comes from.
 HOST = "host"        # mailhost_info on the host itself
 NETWORK = "network"  # an SMTP client on a vantage host (relay_probe and the TLS checks)
+DNS = "dns"          # DNS answers asked from a vantage host (fcrdns_info)
+SOURCES = (HOST, NETWORK, DNS)
 
 # Short names for the references, expanded in the generated docs.
 REFERENCE_TITLES = {
@@ -124,6 +126,14 @@ class Evidence(object):
         if not isinstance(services, list):
             raise EvidenceMissing("master.cf services were not read")
         return services
+
+    # --- DNS (fcrdns_info) -------------------------------------------------------------------
+    def fcrdns(self):
+        """The per-address FCrDNS verdicts: [{address, ptr, confirmed, reason, generic, ...}]."""
+        addresses = self.section("fcrdns").get("addresses")
+        if not isinstance(addresses, list) or not addresses:
+            raise EvidenceMissing("no egress address was checked in DNS")
+        return addresses
 
     def smtpd_services(self):
         return [s for s in self.services() if s.get("command") == "smtpd" and s.get("type") == "inet"]
@@ -526,6 +536,63 @@ def _helo_is_hostname(ev):
 
 def _milters(ev):
     return _filters.postfix_milters(ev.param("smtpd_milters"))
+
+
+def _inbound_rdns_soft(ev):
+    """Reverse-DNS restrictions on clients, if any, answer 4xx: RFC 5321 §4.1.4 forbids refusing mail
+    because the HELO name does not match, and a missing PTR is often temporary."""
+    used = []
+    for name in ("smtpd_client_restrictions", "smtpd_helo_restrictions", "smtpd_sender_restrictions",
+                 "smtpd_recipient_restrictions", "smtpd_relay_restrictions"):
+        used.extend("%s in %s" % (w, name) for w in ev.words(name)
+                    if w in ("reject_unknown_client_hostname", "reject_unknown_reverse_client_hostname"))
+    if not used:
+        return True, "no reverse-DNS restriction on clients"
+    code = ev.number("unknown_client_reject_code")
+    return 400 <= code < 500, "%s; unknown_client_reject_code = %d" % (", ".join(used), code)
+
+
+# --- DNS checks: what the resolvers of a vantage host answer about the egress addresses -----------
+
+def _ptr_present(ev):
+    faults, shown = [], []
+    for entry in ev.fcrdns():
+        address, names = entry.get("address"), entry.get("ptr") or []
+        if not names:
+            faults.append(entry.get("reason") or "%s has no PTR record" % address)
+        elif len(names) > 1:
+            faults.append("%s has %d PTR names (%s); keep one" % (address, len(names), ", ".join(names)))
+        elif entry.get("generic"):
+            faults.append("%s: %s" % (address, "; ".join(entry["generic"])))
+        shown.append("%s PTR %s" % (address, ", ".join(names) or "none"))
+    return not faults, "; ".join(faults or shown)
+
+
+def _forward_confirmed(ev):
+    faults = [e.get("reason") or "%s is not forward-confirmed" % e.get("address") for e in ev.fcrdns() if not e.get("confirmed")]
+    return not faults, "; ".join(faults) or "; ".join(
+        "%s -> %s -> %s" % (e["address"], e.get("name"), e["address"]) for e in ev.fcrdns())
+
+
+def _helo_confirmed(ev):
+    helo = ev.section("fcrdns").get("helo")
+    if not helo:
+        raise EvidenceMissing("the HELO name was not given to the DNS check")
+    faults = ["%s: %s" % (e["address"], e.get("reason") or "not confirmed") for e in ev.fcrdns() if not e.get("helo_matches")]
+    return not faults, "; ".join(faults) or "HELO %s is the confirmed name of %s" % (
+        helo, ", ".join(e["address"] for e in ev.fcrdns()))
+
+
+def _name_covers_egress(ev):
+    name = ev.section("fcrdns").get("host_name")
+    if not isinstance(name, dict):
+        raise EvidenceMissing("the host name was not given to the DNS check")
+    if name.get("reason"):
+        return False, name["reason"]
+    found = set(name.get("addresses") or [])
+    missing = [e["address"] for e in ev.fcrdns() if e["address"] not in found]
+    actual = "%s has %s" % (name.get("name"), _shown(sorted(found)))
+    return not missing, actual + ("; missing egress address %s" % ", ".join(missing) if missing else "")
 
 
 def _configured_milters(ev):
@@ -1104,9 +1171,31 @@ CONTROLS = (
     Control("MAIL-DNS-001", "The host's name is fully qualified and resolves", "high", ALL_MODES,
             "the host's FQDN resolves to an address", _hostname_resolves, "mailsec_fqdn; DNS or /etc/hosts",
             ["RFC 5321 §2.3.5", "RFC 1912 §2.1"], needs=()),
+    Control("MAIL-DNS-002", "Every egress address has one non-generic PTR name", "high", SERVING,
+            "PTR(address) is exactly one name, which does not embed the address or read like a provider's pool",
+            _ptr_present, "mail_identity_publish (RFC 2136), or ask the DNS administrators (docs/roles/mail_identity.md)",
+            ["RFC 1912 §2.1", "Gmail sender guidelines (PTR record)", "Yahoo sender requirements (non-generic rDNS)"],
+            needs=(), source=DNS),
+    Control("MAIL-DNS-003", "Every egress address is forward-confirmed", "high", SERVING,
+            "the PTR name of each egress address resolves (A/AAAA, not through a CNAME) back to that address",
+            _forward_confirmed, "mail_identity_publish, or ask the DNS administrators (docs/roles/mail_identity.md)",
+            ["RFC 1912 §2.1", "Gmail sender guidelines (forward DNS of the PTR name)", "Yahoo sender requirements (FCrDNS)"],
+            needs=(), source=DNS),
     Control("MAIL-DNS-004", "The HELO name is the host name", "medium", ALL_MODES, "smtp_helo_name = $myhostname",
             _helo_is_hostname, "postfix role (always written)", ["PF smtp_helo_name"],
             settings={"smtp_helo_name": "$myhostname"}),
+    Control("MAIL-DNS-005", "Reverse-DNS checks on clients never refuse for good", "medium", SERVING,
+            "reject_unknown_client_hostname and reject_unknown_reverse_client_hostname, where used, answer 4xx",
+            _inbound_rdns_soft, "postfix_extra_settings (unknown_client_reject_code = 450)",
+            ["RFC 5321 §4.1.4", "PF reject_unknown_client_hostname"]),
+    Control("MAIL-DNS-007", "The HELO name is the confirmed reverse name", "medium", SERVING,
+            "the HELO name is the forward-confirmed PTR name of every egress address",
+            _helo_confirmed, "mailsec_fqdn (mail_identity role), and the PTR records it publishes",
+            ["RFC 5321 §2.3.5", "RFC 5321 §4.1.1.1", "Microsoft KB 3019655"], needs=(), source=DNS),
+    Control("MAIL-DNS-008", "The host name resolves to every egress address", "high", SERVING,
+            "A/AAAA(myhostname) contains every egress address, and the name is not an alias",
+            _name_covers_egress, "mail_identity_publish, or ask the DNS administrators (docs/roles/mail_identity.md)",
+            ["RFC 5321 §2.3.5", "RFC 1912 §2.1"], needs=(), source=DNS),
 
     # --- Virus and spam filters ------------------------------------------------------------------------
     Control("MAIL-AV-001", "clamd runs with current signatures", "high", SERVING,
@@ -1285,7 +1374,7 @@ def catalogue_problems():
             problems.append("%s: unknown mode" % control.id)
         if not control.references:
             problems.append("%s: no reference" % control.id)
-        if control.source not in (HOST, NETWORK):
+        if control.source not in SOURCES:
             problems.append("%s: unknown source %s" % (control.id, control.source))
     written = {}
     for control in CONTROLS:

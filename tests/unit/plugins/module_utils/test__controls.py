@@ -276,6 +276,8 @@ PLANTED = [
     ("MAIL-BSC-001", {"smtpd_sender_restrictions": "reject_unverified_sender"}, "smtpd_sender_restrictions"),
     ("MAIL-BSC-002", {"soft_bounce": "yes"}, "soft_bounce = yes"),
     ("MAIL-DNS-004", {"smtp_helo_name": "localhost"}, "localhost"),
+    ("MAIL-DNS-005", {"smtpd_client_restrictions": "permit_mynetworks, reject_unknown_client_hostname",
+                      "unknown_client_reject_code": "550"}, "unknown_client_reject_code = 550"),
     ("MAIL-AV-002", {"smtpd_milters": "unix:/run/clamav/clamav-milter.ctl", "milter_default_action": "accept"},
      "accept"),
 ]
@@ -468,3 +470,18 @@ def test_an_old_tls_version_the_vantage_point_could_not_offer_is_an_error():
     finding = by_id(cat.evaluate(network, "mx", source=cat.NETWORK))["MAIL-TLS-008"]
     assert finding["status"] == "error"
     assert "TLSv1.1 could not be tried" in finding["note"]
+
+
+def test_soft_reverse_dns_checks_on_clients_pass():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["postfix"]["effective"].update(smtpd_client_restrictions="reject_unknown_reverse_client_hostname",
+                                            unknown_client_reject_code="450")
+    finding = by_id(cat.evaluate(evidence, "mx"))["MAIL-DNS-005"]
+    assert finding["status"] == "pass" and "unknown_client_reject_code = 450" in finding["actual"]
+
+
+def test_dns_controls_without_dns_evidence_are_errors_and_apply_to_mx_only():
+    findings = by_id(cat.evaluate({}, "mx", source=cat.DNS))
+    assert set(findings) == {"MAIL-DNS-002", "MAIL-DNS-003", "MAIL-DNS-007", "MAIL-DNS-008"}
+    assert all(f["status"] == "error" for f in findings.values())
+    assert all(f["status"] == "not_applicable" for f in cat.evaluate({}, "relay_client", source=cat.DNS))
