@@ -16,9 +16,12 @@ INSTALL=(libnet-ssleay-perl libio-socket-inet6-perl netbase)
 # Downloaded into the apt cache but not installed: roles install them, offline if need be;
 # sudo is installed only where a scenario connects as an ordinary user; dovecot-core is the
 # authentication service of submission; postfix-pcre, ClamAV and SpamAssassin are the content
-# filters (the filtering scenario), without recommends, as the roles install them.
+# filters (the filtering scenario), without recommends, as the roles install them;
+# python3-dnspython is what the mail_identity role installs to check and publish DNS records, and
+# bind9 with its tools is the identity scenario's name server.
 PRELOAD=(postfix postfix-pcre ssl-cert sudo dovecot-core
-         clamav-daemon clamav-milter clamav-freshclam clamdscan spamassassin spamd spamc spamass-milter)
+         clamav-daemon clamav-milter clamav-freshclam clamdscan spamassassin spamd spamc spamass-milter
+         python3-dnspython bind9 bind9-dnsutils)
 
 recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${INSTALL[*]} ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
 have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)

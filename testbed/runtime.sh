@@ -46,7 +46,12 @@ largest() {  # largest KIND HARD: the largest candidate limit a container starts
 # (and rebuilt if its recipe changed) before the probe, which starts containers from it.
 stamp="$STATE_DIR/runtime.probe"
 [ -f "$CONTAINERS_CONF" ] || { write_conf "" ""; rm -f "$stamp"; }
-for release in "${RELEASES[@]}"; do bash "$TESTBED_DIR/image.sh" "$release"; done
+# The releases' images are built side by side: each is mostly waiting on the mirror.
+builds=()
+for release in "${RELEASES[@]}"; do bash "$TESTBED_DIR/image.sh" "$release" & builds+=("$!"); done
+failed=0
+for pid in "${builds[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" -eq 0 ] || die "an image could not be built (messages above)"
 
 probe_key="$(ulimit -Hn) $(ulimit -Hu) $runc_path $cgroup_manager $(podman image inspect --format '{{.Id}}' "$IMAGE_NAME")"
 if [ "$(cat "$stamp" 2>/dev/null)" = "$probe_key" ]; then
