@@ -67,6 +67,13 @@ def reverse_name(address):
     return ipaddress.ip_address(address).reverse_pointer
 
 
+def zone_for(name, zones):
+    """The longest of ZONES that contains NAME, or "" (names compared without trailing dots)."""
+    name = (normalize(name) or "")
+    found = [z for z in (normalize(z) for z in zones or []) if z and (name == z or name.endswith("." + z))]
+    return max(found, key=len) if found else ""
+
+
 def _forward_type(address):
     return "AAAA" if ipaddress.ip_address(address).version == 6 else "A"
 
@@ -217,6 +224,10 @@ def check_address(address, lookup, resolvers, helo=None, retries=2):
 
 def _finish(result, reason):
     result["reason"] = reason
+    forward = "; ".join("%s %s %s" % (name, "A" if "." in result["address"] else "AAAA",
+                                      ", ".join(records) or "none") for name, records in sorted(result["forward"].items()))
+    result["summary"] = "%s: PTR %s%s%s" % (result["address"], ", ".join(result["ptr"]) or "none",
+                                            "; " + forward if forward else "", " - " + reason if reason else "")
     if result["helo"] is not None and result["helo_matches"] is None:
         result["helo_matches"] = result["helo"] in result["confirmed_names"]
     return result

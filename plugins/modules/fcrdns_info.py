@@ -151,6 +151,10 @@ addresses:
       type: list
       elements: str
       sample: ["host-192-0-2-25.pool.example.net: the name embeds the address 192.0.2.25"]
+    summary:
+      description: One line with the PTR names, the forward answers and the reason.
+      type: str
+      sample: "192.0.2.25: PTR www.dept.example.org; www.dept.example.org A 192.0.2.80 - 192.0.2.25 is not forward-confirmed: ..."
     reason:
       description: Why the address is not confirmed or the HELO name does not match; null when all is well.
       type: str

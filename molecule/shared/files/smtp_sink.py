@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A mail sink for the tests: accepts every message on port 25 (IPv4 and IPv6) and writes each
-one, with its envelope and the client address, to a file in DIRECTORY.
+one, with its envelope, the client address and the name it gave in HELO/EHLO, to a file in
+DIRECTORY.
 
 Usage: smtp_sink.py DIRECTORY [PORT]
 """
@@ -23,10 +24,12 @@ class Session(socketserver.StreamRequestHandler):
     def handle(self):
         self.reply("220 sink.example.net ESMTP test sink")
         envelope = []
+        helo = ""
         for raw in self.rfile:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             verb = line[:4].upper()
             if verb in ("EHLO", "HELO"):
+                helo = line[5:].strip()
                 self.reply("250-sink.example.net\r\n250 8BITMIME" if verb == "EHLO" else "250 sink.example.net")
             elif verb in ("MAIL", "RCPT"):
                 envelope.append(line)
@@ -41,6 +44,7 @@ class Session(socketserver.StreamRequestHandler):
                 name = os.path.join(DIRECTORY, "%d-%d.eml" % (time.time() * 1000, os.getpid()))
                 with open(name, "w") as handle:
                     handle.write("X-Sink-Client: %s\n" % self.client_address[0])
+                    handle.write("X-Sink-Helo: %s\n" % helo)
                     handle.write("".join("X-Sink-Envelope: %s\n" % item for item in envelope))
                     handle.write("".join(body))
                 envelope = []
