@@ -12,11 +12,15 @@ ansible-galaxy collection build --output-path "$work/dist" >/dev/null
 tarball=$(ls "$work"/dist/mailsec-hardening-*.tar.gz)
 log "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
 export ANSIBLE_COLLECTIONS_PATH="$work/collections"
-ansible-galaxy collection install --offline -p "$work/collections" "$tarball" >/dev/null
+# --no-deps: the declared dependency (community.general) cannot come from Galaxy here; PyPI's
+# ansible package provides it, and ansible-core finds it there.
+ansible-galaxy collection install --offline --no-deps -p "$work/collections" "$tarball" >/dev/null
 
 ansible-doc mailsec.hardening.relay_probe >/dev/null
 ansible-doc mailsec.hardening.postfix_config_info >/dev/null
 ansible-doc mailsec.hardening.smtp_service_info >/dev/null
+ansible-doc mailsec.hardening.fcrdns_info >/dev/null
+ansible-doc -t role mailsec.hardening.mail_identity >/dev/null
 ansible-doc -t role mailsec.hardening.postfix >/dev/null
 ansible-doc -t filter mailsec.hardening.mail_input_problems >/dev/null
 printf 'all:\n  hosts:\n    mx.example.org:\n' > "$work/inventory.yml"

@@ -24,15 +24,23 @@ stage_molecule() {
   return $failed
 }
 stage_molecule_debian12() { MAILSEC_POSTFIX_VERIFY=verify_site.yml molecule_test postfix 12; }
-# The audit scenario mostly waits on SMTP sessions too, so it runs beside the others.
-stage_molecule_audit() { molecule_test audit "$MAILSEC_RELEASE"; }
+# The audit scenario mostly waits on SMTP sessions too, so it runs beside the others; the identity
+# scenario follows it in the same stage (the two together end about when the longest stage does).
+stage_molecule_audit_identity() {
+  local failed=0
+  molecule_test audit "$MAILSEC_RELEASE" || failed=1
+  molecule_test identity "$MAILSEC_RELEASE" || failed=1
+  return $failed
+}
 stage_molecule_filtering() { molecule_test filtering "$MAILSEC_RELEASE"; }
 # Container and network names carry the release, and each run keeps its molecule state in its
 # own directory, so runs on different releases can overlap.
 molecule_test() {
+  local start=$SECONDS
   log "molecule scenario $1 on $(image_name "$2")"
   MAILSEC_RELEASE=$2 MOLECULE_EPHEMERAL_DIRECTORY="$STATE_DIR/molecule/$1-debian$2" \
-    molecule test -s "$1" || { log "molecule scenario $1 on Debian $2 FAILED"; return 1; }
+    molecule test -s "$1" || { log "molecule scenario $1 on Debian $2 FAILED after $((SECONDS - start)) s"; return 1; }
+  log "molecule scenario $1 on Debian $2 passed in $((SECONDS - start)) s"
 }
 molecule_scenarios() {
   local dir
@@ -41,7 +49,7 @@ molecule_scenarios() {
     case $dir in
       demo) ;;    # runs with `make demo`
       bench) ;;   # runs with `make bench`
-      audit|filtering) ;;   # their own stages, stage_molecule_audit and stage_molecule_filtering
+      audit|identity|filtering) ;;   # their own stages: molecule_audit_identity, molecule_filtering
       *) echo "$dir" ;;
     esac
   done
@@ -53,7 +61,7 @@ molecule_scenarios() {
 # waiting on SMTP sessions and timeouts, and on 2 cores the run ends soonest when nothing waits
 # for a stage it does not need.
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=('molecule_debian12&' 'molecule&' 'molecule_filtering&' 'molecule_audit&'
+[ ${#stages[@]} -gt 0 ] || stages=('molecule_debian12&' 'molecule&' 'molecule_filtering&' 'molecule_audit_identity&'
                                    yamllint ansible_lint sanity build units)
 mkdir -p "$STATE_DIR/logs"
 began=$(date +%s)

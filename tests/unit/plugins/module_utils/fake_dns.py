@@ -69,16 +69,15 @@ class FakeDNSServer(object):
         question = query.question[0]
         name = question.name.to_text(omit_final_dot=True).lower()
         rdtype = dns.rdatatype.to_text(question.rdtype)
-        for _ in range(8):
-            cname = self.records.get((name, "CNAME"))
-            if cname and rdtype != "CNAME":
-                response.answer.append(dns.rrset.from_text(name + ".", 300, "IN", "CNAME", *cname))
-                name = cname[0].lower().rstrip(".")
-                continue
-            break
+        links = 0  # follow a CNAME chain of at most 8 links, as a recursive resolver does
+        while rdtype != "CNAME" and (name, "CNAME") in self.records and links < 8:
+            cname = self.records[(name, "CNAME")]
+            response.answer.append(dns.rrset.from_text(name + ".", 300, "IN", "CNAME", *cname))
+            name = cname[0].lower().rstrip(".")
+            links += 1
         values = self.records.get((name, rdtype))
         if values:
             response.answer.append(dns.rrset.from_text(name + ".", 300, "IN", rdtype, *values))
-        elif not any(n == name for n, _ in self.records):
+        elif name not in set(key[0] for key in self.records):
             response.set_rcode(dns.rcode.NXDOMAIN)
         return response

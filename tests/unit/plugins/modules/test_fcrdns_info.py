@@ -35,10 +35,10 @@ def dns_servers():
     sharing one port; returns (addresses, port, servers)."""
     started = []
 
-    def _start(behaviours, records=ZONE):
+    def _start(behaviours, records=None):
         port, servers = 0, []
         for number, behaviour in enumerate(behaviours, start=2):
-            server = FakeDNSServer(records, behaviour, address="127.0.0.%d" % number, port=port).start()
+            server = FakeDNSServer(ZONE if records is None else records, behaviour, address="127.0.0.%d" % number, port=port).start()
             port = server.port
             servers.append(server)
         started.extend(servers)
@@ -61,7 +61,7 @@ def by_id(findings):
 
 
 def test_a_confirmed_host_passes_every_dns_control_over_ipv4_and_ipv6(capsys, dns_servers):
-    resolvers, port, _ = dns_servers(["ok", "ok"])
+    resolvers, port, unused = dns_servers(["ok", "ok"])
     rc, result = run_module(capsys, name="mx.dept.example.org", helo="mx.dept.example.org", resolvers=resolvers,
                             port=port, mode="mx")
     assert rc == 0 and result["changed"] is False and result["confirmed"] is True
@@ -73,7 +73,7 @@ def test_a_confirmed_host_passes_every_dns_control_over_ipv4_and_ipv6(capsys, dn
 
 
 def test_a_ptr_through_a_cname_and_a_generic_name_fail_with_their_evidence(capsys, dns_servers):
-    resolvers, port, _ = dns_servers(["ok"])
+    resolvers, port, unused = dns_servers(["ok"])
     rc, result = run_module(capsys, addresses=["192.0.2.26", "192.0.2.27"], name="mx.dept.example.org",
                             helo="mx.dept.example.org", resolvers=resolvers, port=port, mode="mx")
     assert rc == 0 and result["confirmed"] is False
@@ -88,16 +88,16 @@ def test_a_ptr_through_a_cname_and_a_generic_name_fail_with_their_evidence(capsy
 
 
 def test_nxdomain_and_servfail_are_told_apart(capsys, dns_servers):
-    resolvers, port, _ = dns_servers(["ok"])
+    resolvers, port, unused = dns_servers(["ok"])
     rc, result = run_module(capsys, addresses=["192.0.2.99"], resolvers=resolvers, port=port)
     assert result["addresses"][0]["reason"] == "192.0.2.99 has no PTR record (99.2.0.192.in-addr.arpa: nxdomain)"
-    resolvers, port, _ = dns_servers(["servfail"])
+    resolvers, port, unused = dns_servers(["servfail"])
     rc, result = run_module(capsys, addresses=["192.0.2.25"], resolvers=resolvers, port=port, retries=0)
     assert result["addresses"][0]["reason"] == "no resolver answered PTR 25.2.0.192.in-addr.arpa (127.0.0.2: servfail)"
 
 
 def test_a_silent_resolver_times_out_and_is_set_aside_when_another_answers(capsys, dns_servers):
-    resolvers, port, _ = dns_servers(["silent", "ok"])
+    resolvers, port, unused = dns_servers(["silent", "ok"])
     rc, result = run_module(capsys, addresses=["192.0.2.25"], helo="mx.dept.example.org", resolvers=resolvers,
                             port=port, retries=1, timeout=0.3)
     assert rc == 0 and result["confirmed"] is True
@@ -113,7 +113,7 @@ def test_a_flapping_resolver_alone_still_confirms_after_a_retry(capsys, dns_serv
 
 
 def test_refused_is_reported_as_such(capsys, dns_servers):
-    resolvers, port, _ = dns_servers(["refused"])
+    resolvers, port, unused = dns_servers(["refused"])
     rc, result = run_module(capsys, addresses=["192.0.2.25"], resolvers=resolvers, port=port, retries=0)
     assert result["addresses"][0]["resolvers"][0]["status"] == "refused"
 
