@@ -133,6 +133,9 @@ class Evidence(object):
         addresses = self.section("fcrdns").get("addresses")
         if not isinstance(addresses, list) or not addresses:
             raise EvidenceMissing("no egress address was checked in DNS")
+        silent = [a for a in addresses if not isinstance(a, dict) or a.get("unresolved") or not a.get("address")]
+        if silent:
+            raise EvidenceMissing("; ".join(str(a.get("reason") if isinstance(a, dict) else a) for a in silent))
         return addresses
 
     def smtpd_services(self):

@@ -164,13 +164,15 @@ def check_address(address, lookup, resolvers, helo=None, retries=2):
     rdtype = _forward_type(address)
     result = dict(address=address, reverse_name=qname, ptr=[], forward={}, aliases={}, confirmed=False,
                   confirmed_names=[], name=None, helo=normalize(helo) if helo else None, helo_matches=None,
-                  generic=[], reason=None, warnings=[], resolvers=[])
+                  generic=[], reason=None, warnings=[], resolvers=[], unresolved=False)
     answers = ask(lookup, resolvers, qname, "PTR", retries)
     result["resolvers"] = [dict(resolver=a["resolver"], question="PTR %s" % qname, status=a["status"],
                                 attempts=a["attempts"]) for a in answers]
     answer, problem, warnings = agree(answers, "PTR %s" % qname)
     result["warnings"].extend(warnings)
     if problem:
+        # no answer at all says nothing about the records: the caller reports an error, not a failure
+        result["unresolved"] = not any(a["status"] in ANSWERED for a in answers)
         return _finish(result, problem)
     names = []
     for record in answer["records"]:
@@ -183,6 +185,7 @@ def check_address(address, lookup, resolvers, helo=None, retries=2):
     if len(names) > 1:
         result["warnings"].append("%s has %d PTR records (%s); receivers may pick any of them, so keep one"
                                   % (address, len(names), ", ".join(names)))
+    result["generic"] = ["%s: %s" % (name, reason) for name in names for reason in generic_reasons(name, address)]
     problems = []
     for name in names:
         forward = ask(lookup, resolvers, name, rdtype, retries)
@@ -209,7 +212,6 @@ def check_address(address, lookup, resolvers, helo=None, retries=2):
                             % (name, rdtype, reply["status"], address))
         else:
             problems.append("the PTR name %s resolves to %s, not to %s" % (name, ", ".join(records), address))
-        result["generic"].extend("%s: %s" % (name, reason) for reason in generic_reasons(name, address))
     result["confirmed"] = bool(result["confirmed_names"])
     result["name"] = result["confirmed_names"][0] if result["confirmed"] else names[0]
     if not result["confirmed"]:

@@ -155,6 +155,9 @@ addresses:
       description: One line with the PTR names, the forward answers and the reason.
       type: str
       sample: "192.0.2.25: PTR www.dept.example.org; www.dept.example.org A 192.0.2.80 - 192.0.2.25 is not forward-confirmed: ..."
+    unresolved:
+      description: Whether no resolver answered the PTR question at all (the DNS controls then report C(error)).
+      type: bool
     reason:
       description: Why the address is not confirmed or the HELO name does not match; null when all is well.
       type: str

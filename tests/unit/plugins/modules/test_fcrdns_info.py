@@ -136,3 +136,14 @@ def test_system_resolvers_come_from_resolv_conf_lines():
     text = "# local\nsearch example.org\nnameserver 192.0.2.53\nnameserver fe80::1%eth0 # link\nnameserver bad\n"
     assert _dns.system_resolvers(text) == ["192.0.2.53", "fe80::1"]
     assert socket.inet_pton(socket.AF_INET6, "fe80::1")
+
+
+def test_no_resolver_answering_makes_the_dns_controls_errors_not_failures(capsys, dns_servers):
+    resolvers, port, unused = dns_servers(["silent"])
+    rc, result = run_module(capsys, addresses=["192.0.2.25"], helo="mx.dept.example.org", resolvers=resolvers,
+                            port=port, retries=0, timeout=0.2, mode="mx")
+    assert rc == 0 and result["confirmed"] is False and result["addresses"][0]["unresolved"] is True
+    findings = by_id(result["findings"])
+    for control in ("MAIL-DNS-002", "MAIL-DNS-003", "MAIL-DNS-007"):
+        assert findings[control]["status"] == "error"
+        assert "no resolver answered PTR 25.2.0.192.in-addr.arpa" in findings[control]["note"]
