@@ -155,6 +155,20 @@ def agree(results, question):
     return answered[0], None, warnings
 
 
+def _resolve(result, lookup, resolvers, qname, rdtype, retries):
+    """Ask one question of every resolver and agree on the answer; each resolver's status goes to
+    RESULT's resolvers list (when it keeps one), the warnings to its warnings.
+    Returns (answer or None, problem or None, whether any resolver answered)."""
+    answers = ask(lookup, resolvers, qname, rdtype, retries)
+    question = "%s %s" % (rdtype, qname)
+    if "resolvers" in result:
+        result["resolvers"].extend(dict(resolver=a["resolver"], question=question, status=a["status"],
+                                        attempts=a["attempts"]) for a in answers)
+    answer, problem, warnings = agree(answers, question)
+    result["warnings"].extend(warnings)
+    return answer, problem, any(a["status"] in ANSWERED for a in answers)
+
+
 def check_address(address, lookup, resolvers, helo=None, retries=2):
     """The FCrDNS verdict for ADDRESS:
     {address, reverse_name, ptr, forward, aliases, confirmed, confirmed_names, name, helo, helo_matches,
@@ -165,14 +179,10 @@ def check_address(address, lookup, resolvers, helo=None, retries=2):
     result = dict(address=address, reverse_name=qname, ptr=[], forward={}, aliases={}, confirmed=False,
                   confirmed_names=[], name=None, helo=normalize(helo) if helo else None, helo_matches=None,
                   generic=[], reason=None, warnings=[], resolvers=[], unresolved=False)
-    answers = ask(lookup, resolvers, qname, "PTR", retries)
-    result["resolvers"] = [dict(resolver=a["resolver"], question="PTR %s" % qname, status=a["status"],
-                                attempts=a["attempts"]) for a in answers]
-    answer, problem, warnings = agree(answers, "PTR %s" % qname)
-    result["warnings"].extend(warnings)
+    answer, problem, answered = _resolve(result, lookup, resolvers, qname, "PTR", retries)
     if problem:
         # no answer at all says nothing about the records: the caller reports an error, not a failure
-        result["unresolved"] = not any(a["status"] in ANSWERED for a in answers)
+        result["unresolved"] = not answered
         return _finish(result, problem)
     names = []
     for record in answer["records"]:
@@ -188,11 +198,7 @@ def check_address(address, lookup, resolvers, helo=None, retries=2):
     result["generic"] = ["%s: %s" % (name, reason) for name in names for reason in generic_reasons(name, address)]
     problems = []
     for name in names:
-        forward = ask(lookup, resolvers, name, rdtype, retries)
-        result["resolvers"].extend(dict(resolver=a["resolver"], question="%s %s" % (rdtype, name), status=a["status"],
-                                        attempts=a["attempts"]) for a in forward)
-        reply, problem, warnings = agree(forward, "%s %s" % (rdtype, name))
-        result["warnings"].extend(warnings)
+        reply, problem = _resolve(result, lookup, resolvers, name, rdtype, retries)[:2]
         if problem:
             problems.append(problem)
             continue
@@ -245,8 +251,7 @@ def check_name(name, lookup, resolvers, retries=2):
         return result
     problems = []
     for rdtype in ("A", "AAAA"):
-        answer, problem, warnings = agree(ask(lookup, resolvers, qname, rdtype, retries), "%s %s" % (rdtype, qname))
-        result["warnings"].extend(warnings)
+        answer, problem = _resolve(result, lookup, resolvers, qname, rdtype, retries)[:2]
         if problem:
             problems.append(problem)
             continue
