@@ -30,6 +30,14 @@ def mail_input_problems(value, kind, variable):
     return check(value, variable)
 
 
+def intent_switch(value, variable):
+    """VALUE as a boolean, or an error naming VARIABLE when it is neither a boolean nor a word for one."""
+    try:
+        return _mail_policy.switch(value, variable)
+    except ValueError as error:
+        raise AnsibleFilterError(str(error))
+
+
 def postfix_input_problems(values, names=None):
     """Return every problem with the postfix role's inputs, naming the variables the user set."""
     if not isinstance(values, dict):
@@ -69,6 +77,7 @@ class FilterModule:
 
     def filters(self):
         return {
+            "intent_switch": intent_switch,
             "mail_input_problems": mail_input_problems,
             "postfix_input_problems": postfix_input_problems,
             "postfix_master_cf": postfix_master_cf,

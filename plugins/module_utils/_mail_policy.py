@@ -197,6 +197,22 @@ def postfix_networks(networks):
     return rendered
 
 
+_TRUE_WORDS = ("true", "yes", "on", "1")
+_FALSE_WORDS = ("false", "no", "off", "0")
+
+
+def switch(value, variable):
+    """VALUE as a boolean: a boolean, or one of the words Ansible reads as one (extra vars come as
+    text). Anything else raises ValueError naming VARIABLE, so a mistyped "ture" never turns a
+    part of the hardening off without a word."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in _TRUE_WORDS or word in _FALSE_WORDS:
+        return word in _TRUE_WORDS
+    raise ValueError("%s must be true or false, not %s" % (variable, describe(value)))
+
+
 def fqdn_problems(name, variable, what="host name"):
     """Problems with a fully qualified name (at least two labels, RFC 1123 syntax, no trailing dot)."""
     example = "mail.example.org" if what == "host name" else "example.org"

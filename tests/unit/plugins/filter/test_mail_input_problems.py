@@ -27,3 +27,16 @@ def test_unknown_kind_is_an_error():
 
 def test_postfix_networks_filter():
     assert FILTERS["postfix_networks"](["2001:db8::/32"]) == ["[2001:db8::]/32"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    (True, True), (False, False), ("false", False), ("Yes", True), (" no ", False), ("1", True), ("off", False),
+])
+def test_intent_switch_reads_booleans_and_their_words(value, expected):
+    assert FilterModule().filters()["intent_switch"](value, "mailsec_manage_identity") is expected
+
+
+@pytest.mark.parametrize("value", ["ture", "", "false\nyes", 0, 2, None, ["true"]])
+def test_intent_switch_refuses_anything_else_naming_the_variable(value):
+    with pytest.raises(AnsibleFilterError, match="^mailsec_manage_identity must be true or false, not "):
+        FilterModule().filters()["intent_switch"](value, "mailsec_manage_identity")
