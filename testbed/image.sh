@@ -18,10 +18,12 @@ INSTALL=(libnet-ssleay-perl libio-socket-inet6-perl netbase)
 # authentication service of submission; postfix-pcre, ClamAV and SpamAssassin are the content
 # filters (the filtering scenario), without recommends, as the roles install them;
 # python3-dnspython is what the mail_identity role installs to check and publish DNS records, and
-# bind9 with its tools is the identity scenario's name server.
+# bind9 with its tools is the identity scenario's name server; nftables and unattended-upgrades are
+# what the firewall and baseline roles install, and openssh-server lets the firewall scenario run
+# the role over a real SSH connection.
 PRELOAD=(postfix postfix-pcre ssl-cert sudo dovecot-core
          clamav-daemon clamav-milter clamav-freshclam clamdscan spamassassin spamd spamc spamass-milter
-         python3-dnspython bind9 bind9-dnsutils)
+         python3-dnspython bind9 bind9-dnsutils nftables unattended-upgrades openssh-server)
 
 recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${INSTALL[*]} ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
 have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)

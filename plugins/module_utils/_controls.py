@@ -23,6 +23,7 @@ import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -176,8 +177,7 @@ def _yes(text):
 
 
 def _loopback(address):
-    address = address.strip("[]").split("%")[0]
-    return address in ("localhost",) or address.startswith("127.") or address == "::1"
+    return _mailhost.is_loopback(address)
 
 
 def _shown(values):

@@ -195,3 +195,65 @@ def global_addresses(ip_json):
             if isinstance(info, dict) and info.get("scope") == "global" and info.get("local"):
                 found.append((0 if info.get("family") == "inet" else 1, info["local"]))
     return [address for _family, address in sorted(set(found))]
+
+
+def unit_of_cgroup(text):
+    """The systemd unit (name.service, name.socket, name.scope) a process runs in, from
+    /proc/PID/cgroup; the unified (0::) line first, then systemd's own hierarchy; "" when neither names one."""
+    lines = [line.split(":", 2) for line in (text or "").splitlines() if line.count(":") >= 2]
+    ordered = [l for l in lines if l[0] == "0"] + [l for l in lines if l[1] == "name=systemd"]
+    for _hierarchy, _controllers, path in ordered:
+        units = [part for part in path.split("/") if re.match(r"^[^/]+\.(service|socket|scope)$", part)]
+        if units:
+            return units[-1]
+    return ""
+
+
+def parse_journald(text):
+    """``systemd-analyze cat-config systemd/journald.conf`` output (the files in the order systemd
+    reads them, later settings winning) as {Storage, MaxRetentionSec, SystemMaxUse} of the [Journal] section."""
+    settings = {}
+    section = None
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+        elif section == "Journal" and "=" in line:
+            key, _sep, value = line.partition("=")
+            if key.strip() in ("Storage", "MaxRetentionSec", "SystemMaxUse"):
+                settings[key.strip()] = value.strip()
+    return settings
+
+
+_SPANS = (("us", 1e-6), ("ms", 1e-3), ("seconds", 1), ("second", 1), ("sec", 1), ("s", 1), ("minutes", 60),
+          ("minute", 60), ("min", 60), ("m", 60), ("hours", 3600), ("hour", 3600), ("hr", 3600), ("h", 3600),
+          ("days", 86400), ("day", 86400), ("d", 86400), ("weeks", 604800), ("week", 604800), ("w", 604800),
+          ("months", 2629800), ("month", 2629800), ("M", 2629800), ("years", 31557600), ("year", 31557600),
+          ("y", 31557600))
+
+
+def timespan_days(value):
+    """A systemd time span ("90day", "3 months", "1w 2d", "0", a bare number of seconds) in days; None
+    when unreadable. 0 means no time limit."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if re.match(r"^[0-9]+(\.[0-9]+)?$", text):
+        return float(text) / 86400
+    total = 0.0
+    for number, unit in re.findall(r"([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)", text):
+        factor = dict(_SPANS).get(unit)
+        if factor is None:
+            return None
+        total += float(number) * factor
+    if not re.fullmatch(r"(\s*[0-9]+(\.[0-9]+)?\s*[A-Za-z]+)+\s*", text):
+        return None
+    return total / 86400
+
+
+def is_loopback(address):
+    """Whether a listening address is reachable only from the host itself (127.0.0.0/8, ::1)."""
+    text = str(address or "").strip("[]").split("%")[0]
+    return text == "localhost" or text.startswith("127.") or text == "::1"

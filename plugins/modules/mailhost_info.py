@@ -14,8 +14,9 @@ description:
   - Reads, in one call, everything the collection's host controls are judged by - Postfix's effective settings
     (C(postconf -x), defaults included, so an untouched host is judged by what Postfix really does), the warnings
     C(postconf) prints, the C(master.cf) services with their C(-o) overrides, the aliases, the TLS certificate and key,
-    the listening sockets (from C(/proc/net)) and the processes that own them, the packages and units that matter,
-    the C(nftables) input policy, the automatic update policy, and ClamAV's and SpamAssassin's state when they are
+    the listening sockets (from C(/proc/net)) and the processes and systemd units that own them, the packages and units that matter,
+    the live C(nftables) ruleset (C(nft -j list ruleset), evaluated for the packets the controls ask about, not the file
+    on disk), the automatic update policy, the journal's retention, and ClamAV's and SpamAssassin's state when they are
     installed - and judges it against every host control of the catalogue (see C(docs/controls.md)).
   - A component that is absent makes its controls C(not_applicable); evidence that cannot be read (a C(main.cf) with
     a syntax error, an unreadable file) makes the controls that need it C(error), never C(pass). Odd input never
@@ -36,6 +37,13 @@ options:
     description: The Postfix configuration directory to read.
     type: path
     default: /etc/postfix
+  admin_networks:
+    description:
+      - The networks the host is managed from (C(mailsec_admin_networks)). The firewall evidence then says whether a
+        new SSH connection from each of them gets in, so a ruleset that locks the administrators out is a finding.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - mailsec.hardening.read_only
 notes:
@@ -72,7 +80,9 @@ mode_inferred:
   sample: false
 evidence:
   description: What was read, in the shape the control catalogue judges (postfix, listeners, packages, units, firewall,
-    updates, clamav, spamassassin, host).
+    updates, logs, clamav, spamassassin, host). C(firewall) holds the live ruleset's verdicts - C(inbound) (a stranger's
+    new connection to each port), C(admin) (SSH from each admin network), C(outbound) (SMTP to a stranger as C(nobody)
+    and as C(postfix)) - each with the rule or policy that decided and the expressions that could not be judged.
   returned: always
   type: dict
 findings:
@@ -120,6 +130,7 @@ summary:
 """
 
 import datetime
+import ipaddress
 import os
 import pwd
 import re
@@ -131,10 +142,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils import _nftables
 from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
 from ansible_collections.mailsec.hardening.plugins.module_utils._service_check import read_proc, socket_table
 
-PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "clamav-daemon", "clamav-milter",
+PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "rsyslog", "clamav-daemon", "clamav-milter",
             "spamassassin", "spamd", "spamass-milter")
 UNITS = ("postfix.service", "clamav-daemon.service", "clamav-milter.service", "spamd.service",
          "spamassassin.service", "spamass-milter.service")
@@ -260,13 +272,15 @@ def _listeners():
     unique = {}
     for item in sockets:
         key = (item["protocol"], item["address"], item["port"])
+        process, unit = owners.get(item["inode"], (None, None))
         unique[key] = dict(protocol=item["protocol"], address=item["address"], port=item["port"],
-                           process=owners.get(item["inode"]))
+                           process=process, unit=unit)
     return [unique[k] for k in sorted(unique, key=lambda k: (k[2], k[0], k[1]))]
 
 
 def _socket_owners(inodes):
-    """Process names owning the socket INODES, read from /proc/*/fd (needs root for other users' processes)."""
+    """(process name, systemd unit) owning each of the socket INODES, read from /proc/*/fd and
+    /proc/*/cgroup (needs root, with CAP_SYS_PTRACE for processes that changed their user)."""
     owners = {}
     for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
         try:
@@ -281,7 +295,8 @@ def _socket_owners(inodes):
             match = re.match(r"^socket:\[(\d+)\]$", target)
             if match and int(match.group(1)) in inodes and int(match.group(1)) not in owners:
                 text, _why = Reader.read("/proc/%s/comm" % pid)
-                owners[int(match.group(1))] = (text or "?").strip()
+                cgroup, _why = Reader.read("/proc/%s/cgroup" % pid)
+                owners[int(match.group(1))] = ((text or "?").strip(), _mailhost.unit_of_cgroup(cgroup) or None)
     return owners
 
 
@@ -308,13 +323,43 @@ def _units(reader):
                             loaded=shown.get(unit, {}).get("LoadState", "unknown"))) for unit in UNITS)
 
 
-def _firewall(reader):
+def _uid(name):
+    try:
+        return pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return None
+
+
+def _firewall(reader, listeners, admin_networks):
+    """The live ruleset's answers: for a stranger, each mail port, SSH and every port something
+    listens on beyond loopback; SSH from each admin network; outbound SMTP as nobody and as postfix."""
     rc, out, err = reader.run("nft", "-j", "list", "ruleset")
     if rc is None:
         return dict(nft_available=False, input_policy="none")
     if rc != 0:
         return dict(nft_available=True, input_policy="unreadable", error=err.strip())
-    return dict(nft_available=True, input_policy=_mailhost.nft_input_policy(out))
+    ports = set((p, "tcp") for p in (22, 25, 465, 587))
+    ports.update((item["port"], item["protocol"]) for item in listeners
+                 if not _mailhost.is_loopback(item.get("address")))
+    users = [(name, uid) for name, uid in (("nobody", _uid("nobody")), ("postfix", _uid("postfix"))) if uid is not None]
+    found = dict(nft_available=True, input_policy=_mailhost.nft_input_policy(out))
+    try:
+        found.update(_nftables.evidence(out, sorted(ports), users, admin_networks))
+    except (ValueError, KeyError, TypeError) as error:
+        found["error"] = "the ruleset could not be evaluated: %s" % error
+    return found
+
+
+def _logs(reader, packages):
+    """Where logs go and how long the journal keeps them."""
+    _rc, out, _err = reader.run("systemd-analyze", "cat-config", "systemd/journald.conf")
+    journald = _mailhost.parse_journald(out)
+    storage = journald.get("Storage", "auto")
+    return dict(storage=storage, persistent=storage == "persistent" or (storage == "auto" and
+                                                                         os.path.isdir("/var/log/journal")),
+                max_retention=journald.get("MaxRetentionSec", ""), max_use=journald.get("SystemMaxUse", ""),
+                retention_days=_mailhost.timespan_days(journald.get("MaxRetentionSec", "0")),
+                rsyslog_installed=bool(packages.get("rsyslog")))
 
 
 def _updates(reader, packages):
@@ -404,13 +449,15 @@ def _host(reader, postfix):
     return dict(fqdn=name, resolved=resolved, addresses=_mailhost.global_addresses(out))
 
 
-def gather(module, config_dir):
+def gather(module, config_dir, admin_networks=()):
     reader = Reader(module)
     packages = _packages(reader)
     units = _units(reader)
     postfix = _postfix(reader, config_dir)
-    return dict(host=_host(reader, postfix), postfix=postfix, listeners=_listeners(), packages=packages, units=units,
-                firewall=_firewall(reader), updates=_updates(reader, packages),
+    listeners = _listeners()
+    return dict(host=_host(reader, postfix), postfix=postfix, listeners=listeners, packages=packages, units=units,
+                firewall=_firewall(reader, listeners, admin_networks), updates=_updates(reader, packages),
+                logs=_logs(reader, packages),
                 clamav=_clamav(reader, packages, units), spamassassin=_spamassassin(reader, packages, units))
 
 
@@ -419,10 +466,17 @@ def main():
         argument_spec=dict(
             mode=dict(type="str", choices=list(_controls.MODES)),
             config_dir=dict(type="path", default="/etc/postfix"),
+            admin_networks=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
-    evidence = gather(module, module.params["config_dir"])
+    for network in module.params["admin_networks"]:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            module.fail_json(msg="admin_networks: %r is not a network (CIDR) or an address; list the networks SSH "
+                                 "must stay reachable from, e.g. 192.0.2.0/24" % network)
+    evidence = gather(module, module.params["config_dir"], module.params["admin_networks"])
     mode = module.params["mode"] or _controls.infer_mode(evidence)
     findings = _controls.evaluate(evidence, mode)
     summary = _controls.summarize(findings)

@@ -1,0 +1,89 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""The baseline role's input checks, and which listening services are strays."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+
+_SIZE = re.compile(r"^[1-9][0-9]*[KMGT]$")
+_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_LISTENER = re.compile(r"^[A-Za-z0-9@._:-]{1,64}$")
+_MAIL = re.compile(r"^[^\s@\"]+(@[A-Za-z0-9.-]+)?$")
+
+
+def _whole(value, low, high):
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def baseline_problems(values):
+    """Problems with the baseline role's VALUES (name to value)."""
+    problems = []
+    for name in ("baseline_unattended_upgrades", "baseline_disable_stray_services"):
+        if not isinstance(values.get(name), bool):
+            problems.append("%s must be true or false, not %s" % (name, policy.describe(values.get(name))))
+    mail = values.get("baseline_unattended_upgrades_mail")
+    if not isinstance(mail, str) or (mail and not _MAIL.match(mail)):
+        problems.append("baseline_unattended_upgrades_mail must be a local user or an address, or '' for no report, "
+                        "not %s" % policy.describe(mail))
+    reboot = values.get("baseline_unattended_upgrades_reboot_time")
+    if not isinstance(reboot, str) or (reboot and not _TIME.match(reboot)):
+        problems.append("baseline_unattended_upgrades_reboot_time must be HH:MM (24 h) or '' to never reboot by "
+                        "itself, not %s" % policy.describe(reboot))
+    allowed = values.get("baseline_allowed_listeners")
+    if not isinstance(allowed, (list, tuple)) or not all(isinstance(a, str) and _LISTENER.match(a) for a in allowed):
+        problems.append("baseline_allowed_listeners must list systemd units or process names, e.g. "
+                        "['nginx.service', 'chronyd'], not %s" % policy.describe(allowed))
+    if not _whole(values.get("baseline_log_retention_days"), 1, 3650):
+        problems.append("baseline_log_retention_days must be a number of days from 1 to 3650, not %s"
+                        % policy.describe(values.get("baseline_log_retention_days")))
+    size = values.get("baseline_journal_max_use")
+    if not isinstance(size, str) or not _SIZE.match(size):
+        problems.append("baseline_journal_max_use must be a size like 2G or 500M, not %s" % policy.describe(size))
+    kept = values.get("baseline_backups_kept")
+    if isinstance(kept, str) and kept.isdigit():
+        kept = int(kept)
+    if not _whole(kept, 1, 100):
+        problems.append("baseline_backups_kept (mailsec_backups_kept) must be a number from 1 to 100, not %s"
+                        % policy.describe(values.get("baseline_backups_kept")))
+    return problems
+
+
+def stray_listeners(listeners, allowed):
+    """The LISTENERS (mailhost_info's: protocol, address, port, process, unit) reachable beyond
+    loopback whose unit and process are both outside ALLOWED, one entry per unit (or process)."""
+    strays = {}
+    for item in listeners or []:
+        if _mailhost.is_loopback(item.get("address")):
+            continue
+        unit, process = item.get("unit") or "", item.get("process") or ""
+        if unit in allowed or process in allowed:
+            continue
+        key = unit or process or "?"
+        entry = strays.setdefault(key, dict(unit=unit, process=process, sockets=[],
+                                            disable=unit.endswith((".service", ".socket"))))
+        entry["sockets"].append("%s/%s %s" % (item.get("port"), item.get("protocol"), item.get("address")))
+    return [strays[k] for k in sorted(strays)]
+
+
+_BACKUP = re.compile(r"^(?P<original>.+)\.[0-9]+\.[0-9]{4}-[0-9]{2}-[0-9]{2}@[0-9]{2}:[0-9]{2}:[0-9]{2}~$")
+
+
+def old_backups(files, kept, originals):
+    """The paths of the backups in FILES (find's results: path, mtime) beyond the newest KEPT of each
+    file in ORIGINALS. Ansible names a backup <file>.<pid>.<date>@<time>~; other files are never chosen."""
+    by_original = {}
+    for item in files or []:
+        match = _BACKUP.match(str(item.get("path", "")))
+        if match and match.group("original") in originals:
+            by_original.setdefault(match.group("original"), []).append(item)
+    old = []
+    for original in sorted(by_original):
+        newest_first = sorted(by_original[original], key=lambda f: (f.get("mtime", 0), f["path"]), reverse=True)
+        old.extend(f["path"] for f in newest_first[kept:])
+    return old

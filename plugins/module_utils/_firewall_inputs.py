@@ -1,0 +1,206 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""Every input of the firewall role checked together before anything changes, and the check that
+the new rules would not cut off the SSH connection the run itself arrives over.
+
+One sentence per problem, naming the variable and saying what to write instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+
+MODES = ("mx", "relay_client", "local_only")
+PROTOCOLS = ("tcp", "udp")
+_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}$")
+# An extra rule is one nft statement inside the input chain: no second statement, no comment that
+# could hide one, no braces except a balanced anonymous set.
+_RULE_FORBIDDEN = re.compile(r"[;\n\r#]")
+_RATE = re.compile(r"^[1-9][0-9]{0,5}/(second|minute|hour)$")
+
+
+def _port(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+
+
+def _networks(value):
+    """VALUE as a list of networks (a bare address is its /32 or /128); None when any is malformed."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    networks = []
+    for entry in value:
+        try:
+            networks.append(ipaddress.ip_network(str(entry).strip(), strict=True) if isinstance(entry, str) else None)
+        except ValueError:
+            return None
+    return None if None in networks else networks
+
+
+def source_problems(value, variable, allow_everyone=True, required=False):
+    """Problems with a list of source networks (CIDR or bare addresses)."""
+    networks = _networks(value)
+    if networks is None:
+        return ["%s must be a list of networks or addresses, e.g. ['192.0.2.0/24', '2001:db8::/48'] (the network "
+                "address, no host bits after the prefix), not %s" % (variable, policy.describe(value))]
+    problems = []
+    if required and not networks:
+        problems.append("%s is empty: name the networks this host is managed from (SSH stays open only to them), "
+                        "e.g. ['192.0.2.0/24']" % variable)
+    if not allow_everyone:
+        for network in networks:
+            if network.prefixlen == 0:
+                problems.append("%s: %s opens SSH to every address on the Internet; list the admin networks only"
+                                % (variable, network))
+    return problems
+
+
+def _rule_problems(rules, variable):
+    if not isinstance(rules, (list, tuple)):
+        return ["%s must be a list of nft rules (one statement each), not %s" % (variable, policy.describe(rules))]
+    problems = []
+    for rule in rules:
+        if not isinstance(rule, str) or not rule.strip():
+            problems.append("%s: %s is not an nft rule" % (variable, policy.describe(rule)))
+        elif _RULE_FORBIDDEN.search(rule) or rule.count("{") != rule.count("}") or "}" in rule.split("{")[0]:
+            problems.append("%s: %s must be one rule on one line, without ';', '#' or unbalanced braces (it goes "
+                            "into the input chain as it is)" % (variable, policy.describe(rule)))
+    return problems
+
+
+def _allow_problems(entries, variable):
+    if not isinstance(entries, (list, tuple)):
+        return ["%s must be a list of {name, port, protocol, sources}, not %s" % (variable, policy.describe(entries))]
+    problems = []
+    names = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            problems.append("%s: %s is not a mapping with name, port, protocol and sources" % (
+                variable, policy.describe(entry)))
+            continue
+        unknown = sorted(set(entry) - {"name", "port", "protocol", "sources"})
+        if unknown:
+            problems.append("%s: %s has unknown keys %s (name, port, protocol, sources)" % (
+                variable, policy.describe(entry.get("name")), ", ".join(unknown)))
+        name = entry.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            problems.append("%s: name %s must be lower-case letters, digits, '-' or '_' (it names the rule)" % (
+                variable, policy.describe(name)))
+        names.append(name)
+        if not _port(entry.get("port")):
+            problems.append("%s: %s needs a port from 1 to 65535, not %s" % (
+                variable, policy.describe(name), policy.describe(entry.get("port"))))
+        if entry.get("protocol", "tcp") not in PROTOCOLS:
+            problems.append("%s: %s protocol must be tcp or udp, not %s" % (
+                variable, policy.describe(name), policy.describe(entry.get("protocol"))))
+        problems.extend(source_problems(entry.get("sources"), "%s (%s) sources" % (variable, name)))
+    if len(set(n for n in names if isinstance(n, str))) != len([n for n in names if isinstance(n, str)]):
+        problems.append("%s names a rule twice" % variable)
+    return problems
+
+
+def firewall_problems(values):
+    """Problems with the firewall role's VALUES (name to value)."""
+    problems = []
+    mode = values.get("firewall_mode")
+    if mode not in MODES:
+        problems.append("firewall_mode (mailsec_mode) must be one of %s, not %s" % (", ".join(MODES),
+                                                                                  policy.describe(mode)))
+    for name in ("firewall_submission_enabled", "firewall_log_refused", "firewall_persist"):
+        if not isinstance(values.get(name), bool):
+            problems.append("%s must be true or false, not %s" % (name, policy.describe(values.get(name))))
+    problems.extend(source_problems(values.get("firewall_admin_networks"), "firewall_admin_networks "
+                                    "(mailsec_admin_networks)", allow_everyone=False, required=True))
+    problems.extend(source_problems(values.get("firewall_smtp_sources"), "firewall_smtp_sources"))
+    problems.extend(source_problems(values.get("firewall_submission_sources"), "firewall_submission_sources"))
+    if mode == "mx" and _networks(values.get("firewall_smtp_sources")) == []:
+        problems.append("firewall_smtp_sources is empty, so no mail could reach this mx; list who may connect "
+                        "to port 25 (['0.0.0.0/0', '::/0'] for the whole Internet)")
+    if values.get("firewall_submission_enabled") is True and mode != "mx":
+        problems.append("firewall_submission_enabled needs firewall_mode mx (submission runs only there)")
+    if not _port(values.get("firewall_ssh_port")):
+        problems.append("firewall_ssh_port must be the port sshd listens on (1-65535), not %s"
+                        % policy.describe(values.get("firewall_ssh_port")))
+    rate = values.get("firewall_smtp_rate_limit")
+    if rate != "" and not (isinstance(rate, str) and _RATE.match(rate)):
+        problems.append("firewall_smtp_rate_limit must be '' (no limit) or new connections per source address "
+                        "like '30/minute', not %s" % policy.describe(rate))
+    users = values.get("firewall_outbound_smtp_users")
+    if not isinstance(users, (list, tuple)) or not users or not all(isinstance(u, str) and _USER.match(u)
+                                                                    for u in users):
+        problems.append("firewall_outbound_smtp_users must list the users that may open SMTP connections "
+                        "(the MTA's, postfix), not %s" % policy.describe(users))
+    ports = values.get("firewall_outbound_smtp_ports")
+    if not isinstance(ports, (list, tuple)) or not ports or not all(_port(p) for p in ports):
+        problems.append("firewall_outbound_smtp_ports must list ports (1-65535) kept for the MTA, e.g. [25, 465, "
+                        "587], not %s" % policy.describe(ports))
+    problems.extend(_allow_problems(values.get("firewall_allow"), "firewall_allow"))
+    problems.extend(_rule_problems(values.get("firewall_extra_input_rules"), "firewall_extra_input_rules"))
+    path = values.get("firewall_ruleset_path")
+    if not isinstance(path, str) or not re.match(r"^/[A-Za-z0-9._/-]+\.nft$", path) or ".." in path:
+        problems.append("firewall_ruleset_path must be an absolute path ending in .nft, not %s" % policy.describe(path))
+    return problems
+
+
+def _client(ssh_connection):
+    """(client address, server port) from an SSH_CONNECTION value, or None when there is none."""
+    fields = str(ssh_connection or "").split()
+    if len(fields) != 4:
+        return None
+    try:
+        address = ipaddress.ip_address(fields[0].split("%")[0])
+        port = int(fields[3])
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address, port
+
+
+def _admitted(address, networks):
+    return any(address in ipaddress.ip_network(str(n).strip(), strict=True) for n in networks
+               if ipaddress.ip_network(str(n).strip(), strict=True).version == address.version)
+
+
+def connection_problem(values, ssh_connection):
+    """The sentence saying why the new rules would cut the SSH connection given by SSH_CONNECTION
+    ("client port server port"), or "" when they admit it or the run does not arrive over SSH.
+
+    The new rules admit a connection from the client to the server port when the client is on
+    loopback, or the port is the SSH port and the client is in the admin networks, or a
+    firewall_allow entry opens the port to the client. Extra rules come after every accept the
+    role writes, so they cannot take away what these admit, and are not counted as admitting.
+    """
+    client = _client(ssh_connection)
+    if client is None:
+        return ""
+    address, port = client
+    if address.is_loopback:
+        return ""
+    if port == values.get("firewall_ssh_port") and _admitted(address, values.get("firewall_admin_networks") or []):
+        return ""
+    for entry in values.get("firewall_allow") or []:
+        if entry.get("port") == port and entry.get("protocol", "tcp") == "tcp" and \
+                _admitted(address, entry.get("sources") or []):
+            return ""
+    if port != values.get("firewall_ssh_port"):
+        return ("this run's SSH connection arrives from %s on port %d, and the new rules open SSH only on "
+                "firewall_ssh_port %s: set firewall_ssh_port to %d; nothing was changed" % (
+                    address, port, values.get("firewall_ssh_port"), port))
+    return ("the new rules would cut this run's SSH connection from %s (port %d): %s is not in "
+            "firewall_admin_networks (mailsec_admin_networks) %s; add it or its network, or run from an admin "
+            "network; nothing was changed" % (address, port, address, policy.describe(
+                list(values.get("firewall_admin_networks") or []))))
+
+
+def family_networks(networks, family):
+    """The networks of one address family (ipv4 or ipv6), overlaps merged, as nft set elements."""
+    version = {"ipv4": 4, "ipv6": 6}[family]
+    chosen = [ipaddress.ip_network(str(n).strip(), strict=True) for n in networks or []]
+    chosen = [n for n in chosen if n.version == version]
+    return [str(n) for n in ipaddress.collapse_addresses(chosen)]
