@@ -68,6 +68,8 @@ REFERENCE_TITLES = {
     "SA": "Apache SpamAssassin",
     "NMAP": "nmap smtp-open-relay",
     "AMAVIS": "amavisd-new default configuration",
+    "M3AAWG": "M3AAWG best practices",
+    "NFT": "nftables wiki, https://wiki.nftables.org",
 }
 
 
@@ -409,6 +411,77 @@ def _firewall_present(ev):
     passed = policy in ("drop", "reject")
     return passed, "nftables input policy: %s%s" % (
         policy, "" if firewall.get("nft_available", True) else " (nft is not installed)")
+
+
+def _firewall_answers(ev, kind):
+    """The live ruleset's verdicts of one KIND (inbound, admin, outbound), from mailhost_info."""
+    firewall = ev.section("firewall")
+    if not firewall.get("nft_available", True):
+        return None
+    if firewall.get("error") or kind not in firewall:
+        raise EvidenceMissing("the live nftables ruleset could not be read: %s" % (
+            firewall.get("error") or "no %s verdicts" % kind))
+    return firewall[kind]
+
+
+def _verdict_text(answer):
+    where = "%s/%s %s" % (answer.get("port"), answer.get("protocol", "tcp"), answer.get("family"))
+    who = (" from %s" % answer["source"]) if answer.get("source") else (
+        (" as %s" % answer["user"]) if answer.get("user") else "")
+    doubt = " (could not judge: %s)" % "; ".join(answer["uncertain"][:2]) if answer.get("uncertain") else ""
+    return "%s%s: %s by %s%s" % (where, who, answer.get("verdict"), answer.get("by"), doubt)
+
+
+def _firewall_mail_ports_only(ev):
+    answers = _firewall_answers(ev, "inbound")
+    if answers is None:
+        return False, "nft is not installed: nothing filters the ports"
+    mode = ev.data.get("mode")
+    needed = {25} if mode == "mx" else set()
+    optional = {465, 587} if mode == "mx" else set()
+    listening = set((item.get("port"), item.get("protocol", "tcp")) for item in ev.listeners()
+                    if not _loopback(str(item.get("address", ""))))
+    open_needless = [a for a in answers if a.get("verdict") == "accept" and a.get("port") not in needed | optional
+                     and ((a.get("port"), a.get("protocol", "tcp")) in listening or a.get("port") == 22)]
+    closed_needed = [a for a in answers if a.get("verdict") != "accept" and a.get("port") in needed]
+    shown = [_verdict_text(a) for a in open_needless + closed_needed]
+    opened = sorted(set("%s/%s" % (a["port"], a.get("protocol", "tcp")) for a in answers if a.get("verdict") == "accept"))
+    return not open_needless and not closed_needed, "open to a stranger: %s%s" % (
+        _shown(opened), ("; wrong: " + ", ".join(shown)) if shown else "")
+
+
+def _firewall_ssh_admin_only(ev):
+    answers = _firewall_answers(ev, "inbound")
+    if answers is None:
+        return False, "nft is not installed: SSH is open to everyone who reaches the host"
+    ssh = [a for a in answers if a.get("port") == 22 and a.get("protocol", "tcp") == "tcp"]
+    admin = _firewall_answers(ev, "admin") or []
+    strangers_in = [a for a in ssh if a.get("verdict") == "accept"]
+    locked_out = [a for a in admin if a.get("verdict") != "accept"]
+    text = "; ".join(_verdict_text(a) for a in ssh + admin)
+    return bool(ssh) and not strangers_in and not locked_out, text or "no verdict on port 22"
+
+
+def _firewall_outbound_mta_only(ev):
+    answers = _firewall_answers(ev, "outbound")
+    if answers is None:
+        return False, "nft is not installed: every process can send SMTP to the world"
+    others = [a for a in answers if a.get("user") != "postfix"]
+    mta = [a for a in answers if a.get("user") == "postfix" and a.get("port") == 25]
+    others_out = [a for a in others if a.get("verdict") == "accept"]
+    mta_blocked = [a for a in mta if a.get("verdict") != "accept"] if ev.data.get("mode") != "local_only" else []
+    shown = [_verdict_text(a) for a in (others_out + mta_blocked)] or \
+        sorted(set("%s:%s %s" % (a.get("user"), a.get("port"), a.get("verdict")) for a in answers if a.get("family") == "ipv4"))
+    return bool(others) and not others_out and not mta_blocked, "; ".join(shown)
+
+
+def _logs_kept(ev):
+    logs = ev.section("logs")
+    days = logs.get("retention_days")
+    kept = logs.get("persistent") and (days is None or days == 0 or days >= 30)
+    return bool(kept) or bool(logs.get("rsyslog_installed")), "journal Storage=%s (%s on disk), MaxRetentionSec=%s%s" % (
+        logs.get("storage"), "kept" if logs.get("persistent") else "not kept", logs.get("max_retention") or "unset",
+        "; rsyslog writes /var/log" if logs.get("rsyslog_installed") else "")
 
 
 def _package_absent(package):
@@ -1045,7 +1118,7 @@ CONTROLS = (
             _approved_postfix_listeners, "postfix role (refuses other listeners)", ["CIS 2.1.22"]),
     Control("MAIL-NET-003", "A host firewall drops what is not allowed", "medium", ALL_MODES,
             "an nftables input chain with policy drop (or reject)", _firewall_present,
-            "none yet (the firewall role)", ["CIS 2.1.22", "PF POSTSCREEN_README (port roles)"], needs=()),
+            "firewall role", ["CIS 2.1.22", "PF POSTSCREEN_README (port roles)"], needs=()),
     Control("MAIL-NET-004", "sendmail is not installed", "medium", ALL_MODES, "package sendmail absent",
             _package_absent("sendmail"), "remove sendmail (the postfix package replaces it)",
             ["SSG package_sendmail_removed", "STIG RHEL-09-215020"], needs=()),
@@ -1054,8 +1127,24 @@ CONTROLS = (
             ["SSG service_postfix_enabled", "LYNIS MAIL-8814"]),
     Control("MAIL-NET-006", "No other network service is exposed", "medium", ALL_MODES,
             "nothing listens beyond loopback except SSH, and on a receiving MX the mail ports",
-            _no_other_exposed_services, "none yet (the baseline role); remove or bind the service to loopback",
-            ["CIS 2.1.22"], needs=()),
+            _no_other_exposed_services, "baseline role (reports them; baseline_disable_stray_services stops them), "
+            "or bind the service to loopback", ["CIS 2.1.22"], needs=()),
+    Control("MAIL-NET-007", "The firewall admits strangers only to the mail ports", "medium", ALL_MODES,
+            "in the live ruleset a new connection from an unknown address reaches port 25 on a receiving MX and "
+            "no other listening port (587/465 may be open for submission)", _firewall_mail_ports_only,
+            "firewall role (firewall_allow for other services, with sources)",
+            ["CIS 2.1.22", "PF POSTSCREEN_README (port roles)"], needs=()),
+    Control("MAIL-NET-008", "SSH is open only to the admin networks", "high", ALL_MODES,
+            "in the live ruleset a new SSH connection from an unknown address is dropped (IPv4 and IPv6), and one "
+            "from each admin network gets in", _firewall_ssh_admin_only,
+            "firewall role (firewall_admin_networks, mailsec_admin_networks)",
+            ["CIS 4 (host based firewall)", "CIS 5.1 (SSH server)"], needs=()),
+    Control("MAIL-NET-009", "Only the MTA can open SMTP connections to other hosts", "medium", ALL_MODES,
+            "in the live ruleset a process of an ordinary user (nobody) cannot connect to port 25, 465 or 587 "
+            "elsewhere; the postfix user can reach port 25 (except local_only)", _firewall_outbound_mta_only,
+            "firewall role (firewall_outbound_smtp_users)",
+            ["M3AAWG Managing Port 25", "RFC 5068 §3", "NFT Matching packet metainformation (skuid)"],
+            needs=()),
 
     # --- SMTP protocol hygiene and smuggling ---------------------------------------------------------
     Control("MAIL-SMTPD-001", "The banner names no software", "low", ALL_MODES,
@@ -1261,7 +1350,12 @@ CONTROLS = (
     # --- Host basics -----------------------------------------------------------------------------------
     Control("MAIL-HOST-001", "Security updates install automatically", "medium", ALL_MODES,
             "unattended-upgrades installed and APT::Periodic::Unattended-Upgrade on", _unattended_upgrades,
-            "none yet (the baseline role)", ["CIS 1.2 (package updates)", "LYNIS PKGS-7392"], needs=()),
+            "baseline role (baseline_unattended_upgrades)", ["CIS 1.2 (package updates)", "LYNIS PKGS-7392"],
+            needs=()),
+    Control("MAIL-HOST-002", "Logs survive a reboot and are kept at least 30 days", "low", ALL_MODES,
+            "the journal is kept on disk (Storage=persistent, or auto with /var/log/journal) with MaxRetentionSec "
+            "unset or 30 days or more, or rsyslog writes the logs to /var/log", _logs_kept,
+            "baseline role (baseline_log_retention_days)", ["CIS 6.1 (journald)"], needs=()),
 )
 
 BY_ID = dict((c.id, c) for c in CONTROLS)

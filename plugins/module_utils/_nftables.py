@@ -203,8 +203,11 @@ def _run_chain(ruleset, key, packet, trail, depth=0):
                     trail["uncertain"].append("%s %s %s: %s" % (key[0], key[1], key[2], unknown))
                     matched = False
                     break
-            elif "limit" in expr:
-                if expr["limit"].get("inv"):   # "limit rate over": only a flood matches
+            elif "limit" in expr or "set" in expr:
+                # "limit rate over", alone or per source address in a dynamic set: only a flood matches
+                limits = [expr["limit"]] if "limit" in expr else [
+                    s.get("limit") for s in (expr["set"].get("stmt") or []) if isinstance(s, dict) and "limit" in s]
+                if any(isinstance(limit, dict) and limit.get("inv") for limit in limits):
                     matched = False
                     break
             elif any(k in expr for k in ("accept", "drop", "reject")):
@@ -246,8 +249,9 @@ def verdict(ruleset, packet):
     return dict(verdict="accept", by=by, uncertain=trail["uncertain"])
 
 
-# Addresses reserved for documentation (RFC 5737, RFC 3849): a stranger no admin network contains.
-STRANGER = {"ipv4": "203.0.113.7", "ipv6": "2001:db8:ffff::7"}
+# Addresses reserved for documentation (RFC 5737 TEST-NET-3, RFC 9637): a stranger no admin network
+# contains (the examples of this collection use 192.0.2.0/24, 198.51.100.0/24 and 2001:db8::/32).
+STRANGER = {"ipv4": "203.0.113.7", "ipv6": "3fff::7"}
 LOCAL = {"ipv4": "192.0.2.25", "ipv6": "2001:db8:25::25"}
 
 

@@ -20,6 +20,7 @@ import pytest
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
 from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils import _nftables
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import master_services
 from ansible_collections.mailsec.hardening.plugins.module_utils._controls_doc import markdown
 
@@ -46,9 +47,19 @@ def host_evidence(postconf, master="master-hardened-mx-debian13.txt", overrides=
         + [dict(protocol="tcp", address="0.0.0.0", port=22, process="sshd")],
         packages={"sendmail": False},
         units={"postfix.service": dict(active="active", enabled="enabled")},
-        firewall=dict(nft_available=True, input_policy="drop"),
+        firewall=firewall_evidence("nft_mailsec_mx.json"),
         updates=dict(unattended_upgrades_installed=True, periodic_unattended_upgrade="1"),
+        logs=dict(storage="persistent", persistent=True, max_retention="90day", retention_days=90.0,
+                  rsyslog_installed=False),
     )
+
+
+def firewall_evidence(ruleset, admin=("10.88.0.1/32",)):
+    """What mailhost_info reports for a live RULESET (a fixture of nft -j list ruleset)."""
+    found = dict(nft_available=True, input_policy=_mailhost.nft_input_policy(fixture(ruleset)))
+    found.update(_nftables.evidence(fixture(ruleset), [(22, "tcp"), (25, "tcp"), (465, "tcp"), (587, "tcp")],
+                                    [("nobody", 65534), ("postfix", 100)], list(admin)))
+    return found
 
 
 def statuses(findings, status):
@@ -304,6 +315,17 @@ def test_sender_verification_behind_warn_if_reject_passes():
     (lambda e: e["packages"].update(sendmail=True), "MAIL-NET-004", "sendmail is installed"),
     (lambda e: e["units"]["postfix.service"].update(active="failed"), "MAIL-NET-005", "failed"),
     (lambda e: e["firewall"].update(input_policy="accept"), "MAIL-NET-003", "accept"),
+    (lambda e: e.update(firewall=firewall_evidence("nft_debian_default.json")), "MAIL-NET-007", "22/tcp"),
+    (lambda e: e.update(firewall=firewall_evidence("nft_debian_default.json")), "MAIL-NET-008",
+     "22/tcp ipv4: accept by policy of inet filter input"),
+    (lambda e: e.update(firewall=firewall_evidence("nft_debian_default.json")), "MAIL-NET-009",
+     "25/tcp ipv4 as nobody: accept"),
+    (lambda e: e.update(firewall=firewall_evidence("nft_mailsec_mx.json", admin=("192.0.2.0/24",))), "MAIL-NET-008",
+     "from 192.0.2.1: drop"),
+    (lambda e: [a.update(verdict="drop", by="policy of inet mailsec input") for a in e["firewall"]["inbound"]
+                if a["port"] == 25], "MAIL-NET-007", "wrong: 25/tcp ipv4: drop by policy"),
+    (lambda e: e["logs"].update(storage="volatile", persistent=False), "MAIL-HOST-002", "Storage=volatile"),
+    (lambda e: e["logs"].update(retention_days=7.0, max_retention="1week"), "MAIL-HOST-002", "MaxRetentionSec=1week"),
     (lambda e: e["updates"].update(periodic_unattended_upgrade="0"), "MAIL-HOST-001", "\"0\""),
     (lambda e: e["postfix"]["aliases"].update(root=["root"]), "MAIL-ALIAS-001", "root -> root"),
     (lambda e: e["postfix"]["aliases"].pop("postmaster"), "MAIL-ALIAS-002", "postmaster -> (none)"),
@@ -321,6 +343,15 @@ def test_host_faults_fail_their_control(change, control, shown):
     finding = by_id(cat.evaluate(evidence, "mx"))[control]
     assert finding["status"] == "fail", finding
     assert shown in finding["actual"]
+
+
+def test_the_role_table_with_extra_services_passes_the_firewall_controls():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["firewall"] = firewall_evidence("nft_mailsec_extended.json", admin=("10.88.0.1/32", "fd00::/64"))
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    for control in ("MAIL-NET-003", "MAIL-NET-007", "MAIL-NET-008", "MAIL-NET-009"):
+        assert findings[control]["status"] == "pass", findings[control]
+    assert findings["MAIL-NET-007"]["actual"] == "open to a stranger: 25/tcp"
 
 
 def test_a_stray_listener_in_master_cf_fails():
@@ -350,6 +381,8 @@ def test_null_client_keeps_the_stig_list_and_local_only():
 def test_a_host_without_postfix_gets_not_applicable_and_no_error():
     evidence = host_evidence("postconf-hardened-mx-debian13.txt")
     evidence["postfix"] = dict(installed=False)
+    # a host without the MTA has no postfix user: outbound SMTP is judged for nobody only
+    evidence["firewall"]["outbound"] = [a for a in evidence["firewall"]["outbound"] if a["user"] != "postfix"]
     evidence["listeners"] = [dict(protocol="tcp", address="0.0.0.0", port=22, process="sshd")]
     findings = cat.evaluate(evidence, "local_only")
     assert statuses(findings, "error") == []
