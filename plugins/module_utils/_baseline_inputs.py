@@ -24,7 +24,8 @@ def _whole(value, low, high):
 def baseline_problems(values):
     """Problems with the baseline role's VALUES (name to value)."""
     problems = []
-    for name in ("baseline_unattended_upgrades", "baseline_disable_stray_services"):
+    for name in ("baseline_unattended_upgrades", "baseline_unattended_upgrades_start_timers",
+                 "baseline_disable_stray_services"):
         if not isinstance(values.get(name), bool):
             problems.append("%s must be true or false, not %s" % (name, policy.describe(values.get(name))))
     mail = values.get("baseline_unattended_upgrades_mail")

@@ -15,6 +15,7 @@ def good(**changes):
     values = dict(baseline_unattended_upgrades=True, baseline_unattended_upgrades_mail="root",
                   baseline_unattended_upgrades_reboot_time="", baseline_allowed_listeners=[],
                   baseline_disable_stray_services=False, baseline_log_retention_days=90,
+                  baseline_unattended_upgrades_start_timers=True,
                   baseline_journal_max_use="2G", baseline_backups_kept="5")
     values.update(changes)
     return values
