@@ -109,8 +109,8 @@ def firewall_problems(values):
     problems = []
     mode = values.get("firewall_mode")
     if mode not in MODES:
-        problems.append("firewall_mode (mailsec_mode) must be one of %s, not %s" % (", ".join(MODES),
-                                                                                  policy.describe(mode)))
+        problems.append("firewall_mode (mailsec_mode) must be one of %s, not %s"
+                        % (", ".join(MODES), policy.describe(mode)))
     for name in ("firewall_submission_enabled", "firewall_log_refused", "firewall_persist"):
         if not isinstance(values.get(name), bool):
             problems.append("%s must be true or false, not %s" % (name, policy.describe(values.get(name))))

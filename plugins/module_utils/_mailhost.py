@@ -255,5 +255,5 @@ def timespan_days(value):
 
 def is_loopback(address):
     """Whether a listening address is reachable only from the host itself (127.0.0.0/8, ::1)."""
-    text = str(address or "").strip("[]").split("%")[0]
+    text = str(address or "").strip("[]").split("%", maxsplit=1)[0]
     return text == "localhost" or text.startswith("127.") or text == "::1"

@@ -355,8 +355,8 @@ def _logs(reader, packages):
     _rc, out, _err = reader.run("systemd-analyze", "cat-config", "systemd/journald.conf")
     journald = _mailhost.parse_journald(out)
     storage = journald.get("Storage", "auto")
-    return dict(storage=storage, persistent=storage == "persistent" or (storage == "auto" and
-                                                                         os.path.isdir("/var/log/journal")),
+    persistent = storage == "persistent" or (storage == "auto" and os.path.isdir("/var/log/journal"))
+    return dict(storage=storage, persistent=persistent,
                 max_retention=journald.get("MaxRetentionSec", ""), max_use=journald.get("SystemMaxUse", ""),
                 retention_days=_mailhost.timespan_days(journald.get("MaxRetentionSec", "0")),
                 rsyslog_installed=bool(packages.get("rsyslog")))

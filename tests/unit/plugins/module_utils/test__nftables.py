@@ -95,8 +95,8 @@ def _dport(port):
 
 
 def test_a_drop_in_any_table_wins_over_an_accept_in_another():
-    items = _table(("input", [_dport(22), {"accept": None}])) + _table(("input", [_dport(22), {"drop": None}]),
-                                                                      table="other")
+    items = _table(("input", [_dport(22), {"accept": None}]))
+    items += _table(("input", [_dport(22), {"drop": None}]), table="other")
     answer = _nftables.inbound(_nftables.Ruleset({"nftables": items}), 22)
     assert answer["verdict"] == "drop" and answer["by"].startswith("inet other input")
 
