@@ -17,10 +17,6 @@ _LISTENER = re.compile(r"^[A-Za-z0-9@._:-]{1,64}$")
 _MAIL = re.compile(r"^[^\s@\"]+(@[A-Za-z0-9.-]+)?$")
 
 
-def _whole(value, low, high):
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
 def baseline_problems(values):
     """Problems with the baseline role's VALUES (name to value)."""
     problems = []
@@ -40,7 +36,7 @@ def baseline_problems(values):
     if not isinstance(allowed, (list, tuple)) or not all(isinstance(a, str) and _LISTENER.match(a) for a in allowed):
         problems.append("baseline_allowed_listeners must list systemd units or process names, e.g. "
                         "['nginx.service', 'chronyd'], not %s" % policy.describe(allowed))
-    if not _whole(values.get("baseline_log_retention_days"), 1, 3650):
+    if not policy.whole(values.get("baseline_log_retention_days"), 1, 3650):
         problems.append("baseline_log_retention_days must be a number of days from 1 to 3650, not %s"
                         % policy.describe(values.get("baseline_log_retention_days")))
     size = values.get("baseline_journal_max_use")
@@ -49,7 +45,7 @@ def baseline_problems(values):
     kept = values.get("baseline_backups_kept")
     if isinstance(kept, str) and kept.isdigit():
         kept = int(kept)
-    if not _whole(kept, 1, 100):
+    if not policy.whole(kept, 1, 100):
         problems.append("baseline_backups_kept (mailsec_backups_kept) must be a number from 1 to 100, not %s"
                         % policy.describe(values.get("baseline_backups_kept")))
     return problems

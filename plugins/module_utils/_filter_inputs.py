@@ -24,10 +24,6 @@ _SIGNATURE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(%s)$" % "|".join(SIGNATURE_SUFF
 _ONE_LINE = re.compile(r"^[^\r\n\x00]+$")
 
 
-def _whole(value, low, high):
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
 def _number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -55,10 +51,10 @@ def clamav_problems(values, memory_mb):
     if source == "local" and not signatures:
         problems.append("clamav_local_signatures must list at least one signature file for the local source, "
                         "or clamd has nothing to scan with")
-    if not _whole(values.get("clamav_freshclam_checks"), 1, 50):
+    if not policy.whole(values.get("clamav_freshclam_checks"), 1, 50):
         problems.append("clamav_freshclam_checks must be a whole number from 1 to 50 (checks a day), not %s"
                         % policy.describe(values.get("clamav_freshclam_checks")))
-    if not _whole(values.get("clamav_max_message_size"), 65536, 2 ** 31 - 1):
+    if not policy.whole(values.get("clamav_max_message_size"), 65536, 2 ** 31 - 1):
         problems.append("clamav_max_message_size must be a whole number of bytes from 65536 to 2147483647, not %s "
                         "(set mailsec_message_size_limit for Postfix and ClamAV together)"
                         % policy.describe(values.get("clamav_max_message_size")))
@@ -68,7 +64,7 @@ def clamav_problems(values, memory_mb):
     message = values.get("clamav_reject_message")
     if not (isinstance(message, str) and _ONE_LINE.match(message)):
         problems.append("clamav_reject_message must be one line of text")
-    if not _whole(memory_mb, 1, 2 ** 31):
+    if not policy.whole(memory_mb, 1, 2 ** 31):
         problems.append("clamav_memory_mb must be a whole number of MiB, not %s" % policy.describe(memory_mb))
     elif source in ("official", "mirror") and memory_mb < MIN_MEMORY_MB and low is not True:
         problems.append("clamav_signature_source %s: the full signature database needs at least 3 GiB of RAM and "
@@ -87,14 +83,14 @@ def spamassassin_problems(values):
         required = None
     reject = values.get("spamassassin_reject_score")
     # spamass-milter reads -r as a whole number (atoi): 15.5 would silently refuse from 15.
-    if reject is not None and not (_whole(reject, 1, 1000) and (required is None or reject >= required)):
+    if reject is not None and not (policy.whole(reject, 1, 1000) and (required is None or reject >= required)):
         problems.append("spamassassin_reject_score must be null (never refuse) or a whole number at least "
                         "spamassassin_required_score (%s), so nothing is refused that would not even be tagged; "
                         "not %s" % (required, policy.describe(reject)))
     for key in ("spamassassin_skip_authenticated", "spamassassin_network_tests", "spamassassin_rule_updates"):
         if not isinstance(values.get(key), bool):
             problems.append("%s must be true or false, not %s" % (key, policy.describe(values.get(key))))
-    if not _whole(values.get("spamassassin_max_children"), 1, 100):
+    if not policy.whole(values.get("spamassassin_max_children"), 1, 100):
         problems.append("spamassassin_max_children must be a whole number from 1 to 100, not %s"
                         % policy.describe(values.get("spamassassin_max_children")))
     message = values.get("spamassassin_reject_message")

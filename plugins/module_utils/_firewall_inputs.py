@@ -26,7 +26,7 @@ _RATE = re.compile(r"^[1-9][0-9]{0,5}/(second|minute|hour)$")
 
 
 def _port(value):
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+    return policy.whole(value, 1, 65535)
 
 
 def _networks(value):
@@ -153,7 +153,7 @@ def _client(ssh_connection):
     if len(fields) != 4:
         return None
     try:
-        address = ipaddress.ip_address(fields[0].split("%")[0])
+        address = ipaddress.ip_address(fields[0].split("%", maxsplit=1)[0])
         port = int(fields[3])
     except ValueError:
         return None

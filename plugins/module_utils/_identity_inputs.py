@@ -22,10 +22,6 @@ TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "
 _KEY_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$")
 
 
-def _whole(value, low, high):
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
 def _number(value, low, high):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and low < value <= high
 
@@ -78,7 +74,7 @@ def identity_problems(values):
                                   ("mail_identity_verify_attempts", 1, 60, "checks"),
                                   ("mail_identity_verify_delay", 0, 600, "seconds between checks"),
                                   ("mail_identity_dns_ttl", 60, 604800, "seconds")):
-        if not _whole(values.get(name), low, high):
+        if not policy.whole(values.get(name), low, high):
             problems.append("%s must be a whole number of %s from %d to %d, not %s"
                             % (name, what, low, high, policy.describe(values.get(name))))
     for name in ("mail_identity_publish", "mail_identity_manage_hosts"):
@@ -96,7 +92,7 @@ def publish_problems(values):
     if _address(server) is None and policy.fqdn_problems(server, "x"):
         problems.append("mail_identity_dns_server must be the address or name of the primary name server that "
                         "accepts the updates, not %s" % policy.describe(server))
-    if not _whole(values.get("mail_identity_dns_port"), 1, 65535):
+    if not policy.whole(values.get("mail_identity_dns_port"), 1, 65535):
         problems.append("mail_identity_dns_port must be a port number, not %s"
                         % policy.describe(values.get("mail_identity_dns_port")))
     name = values.get("mail_identity_tsig_key_name")

@@ -41,6 +41,11 @@ def describe(value):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def whole(value, low, high):
+    """Whether VALUE is a whole number (not a boolean) from LOW to HIGH."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def type_name(value):
     """The YAML-ish name of a value's type, for messages."""
     if value is None:
