@@ -74,40 +74,6 @@ def parse_aliases(text):
     return aliases
 
 
-def nft_input_policy(ruleset_json):
-    """The policy of the host firewall's input hook from ``nft -j list ruleset``: drop, reject
-    (a policy of accept whose chain ends in reject or drop counts as that), accept, or none."""
-    try:
-        data = json.loads(ruleset_json or "{}")
-    except ValueError:
-        return "unreadable"
-    items = data.get("nftables", []) if isinstance(data, dict) else []
-    chains = {}
-    policies = []
-    for item in items:
-        chain = item.get("chain") if isinstance(item, dict) else None
-        if isinstance(chain, dict) and chain.get("hook") == "input" and chain.get("type") == "filter":
-            chains[(chain.get("family"), chain.get("table"), chain.get("name"))] = chain.get("policy", "accept")
-    if not chains:
-        return "none"
-    last_verdict = {}
-    for item in items:
-        rule = item.get("rule") if isinstance(item, dict) else None
-        if isinstance(rule, dict):
-            key = (rule.get("family"), rule.get("table"), rule.get("chain"))
-            if key in chains:
-                exprs = rule.get("expr") or []
-                matches = [e for e in exprs if isinstance(e, dict) and "match" in e]
-                verdict = [k for e in exprs if isinstance(e, dict) for k in e if k in ("drop", "reject", "accept")]
-                last_verdict[key] = verdict[-1] if verdict and not matches else last_verdict.get(key)
-    for key, policy in chains.items():
-        policies.append(policy if policy == "drop" else last_verdict.get(key) or policy)
-    for strongest in ("drop", "reject"):
-        if strongest in policies:
-            return strongest
-    return "accept"
-
-
 def parse_certificate(text, now=None):
     """``openssl x509 -noout -enddate -subject -ext subjectAltName`` output as
     {names, not_after, days_left}."""

@@ -190,25 +190,21 @@ def _run_chain(ruleset, key, packet, trail, depth=0):
     if depth > _MAX_DEPTH:
         raise ValueError("jumps nest deeper than %d chains" % _MAX_DEPTH)
     for rule in ruleset.rules.get(key, []):
-        matched = True
         for expr in rule.get("expr") or []:
             if not isinstance(expr, dict):
                 continue
             if "match" in expr:
                 try:
                     if not _match(expr["match"], packet, ruleset, key):
-                        matched = False
                         break
                 except _Unknown as unknown:
                     trail["uncertain"].append("%s %s %s: %s" % (key[0], key[1], key[2], unknown))
-                    matched = False
                     break
             elif "limit" in expr or "set" in expr:
                 # "limit rate over", alone or per source address in a dynamic set: only a flood matches
                 limits = [expr["limit"]] if "limit" in expr else [
                     s.get("limit") for s in (expr["set"].get("stmt") or []) if isinstance(s, dict) and "limit" in s]
                 if any(isinstance(limit, dict) and limit.get("inv") for limit in limits):
-                    matched = False
                     break
             elif any(k in expr for k in ("accept", "drop", "reject")):
                 verdict = next(k for k in ("accept", "drop", "reject") if k in expr)
@@ -222,8 +218,6 @@ def _run_chain(ruleset, key, packet, trail, depth=0):
                 break
             elif "return" in expr:
                 return None
-        if not matched:
-            continue
     return None
 
 
@@ -247,6 +241,34 @@ def verdict(ruleset, packet):
             return dict(verdict=result, by=trail["rule"], uncertain=trail["uncertain"])
     by = trail.get("rule", "no %s chain" % packet["hook"])
     return dict(verdict="accept", by=by, uncertain=trail["uncertain"])
+
+
+def input_policy(ruleset):
+    """The policy of the host firewall's input hook: drop, reject (a policy of accept whose chain ends
+    in an unconditional reject or drop counts as that), accept, none (no input chain) or unreadable."""
+    if not isinstance(ruleset, Ruleset):
+        try:
+            ruleset = Ruleset(ruleset)
+        except ValueError:
+            return "unreadable"
+    policies = []
+    for key, chain in ruleset.chains.items():
+        if chain.get("hook") != "input" or chain.get("type") != "filter":
+            continue
+        policy = chain.get("policy", "accept")
+        final = None
+        for rule in ruleset.rules.get(key, []):
+            exprs = [e for e in rule.get("expr") or [] if isinstance(e, dict)]
+            verdicts = [k for e in exprs for k in e if k in ("drop", "reject", "accept")]
+            if verdicts and not any("match" in e for e in exprs):
+                final = verdicts[-1]
+        policies.append(policy if policy == "drop" else final or policy)
+    if not policies:
+        return "none"
+    for strongest in ("drop", "reject"):
+        if strongest in policies:
+            return strongest
+    return "accept"
 
 
 # Addresses reserved for documentation (RFC 5737 TEST-NET-3, RFC 9637): a stranger no admin network
@@ -275,14 +297,15 @@ def first_address(network):
 
 
 def evidence(ruleset_json, ports, users, admin_networks=(), outbound_ports=(25, 465, 587)):
-    """The firewall evidence the audit judges: {tables, inbound: [{port, protocol, family, verdict, by,
+    """The firewall evidence the audit judges: {input_policy, tables, inbound: [{port, protocol, family, verdict, by,
     uncertain}], admin: [...], outbound: [{port, family, user, uid, verdict, by, uncertain}]}.
 
     PORTS: [(port, protocol)] to ask about for a stranger; USERS: [(name, uid)] whose outbound SMTP is
     judged; ADMIN_NETWORKS: networks whose first address is asked about SSH (port 22).
     """
     ruleset = Ruleset(ruleset_json)
-    found = dict(tables=["%s %s" % table for table in ruleset.tables], inbound=[], admin=[], outbound=[])
+    found = dict(input_policy=input_policy(ruleset), tables=["%s %s" % table for table in ruleset.tables], inbound=[],
+                 admin=[], outbound=[])
     for port, protocol in ports:
         for family in ("ipv4", "ipv6"):
             found["inbound"].append(dict(port=port, protocol=protocol, family=family,

@@ -342,7 +342,7 @@ def _firewall(reader, listeners, admin_networks):
     ports.update((item["port"], item["protocol"]) for item in listeners
                  if not _mailhost.is_loopback(item.get("address")))
     users = [(name, uid) for name, uid in (("nobody", _uid("nobody")), ("postfix", _uid("postfix"))) if uid is not None]
-    found = dict(nft_available=True, input_policy=_mailhost.nft_input_policy(out))
+    found = dict(nft_available=True, input_policy=_nftables.input_policy(out))
     try:
         found.update(_nftables.evidence(out, sorted(ports), users, admin_networks))
     except (ValueError, KeyError, TypeError) as error:

@@ -10,6 +10,7 @@ import json
 import pathlib
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils import _nftables
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import master_services
 from ansible_collections.mailsec.hardening.plugins.module_utils._service_check import socket_table
 
@@ -93,13 +94,13 @@ def _ruleset(policy, rules=()):
 
 
 def test_nft_input_policy():
-    assert _mailhost.nft_input_policy(_ruleset("drop")) == "drop"
-    assert _mailhost.nft_input_policy(_ruleset("accept")) == "accept"
+    assert _nftables.input_policy(_ruleset("drop")) == "drop"
+    assert _nftables.input_policy(_ruleset("accept")) == "accept"
     # An accept policy whose chain ends in an unconditional drop drops.
     rules = [[{"match": {"op": "==", "left": 1, "right": 1}}, {"accept": None}], [{"drop": None}]]
-    assert _mailhost.nft_input_policy(_ruleset("accept", rules)) == "drop"
-    assert _mailhost.nft_input_policy(json.dumps({"nftables": [{"metainfo": {}}]})) == "none"
-    assert _mailhost.nft_input_policy("not json") == "unreadable"
+    assert _nftables.input_policy(_ruleset("accept", rules)) == "drop"
+    assert _nftables.input_policy(json.dumps({"nftables": [{"metainfo": {}}]})) == "none"
+    assert _nftables.input_policy("not json") == "unreadable"
 
 
 def test_certificate_names_and_days_left():
