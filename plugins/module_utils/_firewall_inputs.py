@@ -57,7 +57,20 @@ def source_problems(value, variable, allow_everyone=True, required=False):
             if network.prefixlen == 0:
                 problems.append("%s: %s opens SSH to every address on the Internet; list the admin networks only"
                                 % (variable, network))
+            elif network.prefixlen < policy.MIN_PREFIX[network.version]:
+                problems.append("%s: %s is broader than /%d and opens SSH to a provider-wide block; list the "
+                                "admin networks only" % (variable, network, policy.MIN_PREFIX[network.version]))
     return problems
+
+
+def _braces_nest(rule):
+    """Whether every brace in RULE closes one opened before it, and all are closed."""
+    depth = 0
+    for char in rule:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _rule_problems(rules, variable):
@@ -67,7 +80,7 @@ def _rule_problems(rules, variable):
     for rule in rules:
         if not isinstance(rule, str) or not rule.strip():
             problems.append("%s: %s is not an nft rule" % (variable, policy.describe(rule)))
-        elif _RULE_FORBIDDEN.search(rule) or rule.count("{") != rule.count("}") or "}" in rule.split("{")[0]:
+        elif _RULE_FORBIDDEN.search(rule) or not _braces_nest(rule):
             problems.append("%s: %s must be one rule on one line, without ';', '#' or unbalanced braces (it goes "
                             "into the input chain as it is)" % (variable, policy.describe(rule)))
     return problems
@@ -163,8 +176,7 @@ def _client(ssh_connection):
 
 
 def _admitted(address, networks):
-    return any(address in ipaddress.ip_network(str(n).strip(), strict=True) for n in networks
-               if ipaddress.ip_network(str(n).strip(), strict=True).version == address.version)
+    return any(address in network for network in _networks(networks) or [] if network.version == address.version)
 
 
 def connection_problem(values, ssh_connection):

@@ -29,6 +29,10 @@ def test_the_defaults_with_admin_networks_are_accepted():
     (dict(firewall_admin_networks=[]), "firewall_admin_networks (mailsec_admin_networks) is empty"),
     (dict(firewall_admin_networks=["0.0.0.0/0"]), "opens SSH to every address"),
     (dict(firewall_admin_networks=["::/0"]), "opens SSH to every address"),
+    (dict(firewall_admin_networks=["0.0.0.0/1", "128.0.0.0/1"]), "is broader than /8"),
+    (dict(firewall_admin_networks=["2000::/3"]), "is broader than /32"),
+    (dict(firewall_admin_networks=["192.0.2.0/24."]), "firewall_admin_networks (mailsec_admin_networks) must be"),
+    (dict(firewall_admin_networks=[True]), "firewall_admin_networks (mailsec_admin_networks) must be"),
     (dict(firewall_admin_networks=["192.0.2.1/24"]), "firewall_admin_networks (mailsec_admin_networks) must be"),
     (dict(firewall_admin_networks="192.0.2.0/24"), "must be a list"),
     (dict(firewall_mode="relay"), "firewall_mode (mailsec_mode) must be one of"),
@@ -47,6 +51,7 @@ def test_the_defaults_with_admin_networks_are_accepted():
     (dict(firewall_extra_input_rules=["tcp dport 1 accept; flush ruleset"]), "one rule on one line"),
     (dict(firewall_extra_input_rules=["tcp dport 1 accept\n}\ntable ip x {"]), "one rule on one line"),
     (dict(firewall_extra_input_rules=["} flush ruleset {"]), "one rule on one line"),
+    (dict(firewall_extra_input_rules=["tcp dport { 1 } } table ip x {"]), "one rule on one line"),
     (dict(firewall_extra_input_rules=["accept # hidden"]), "one rule on one line"),
     (dict(firewall_ruleset_path="/etc/../tmp/x.nft"), "firewall_ruleset_path"),
 ])
