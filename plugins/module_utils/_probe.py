@@ -3,10 +3,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Probing a mail server from a vantage point, shared by every module that does it.
 
-``relay_probe`` (one listener, the whole relay battery) and ``mailhost_network_info`` (every
-listener of a host, for the audit) both check their options, resolve names and run the battery
-through these functions, so there is one battery orchestration and one set of rules for what a
-probe may send. ``tls_version_support`` adds one handshake per TLS version, the protocol floor
+``relay_probe`` (one listener, the whole relay battery), ``mailhost_network_info`` (every
+listener of a host, for the audit) and ``smtp_scan`` (every listener in a range) check their
+options, resolve names and run the battery through these functions, so there is one battery
+orchestration and one set of rules for what a probe may send. ``probe_listener`` is what the
+audit and the sweep learn about one listener. ``tls_version_support`` adds one handshake per TLS version, the protocol floor
 as an untrusted client sees it.
 """
 
@@ -21,6 +22,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
     MIN_ERRORS_PER_SESSION,
     RelayProbe,
     RelayProbeError,
+    is_auth_extension,
 )
 from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
     SMTPClient,
@@ -203,6 +205,65 @@ def describe(where, result):
         else:
             line += "; the server asked for STARTTLS although the session was already encrypted"
     return line
+
+
+IMPLICIT_TLS_PORTS = (465,)
+
+
+def _needs_starttls(relay):
+    """True when a plain session's battery was inconclusive because the server wants STARTTLS first."""
+    return relay["verdict"] == "inconclusive" and relay["starttls_offered"] and any(
+        t.get("reason") == "tls_required" for t in relay["tests"] if t["kind"] == "relay")
+
+
+def probe_listener(params, address, port, implicit_ports=IMPLICIT_TLS_PORTS):
+    """The evidence of one listener, or None and the reason when nothing answered there.
+
+    The battery's own sessions give the greeting and EHLO: plain on 25 (as strangers deliver), implicit
+    TLS on IMPLICIT_PORTS (465), and elsewhere after STARTTLS when the server offers it (else plain). A
+    port-25 listener that answers every MAIL with "STARTTLS first" is probed again over STARTTLS, so a
+    TLS-only server gets a verdict. A listener that answers but breaks off (a rate limit's 421, garbage,
+    silence) is a target whose relay verdict is ``error``, with the ``stage`` that failed."""
+    implicit = port in implicit_ports
+    battery = dict(params, host=address, port=port, implicit_tls=implicit, starttls=not implicit and port != 25)
+    relay, error, stage = relay_probe_stage(battery, address)
+    if relay is None and stage == "starttls" and "does not offer STARTTLS" in error:
+        relay, error, stage = relay_probe_stage(dict(battery, starttls=False), address)
+    if relay is None and stage == "implicit_tls":
+        # plain SMTP on a port where TLS was expected is still a mail server
+        plain, _error, _stage = relay_probe_stage(dict(battery, implicit_tls=False, starttls=False), address)
+        if plain is not None:
+            relay, implicit = plain, False
+    if relay is None and stage == "connect":
+        return None, error
+    if relay is not None and not battery["starttls"] and not implicit and _needs_starttls(relay):
+        again, _error, _stage = relay_probe_stage(dict(battery, starttls=True), address)
+        relay = again or relay
+    target = dict(address=address, port=port)
+    if relay is None:
+        target.update(banner=None, ehlo_extensions=[], starttls_offered=None, auth_offered=None,
+                      auth_offered_before_tls=None, vrfy=None, expn=None, proxy_extensions=[],
+                      relay=dict(verdict="error", accepted=[], error=error, stage=stage), tls_versions=None,
+                      tls_details={})
+        return target, None
+    plain = relay["ehlo_extensions_before_tls"]
+    if plain is None:
+        plain = [] if implicit else relay["ehlo_extensions"]
+    target.update(
+        banner=relay["banner"], ehlo_extensions=relay["ehlo_extensions"], starttls_offered=relay["starttls_offered"],
+        auth_offered=bool(relay["auth_mechanisms"]), auth_offered_before_tls=any(is_auth_extension(e) for e in plain),
+        vrfy=relay["vrfy"], expn=relay["expn"], proxy_extensions=relay["xclient_extensions"],
+        relay=dict(verdict=relay["verdict"], accepted=relay["accepted"], summary=relay["summary"]["relay"],
+                   msg=relay["msg"], tls=relay["tls"], sessions=relay["sessions"],
+                   proxy_protocol=relay["proxy_protocol"]["required"]))
+    if params.get("tls_versions") and (implicit or relay["starttls_offered"]):
+        support, details = tls_version_support(
+            lambda: SMTPClient(address, port, timeout=params["timeout"]), params["tls_versions"], implicit,
+            params["probe_domain"])
+        target.update(tls_versions=support, tls_details=details)
+    else:
+        target.update(tls_versions=None, tls_details={})
+    return target, None
 
 
 def version_context(version):

@@ -469,7 +469,7 @@ class RelayProbe:
             # closing at once; Postfix says this after waiting in vain for a PROXY header
             client.close()
             raise SMTPProtocolError("the server closed the session instead of greeting: %s"
-                                    % clip(str(banner), 200), kind="disconnect")
+                                    % clip(str(banner), 200), kind="refused")
         self.greeted = True
         facts["banner"] = banner
         reply = client.ehlo(helo)
@@ -635,7 +635,7 @@ class RelayProbe:
             self.close()
             handshake = self.implicit_tls and exc.handshake
             if not (self.try_proxy_header and not self.greeted
-                    and (handshake or exc.kind in ("timeout", "disconnect"))):
+                    and (handshake or exc.kind in ("timeout", "disconnect", "refused"))):
                 raise RelayProbeError(str(exc), stage="implicit_tls" if handshake else exc.kind) from exc
             self.first = self._start_behind_proxy_header(exc)
         except RelayProbeError:
@@ -655,8 +655,10 @@ class RelayProbe:
                 if str(exc) != str(silent):
                     again = "after a PROXY protocol header: %s" % exc
                 raise RelayProbeError("%s (%s)" % (silent, again), stage="implicit_tls") from exc
+            # what answered the header decides what the listener is: text that is not SMTP is not a mail server
+            spoke = isinstance(exc, SMTPProtocolError) and exc.kind in ("garbage", "too_long")
             raise RelayProbeError("%s (and no usable session after a PROXY protocol header either: %s)"
-                                  % (silent, exc), stage=silent.kind) from exc
+                                  % (silent, exc), stage=exc.kind if spoke else silent.kind) from exc
 
     def run(self):
         """Run everything and return the result dict used by the module."""

@@ -37,8 +37,8 @@ _NAMED_ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
 class SMTPProtocolError(Exception):
     """The single error raised for network and protocol failures.
 
-    ``kind`` is one of ``connect``, ``timeout``, ``disconnect``, ``garbage``,
-    ``too_long``, ``tls`` or ``state``.  ``handshake`` is true when the error
+    ``kind`` is one of ``connect``, ``timeout``, ``disconnect``, ``refused``
+    (a 421 instead of a greeting), ``garbage``, ``too_long``, ``tls`` or ``state``.  ``handshake`` is true when the error
     ended a TLS handshake (STARTTLS or implicit TLS) before it completed.
     """
 

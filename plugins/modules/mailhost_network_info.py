@@ -129,14 +129,9 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._probe import (
     address_problem,
     option_problems,
     port_problem,
-    relay_probe_stage,
+    probe_listener,
     resolve_all,
-    tls_version_support,
 )
-from ansible_collections.mailsec.hardening.plugins.module_utils._relay import is_auth_extension
-from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import SMTPClient
-
-IMPLICIT_TLS_PORT = 465
 
 
 def problems(params):
@@ -148,45 +143,6 @@ def problems(params):
     for port in params["ports"]:
         found.append(port_problem(port, "ports"))
     return [p for p in found if p]
-
-
-def probe_listener(params, address, port):
-    """The evidence of one listener, or None and the reason when nothing answered there.
-
-    The battery's own sessions give the greeting and EHLO: plain on 25 (as strangers deliver), implicit
-    TLS on 465, and elsewhere after STARTTLS when the server offers it (else plain). A listener that
-    answers but breaks off (a rate limit's 421, garbage) is a target whose relay verdict is ``error``."""
-    implicit = port == IMPLICIT_TLS_PORT
-    battery = dict(params, host=address, port=port, implicit_tls=implicit, starttls=not implicit and port != 25)
-    relay, error, stage = relay_probe_stage(battery, address)
-    if relay is None and stage == "starttls" and "does not offer STARTTLS" in error:
-        relay, error, stage = relay_probe_stage(dict(battery, starttls=False), address)
-    if relay is None and stage == "connect":
-        return None, error
-    target = dict(address=address, port=port)
-    if relay is None:
-        target.update(banner=None, ehlo_extensions=[], starttls_offered=None, auth_offered=None,
-                      auth_offered_before_tls=None, vrfy=None, expn=None, proxy_extensions=[],
-                      relay=dict(verdict="error", accepted=[], error=error), tls_versions=None, tls_details={})
-        return target, None
-    plain = relay["ehlo_extensions_before_tls"]
-    if plain is None:
-        plain = [] if implicit else relay["ehlo_extensions"]
-    target.update(
-        banner=relay["banner"], ehlo_extensions=relay["ehlo_extensions"], starttls_offered=relay["starttls_offered"],
-        auth_offered=bool(relay["auth_mechanisms"]), auth_offered_before_tls=any(is_auth_extension(e) for e in plain),
-        vrfy=relay["vrfy"], expn=relay["expn"], proxy_extensions=relay["xclient_extensions"],
-        relay=dict(verdict=relay["verdict"], accepted=relay["accepted"], summary=relay["summary"]["relay"],
-                   msg=relay["msg"], tls=relay["tls"], sessions=relay["sessions"],
-                   proxy_protocol=relay["proxy_protocol"]["required"]))
-    if implicit or relay["starttls_offered"]:
-        support, details = tls_version_support(
-            lambda: SMTPClient(address, port, timeout=params["timeout"]), params["tls_versions"], implicit,
-            params["probe_domain"])
-        target.update(tls_versions=support, tls_details=details)
-    else:
-        target.update(tls_versions=None, tls_details={})
-    return target, None
 
 
 def main():
