@@ -47,13 +47,15 @@ FAMILIES = {
     "BSC": "Backscatter and sender verification",
     "ALIAS": "Aliases and postmaster",
     "HOST": "Host basics",
+    "REG": "Registration of mail servers",
 }
 
 # Where each control's evidence comes from.
 HOST = "host"        # mailhost_info on the host itself
 NETWORK = "network"  # an SMTP client on a vantage host (relay_probe and the TLS checks)
 DNS = "dns"          # DNS answers asked from a vantage host (fcrdns_info)
-SOURCES = (HOST, NETWORK, DNS)
+SCAN = "scan"        # a sweep of address ranges compared with the registry (smtp_scan)
+SOURCES = (HOST, NETWORK, DNS, SCAN)
 
 # Short names for the references, expanded in the generated docs.
 REFERENCE_TITLES = {
@@ -70,6 +72,8 @@ REFERENCE_TITLES = {
     "AMAVIS": "amavisd-new default configuration",
     "M3AAWG": "M3AAWG best practices",
     "NFT": "nftables wiki, https://wiki.nftables.org",
+    "CAMPUS": "University mail-server policies: departmental servers are registered, only registered servers "
+              "exchange SMTP with the Internet, and ranges are scanned for misconfigured servers (docs/scanning.md)",
 }
 
 
@@ -1013,6 +1017,53 @@ def _network_no_xclient(ev):
     return not faults, "; ".join(faults) or "no XCLIENT or XFORWARD offered to an untrusted client"
 
 
+# --- Registration: a sweep's listeners compared with the registry (smtp_scan) ----------------------
+
+def _scan_listeners(ev):
+    listeners = ev.data.get("listeners")
+    if not isinstance(listeners, list):
+        raise EvidenceMissing("the address was not swept")
+    return ", ".join("%s (%s)" % (_label(dict(address=ev.data.get("address"), port=item["port"])), item["class"])
+                     for item in listeners) or "nothing"
+
+
+def _registered(ev):
+    entry = ev.data.get("registry")
+    listening = _scan_listeners(ev)
+    if not entry:
+        return False, "not in the registry; listening: %s" % listening
+    extra = ", ".join(v for v in (entry.get("owner"), entry.get("contact")) if v)
+    return True, "registered as %s%s" % (entry["name"], " (%s)" % extra if extra else "")
+
+
+def _approved_ports_only(ev):
+    entry = ev.data.get("registry") or {}
+    _scan_listeners(ev)
+    approved = set(entry.get("ports") or [])
+    extra = sorted(set(item["port"] for item in ev.data["listeners"]) - approved)
+    if extra:
+        return False, "%s also listens on %s; approved: %s" % (
+            entry.get("name"), ", ".join(map(str, extra)), ", ".join(map(str, sorted(approved))))
+    return True, "listens only on approved ports (%s)" % ", ".join(map(str, sorted(approved)))
+
+
+def _registered_answers(ev):
+    entry = ev.data.get("registry") or {}
+    _scan_listeners(ev)
+    swept = set(ev.data.get("swept_ports") or [])
+    speaking = dict((item["port"], item["class"]) for item in ev.data["listeners"])
+    wanted = [p for p in sorted(entry.get("ports") or []) if p in swept]
+    if not wanted:
+        raise EvidenceMissing("none of the approved ports (%s) was swept"
+                              % ", ".join(map(str, sorted(entry.get("ports") or []))))
+    why = dict((p["port"], p.get("error") or p.get("state")) for p in ev.data.get("probed") or [])
+    down = ["%s: %s" % (port, speaking.get(port) or why.get(port) or "no answer") for port in wanted
+            if speaking.get(port) not in ("open_relay", "closed", "auth_required", "inconclusive")]
+    if down:
+        return False, "%s does not take mail on %s" % (entry.get("name"), "; ".join(down))
+    return True, "%s answers SMTP on %s" % (entry.get("name"), ", ".join(map(str, wanted)))
+
+
 class Control(object):
     """One control. SETTINGS are the main.cf values the postfix role writes for it, in
     SETTING_MODES (default: the control's modes). NEEDS names the components whose absence makes
@@ -1356,6 +1407,21 @@ CONTROLS = (
             "the journal is kept on disk (Storage=persistent, or auto with /var/log/journal) with MaxRetentionSec "
             "unset or 30 days or more, or rsyslog writes the logs to /var/log", _logs_kept,
             "baseline role (baseline_log_retention_days)", ["CIS 6.1 (journald)"], needs=()),
+
+    # --- Registration of mail servers (a sweep compared with the registry) -----------------------------
+    Control("MAIL-REG-001", "Every mail server in the swept ranges is registered", "high", ALL_MODES,
+            "every address listening on a mail port is an entry of the registry", _registered,
+            "register the server (inventory group mail_registry or the registry file), or switch it off; "
+            "the border_firewall role in enforce mode blocks unregistered servers",
+            ["CAMPUS registration", "M3AAWG Managing Port 25", "RFC 5068 §3"], needs=(), source=SCAN),
+    Control("MAIL-REG-002", "A registered server listens only on its approved ports", "medium", ALL_MODES,
+            "the mail ports a registered server listens on are its approved ports", _approved_ports_only,
+            "mailsec_registry_ports, or close the port on the server", ["CAMPUS registration"], needs=("registered",),
+            source=SCAN),
+    Control("MAIL-REG-003", "A registered server takes mail on its approved ports", "medium", ALL_MODES,
+            "every approved port that was swept answers SMTP", _registered_answers,
+            "start the server, or remove the port or the entry from the registry", ["CAMPUS registration"],
+            needs=("registered",), source=SCAN),
 )
 
 BY_ID = dict((c.id, c) for c in CONTROLS)
@@ -1428,7 +1494,10 @@ def evaluate(evidence, mode, source=HOST, only=None):
         raise ValueError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
     evidence = dict(evidence) if isinstance(evidence, dict) else {}
     evidence.setdefault("mode", mode)
-    present = components(evidence) if source == HOST else set()
+    if source == HOST:
+        present = components(evidence)
+    else:
+        present = set(["registered"]) if source == SCAN and evidence.get("registry") else set()
     return [judge(c, evidence, mode, present) for c in controls(source) if only is None or c.id in only]
 
 

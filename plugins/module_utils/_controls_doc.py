@@ -38,6 +38,7 @@ def markdown():
         "Every control of the collection, written once in `plugins/module_utils/_controls.py`. The `postfix`",
         "role writes the settings shown here (column *Written*), `mailhost_info` judges a host's own evidence",
         "(source *host*), the audit's network checks judge what an untrusted client sees (source *network*),",
+        "the network sweep compares the servers it finds with the registry (source *scan*),",
         "and every report carries these IDs. A control that does not apply to a host's mode, or needs a",
         "component the host does not have, is `not_applicable`; evidence that could not be read is `error`,",
         "never `pass`.",

@@ -96,23 +96,25 @@ def blocking(results, threshold):
             if finding["status"] in ("fail", "error") and _ORDER.get(finding["severity"], 0) <= _ORDER[threshold]]
 
 
-def to_json(results, generated, unaudited=()):
+def to_json(results, generated, unaudited=(), details=None):
     """The aggregated report: every host with its mode, summary and findings, the totals, and the
-    hosts that could not be audited."""
+    hosts that could not be audited; DETAILS (the sweep's listener table) is kept as given."""
     everything = [f for result in results.values() for f in result["findings"]]
-    return json.dumps(dict(generated=generated, controls=len(_controls.CONTROLS),
-                           totals=_controls.summarize(everything), unaudited=sorted(unaudited),
-                           hosts=dict((host, dict(mode=result["mode"], summary=_controls.summarize(result["findings"]),
-                                                  findings=result["findings"]))
-                                      for host, result in sorted(results.items()))),
-                      indent=2, sort_keys=True)
+    report = dict(generated=generated, controls=len(_controls.CONTROLS),
+                  totals=_controls.summarize(everything), unaudited=sorted(unaudited),
+                  hosts=dict((host, dict(mode=result["mode"], summary=_controls.summarize(result["findings"]),
+                                         findings=result["findings"]))
+                             for host, result in sorted(results.items())))
+    if details:
+        report["details"] = details
+    return json.dumps(report, indent=2, sort_keys=True)
 
 
-def to_junit(results, unaudited=()):
+def to_junit(results, unaudited=(), title="mailsec.hardening audit"):
     """JUnit XML: one testsuite per host, one testcase per control; fail → failure, error → error,
     waived and not applicable → skipped with the reason. A host that could not be audited gets one
     testcase in error."""
-    suites = ET.Element("testsuites", name="mailsec.hardening audit")
+    suites = ET.Element("testsuites", name=title)
     for host in sorted(unaudited):
         suite = ET.SubElement(suites, "testsuite", name=host, tests="1", failures="0", errors="1", skipped="0")
         case = ET.SubElement(suite, "testcase", classname=host, name="audit the host")
@@ -157,7 +159,7 @@ pre{white-space:pre-wrap;max-width:40em;margin:.3em 0}
 """
 
 
-def to_html(results, generated, unaudited=()):
+def to_html(results, generated, unaudited=(), title="mailsec.hardening audit"):
     """A self-contained page: a hosts × controls matrix, each cell opening its evidence. Every string
     from a host is escaped, so a banner with markup shows as text."""
     esc = html.escape
@@ -184,10 +186,11 @@ def to_html(results, generated, unaudited=()):
     totals = "".join("<li>%s: %s</li>" % (esc(h), esc(counts[h])) for h in hosts)
     totals += "".join('<li class="error">%s</li>' % esc(NOT_AUDITED % h) for h in sorted(unaudited))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>mailsec.hardening audit</title><style>%s</style></head><body>"
-            "<h1>mailsec.hardening audit</h1><p>Generated %s; %d controls.</p><ul id=\"totals\">%s</ul>"
+            "<title>%s</title><style>%s</style></head><body>"
+            "<h1>%s</h1><p>Generated %s; %d controls.</p><ul id=\"totals\">%s</ul>"
             "<table id=\"matrix\"><thead><tr><th>Control</th>%s</tr></thead><tbody>%s</tbody></table>"
-            "</body></html>\n" % (_STYLE, esc(generated), len(ids), totals, head, "\n".join(rows)))
+            "</body></html>\n" % (esc(title), _STYLE, esc(title), esc(generated), len(ids), totals, head,
+                                   "\n".join(rows)))
 
 
 def to_terminal(results, threshold=None, unaudited=()):

@@ -8,15 +8,15 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: audit_report
-short_description: Apply waivers to audit findings and write the audit's reports
+short_description: Apply waivers to audit or scan findings and write the reports
 version_added: 1.1.0
 description:
   - Takes the findings of M(mailsec.hardening.mailhost_info) and M(mailsec.hardening.mailhost_network_info) for every
-    audited host, applies the waivers (a failed control a valid waiver covers becomes V(waived), never V(pass); an
-    expired waiver leaves it V(fail) and says so), and writes the reports into O(dest) - C(audit.json) (every host),
-    C(hosts/HOST.json) (one per host), C(audit.junit.xml) (one test case per control per host, for CI systems),
-    C(audit.html) (a self-contained hosts x controls matrix, every string from a host escaped) and C(audit.txt) (the
-    terminal summary).
+    audited host, or of M(mailsec.hardening.smtp_scan) for every swept address, applies the waivers (a failed control a valid waiver covers becomes V(waived), never V(pass); an
+    expired waiver leaves it V(fail) and says so), and writes the reports into O(dest) - C(NAME.json) (every host),
+    C(hosts/HOST.json) (one per host), C(NAME.junit.xml) (one test case per control per host, for CI systems),
+    C(NAME.html) (a self-contained hosts x controls matrix, every string from a host escaped) and C(NAME.txt) (the
+    terminal summary), NAME being O(name).
   - Returns the findings that block at O(fail_severity) and above, so the play can fail for CI after the reports are
     written. The module itself does not fail on findings.
   - It runs where the reports are wanted, normally the control node (C(delegate_to=localhost), C(run_once=true)).
@@ -25,9 +25,21 @@ description:
 options:
   results:
     description:
-      - "The findings per host, C({HOST: {mode: MODE, findings: [FINDING, ...]}}), as the audit modules return them."
+      - "The findings per host, C({HOST: {mode: MODE, findings: [FINDING, ...]}}), as the audit modules return them;
+        for a scan the hosts are addresses and MODE may be V(unregistered)."
     type: dict
     required: true
+  name:
+    description: The reports' file name without extension - V(audit) for the audit, V(scan) for a network sweep.
+    type: str
+    default: audit
+  title:
+    description: The heading of the HTML page and the name of the JUnit test suites.
+    type: str
+    default: mailsec.hardening audit
+  details:
+    description: Data kept as given under C(details) in the aggregated JSON, such as the sweep's listener table.
+    type: dict
   unaudited:
     description:
       - Hosts the run was meant to audit but could not (unreachable, or a task failed there). Every report names them
@@ -118,16 +130,19 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
 from ansible_collections.mailsec.hardening.plugins.module_utils import _report
+
+REPORT_MODES = _controls.MODES + (_registry.UNREGISTERED,)
 
 
 def results_problems(results):
     """What is wrong with the results option, naming the host and field."""
     problems = []
     for host, result in results.items():
-        if not isinstance(result, dict) or result.get("mode") not in _controls.MODES \
+        if not isinstance(result, dict) or result.get("mode") not in REPORT_MODES \
                 or not isinstance(result.get("findings"), list):
-            problems.append("results[%s] must be {mode: one of %s, findings: [...]}" % (host, ", ".join(_controls.MODES)))
+            problems.append("results[%s] must be {mode: one of %s, findings: [...]}" % (host, ", ".join(REPORT_MODES)))
             continue
         for finding in result["findings"]:
             if not isinstance(finding, dict) or finding.get("id") not in _controls.BY_ID \
@@ -166,11 +181,17 @@ def main():
             fail_severity=dict(type="str", choices=list(_controls.SEVERITIES) + ["none"], default="high"),
             dest=dict(type="path", required=True),
             today=dict(type="str"),
+            name=dict(type="str", default="audit"),
+            title=dict(type="str", default="mailsec.hardening audit"),
+            details=dict(type="dict"),
         ),
         supports_check_mode=True,
     )
     p = module.params
     problems = results_problems(p["results"]) + _report.waiver_problems(p["waivers"], "waivers")
+    if not re.match(r"^[a-z0-9][a-z0-9_-]{0,63}$", p["name"]):
+        problems.append("name must be a plain file name such as audit or scan (lower case, digits, '-', '_'), "
+                        "got %r" % p["name"])
     try:
         today = datetime.date.fromisoformat(p["today"]) if p["today"] else datetime.date.today()
     except ValueError:
@@ -185,17 +206,17 @@ def main():
     unaudited = sorted(set(p["unaudited"]) - set(results))
     terminal = _report.to_terminal(results, threshold, unaudited)
     dest = p["dest"]
-    paths = dict(json=os.path.join(dest, "audit.json"), junit=os.path.join(dest, "audit.junit.xml"),
-                 html=os.path.join(dest, "audit.html"), text=os.path.join(dest, "audit.txt"),
+    base = os.path.join(dest, p["name"])
+    paths = dict(json=base + ".json", junit=base + ".junit.xml", html=base + ".html", text=base + ".txt",
                  hosts=dict((host, os.path.join(dest, "hosts", file_name(host) + ".json")) for host in results))
     changed = False
     if not module.check_mode:
         try:
             os.makedirs(os.path.join(dest, "hosts"), exist_ok=True)
             # the generated time is in the JSON and HTML, so those change on every run
-            changed |= write(paths["json"], _report.to_json(results, generated, unaudited))
-            changed |= write(paths["junit"], _report.to_junit(results, unaudited))
-            changed |= write(paths["html"], _report.to_html(results, generated, unaudited))
+            changed |= write(paths["json"], _report.to_json(results, generated, unaudited, p["details"]))
+            changed |= write(paths["junit"], _report.to_junit(results, unaudited, p["title"]))
+            changed |= write(paths["html"], _report.to_html(results, generated, unaudited, p["title"]))
             changed |= write(paths["text"], terminal)
             for host, path in paths["hosts"].items():
                 changed |= write(path, _report.to_json({host: results[host]}, generated))

@@ -43,6 +43,12 @@ Behaviours:
   the header claims a loopback client, like Postfix with
   ``smtpd_upstream_proxy_protocol = haproxy``.
 
+* ``dribble``: a greeting tarpit, sends its 220 line one byte every
+  ``tarpit_delay`` seconds, as greet-delay tarpits do.
+* ``http``: not a mail server: silent until a request line comes, then
+  answers ``HTTP/1.1 400 Bad Request`` and closes, as a web server on a
+  mail port would.
+
 ``relay_reply`` replaces the closed server's refusal for non-local recipients
 (``{addr}`` is the recipient), to imitate refusals for other reasons.
 
@@ -68,7 +74,7 @@ import warnings
 BEHAVIOURS = (
     "closed", "open", "percent_hack_only", "tarpit", "auth_required", "tls_required", "garbage",
     "banner_injection", "early_disconnect", "endless_line", "endless_lines", "starttls_injection",
-    "xclient", "xforward", "anonymous_auth", "proxy", "rate_limited",
+    "xclient", "xforward", "anonymous_auth", "proxy", "rate_limited", "dribble", "http",
 )
 TRUSTED_CLAIMS = ("127.0.0.1", "IPV6:::1")
 
@@ -128,12 +134,13 @@ class _Conn:
 
 
 class FakeSMTPServer:
-    """A small threaded SMTP server bound to 127.0.0.1 on a free port."""
+    """A small threaded SMTP server bound to HOST (a loopback address, 127.0.0.1 by default) on PORT
+    (0: a free port)."""
 
     def __init__(self, behaviour="closed", hostname="mx.example.org", local_domain="example.org",
                  users=("postmaster", "alice"), after=0, tls_files=None, extra_ehlo=(),
                  soft_limit=10, hard_limit=20, tarpit_delay=2.0, relay_reply=None, proxy_wait=1.0,
-                 implicit_tls=False, auth=(), auth_before_tls=True, tls_versions=None):
+                 implicit_tls=False, auth=(), auth_before_tls=True, tls_versions=None, host="127.0.0.1", port=0):
         if behaviour not in BEHAVIOURS:
             raise ValueError("unknown behaviour %r" % behaviour)
         if implicit_tls and not tls_files:
@@ -157,8 +164,8 @@ class FakeSMTPServer:
         self.tls_versions = tls_versions  # (lowest, highest) ssl.TLSVersion names, None for OpenSSL's defaults
         self.tls_handshakes = 0  # completed TLS handshakes (STARTTLS or implicit)
 
-        self.host = "127.0.0.1"
-        self.port = None
+        self.host = host
+        self.port = port
         self.connections = 0
         self.commands = []
         self.max_errors = 0
@@ -173,7 +180,7 @@ class FakeSMTPServer:
     def start(self):
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
+        self._listener.bind((self.host, self.port))
         self._listener.listen(16)
         self._listener.settimeout(0.1)
         self.port = self._listener.getsockname()[1]
@@ -295,6 +302,16 @@ class FakeSMTPServer:
         raise _Closed()
 
     def _greet(self, conn):
+        if self.behaviour == "dribble":
+            for byte in ("220 %s ESMTP\r\n" % self.hostname).encode():
+                conn.send(bytes([byte]))
+                if self._stop.wait(self.tarpit_delay):
+                    raise _Closed()
+            return
+        if self.behaviour == "http":
+            conn.readline()
+            conn.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            raise _Closed()
         if self.behaviour == "rate_limited":  # Postfix anvil: smtpd_client_connection_rate_limit exceeded
             conn.send("421 4.7.0 %s Error: too many connections from 127.0.0.1\r\n" % self.hostname)
             raise _Closed()

@@ -1,0 +1,201 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""Sweeping address ranges for mail servers: which addresses a sweep may touch, discovery with a
+bounded pool of TCP connects, the relay battery on every listener that answered (the same
+``_probe.probe_listener`` the audit runs, through a second bounded pool), a class for each
+listener, and the comparison with the registry as findings of the control catalogue.
+
+The network I/O is passed in (``connect`` and ``probe``), so everything here is tested with fakes
+and with real listeners on loopback addresses.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ipaddress
+import socket
+import time
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
+
+DEFAULT_MAX_ADDRESSES = 1024
+HARD_MAX_ADDRESSES = 1 << 20  # even when large ranges are allowed: a /12 of IPv4 or a /108 of IPv6
+MAX_CONCURRENCY = 512
+CLASSES = ("open_relay", "closed", "auth_required", "inconclusive", "tarpit", "not_smtp", "error")
+SPEAKS_SMTP = ("open_relay", "closed", "auth_required", "inconclusive")
+STATES = ("open", "closed", "filtered", "unreachable")
+# the network controls a sweep judges on each server that speaks SMTP (MAIL-TLS-008 only where TLS was
+# tried, MAIL-TLS-009 only where port 25 answered)
+NETWORK_CONTROLS = ("MAIL-RELAY-011", "MAIL-SMTPD-011", "MAIL-SMTPD-012", "MAIL-SMTPD-013", "MAIL-TLS-008",
+                    "MAIL-TLS-009", "MAIL-TLS-010")
+
+
+def parse_networks(values, variable):
+    """([ip_network], problems) for a list of CIDRs or bare addresses; host bits are refused."""
+    networks, problems = [], []
+    if not isinstance(values, (list, tuple)):
+        return [], ["%s must be a list of networks in CIDR notation, got %r" % (variable, values)]
+    for value in values:
+        try:
+            networks.append(ipaddress.ip_network(str(value).strip(), strict=True))
+        except ValueError as exc:
+            hint = ""
+            try:
+                hint = "; did you mean %s?" % ipaddress.ip_network(str(value).strip(), strict=False)
+            except ValueError:
+                pass
+            problems.append("%s: %r is not a network in CIDR notation (%s)%s" % (variable, value, exc, hint))
+    return networks, problems
+
+
+def size(networks):
+    """How many addresses NETWORKS hold (overlaps counted once per network)."""
+    return sum(n.num_addresses for n in networks)
+
+
+def range_problems(ranges, exclude, max_addresses, allow_large):
+    """Every reason not to sweep: malformed ranges, none at all, or more addresses than the cap."""
+    networks, problems = parse_networks(ranges, "ranges")
+    _excluded, more = parse_networks(exclude or [], "exclude")
+    problems.extend(more)
+    if not ranges:
+        problems.append("ranges must name at least one network to sweep")
+    if not isinstance(max_addresses, int) or isinstance(max_addresses, bool) or max_addresses < 1:
+        problems.append("max_addresses must be a positive number, got %r" % (max_addresses,))
+        return problems
+    total = size(networks)
+    if total > HARD_MAX_ADDRESSES:
+        problems.append("ranges hold %d addresses, more than any sweep may cover (%d); split them into smaller "
+                        "sweeps" % (total, HARD_MAX_ADDRESSES))
+    elif total > max_addresses and not allow_large:
+        problems.append("ranges hold %d addresses, more than max_addresses (%d); sweep smaller ranges, raise "
+                        "max_addresses, or set allow_large_ranges=true if a sweep this large is meant"
+                        % (total, max_addresses))
+    return problems
+
+
+def addresses(ranges, exclude=()):
+    """The addresses to sweep, in order, each once: every host address of each range (IPv4 networks
+    larger than /31 without their network and broadcast addresses), minus the excluded networks."""
+    networks, _problems = parse_networks(ranges, "ranges")
+    excluded, _problems = parse_networks(exclude or [], "exclude")
+    seen, out = set(), []
+    for network in networks:
+        hosts = network.hosts() if network.version == 4 and network.prefixlen < 31 else iter(network)
+        for address in hosts:
+            if address in seen or any(address.version == e.version and address in e for e in excluded):
+                continue
+            seen.add(address)
+            out.append(address.compressed)
+    return out
+
+
+def tcp_connect(address, port, timeout):
+    """Whether a TCP connection to ADDRESS:PORT opens: {state, error}. Nothing is sent."""
+    try:
+        sock = socket.create_connection((address, port), timeout=timeout)
+    except socket.timeout:
+        return dict(state="filtered", error="no answer within %ss" % timeout)
+    except ConnectionRefusedError:
+        return dict(state="closed", error="connection refused")
+    except OSError as exc:
+        return dict(state="unreachable", error=exc.strerror or str(exc))
+    sock.close()
+    return dict(state="open", error=None)
+
+
+def classify(target):
+    """The class of one listener from what ``probe_listener`` learnt."""
+    relay = target.get("relay") or {}
+    verdict = relay.get("verdict")
+    if verdict == "open":
+        return "open_relay"
+    if verdict in ("closed", "auth_required", "inconclusive"):
+        return verdict
+    stage = relay.get("stage")
+    if stage == "timeout":
+        return "tarpit"
+    if stage in ("garbage", "too_long", "implicit_tls"):
+        return "not_smtp"
+    return "error"
+
+
+def _pool_map(function, items, workers):
+    if not items:
+        return []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
+        return list(pool.map(function, items))
+
+
+def sweep(addresses_, ports, connect, probe, concurrency, probe_concurrency):
+    """Discover, then probe. Returns (probed, targets, timings).
+
+    ``connect(address, port)`` returns {state, error}; ``probe(address, port)`` is ``probe_listener``
+    bound to the options, returning (target, None) or (None, why). At most CONCURRENCY connects and
+    PROBE_CONCURRENCY batteries run at once; nothing outside ADDRESSES_ is ever passed to either."""
+    began = time.monotonic()
+    pairs = [(address, port) for address in addresses_ for port in ports]
+    states = _pool_map(lambda pair: connect(*pair), pairs, concurrency)
+    probed = [dict(address=a, port=p, state=s["state"], error=s["error"], answered=s["state"] == "open")
+              for (a, p), s in zip(pairs, states)]
+    discovered = time.monotonic()
+    listening = [item for item in probed if item["state"] == "open"]
+    outcomes = _pool_map(lambda item: probe(item["address"], item["port"]), listening, probe_concurrency)
+    targets = []
+    for item, (target, why) in zip(listening, outcomes):
+        if target is None:  # it stopped listening between discovery and the battery
+            item.update(state="closed", answered=False, error=why)
+            continue
+        target["class"] = classify(target)
+        targets.append(target)
+    timings = dict(discovery=round(discovered - began, 3), probing=round(time.monotonic() - discovered, 3))
+    return probed, targets, timings
+
+
+def listener_summary(target, registered):
+    """One listener as the scan reports it."""
+    relay = target.get("relay") or {}
+    return dict(address=target["address"], port=target["port"], **{"class": target["class"]},
+                registered=registered, banner=target.get("banner"), starttls_offered=target.get("starttls_offered"),
+                tls=(relay.get("tls") or {}).get("version"), auth_offered=target.get("auth_offered"),
+                relay_verdict=relay.get("verdict"), accepted=relay.get("accepted") or [],
+                detail=relay.get("msg") or relay.get("error"))
+
+
+def _network_only(targets):
+    only = set(NETWORK_CONTROLS)
+    if not any(t["port"] == 25 for t in targets):
+        only.discard("MAIL-TLS-009")
+    if not any(isinstance(t.get("tls_versions"), dict) for t in targets):
+        only.discard("MAIL-TLS-008")
+    return only
+
+
+def compare(probed, targets, entries, swept_ports):
+    """Per address the scan's findings, with the registry applied: {address: {mode, registered, findings}}.
+
+    Every address with a listener is judged, and every registered address that was swept (a registered
+    server that is down is a finding). ENTRIES are normalised registry entries."""
+    registry = _registry.by_address(entries)
+    swept = set(item["address"] for item in probed)
+    wanted = set(t["address"] for t in targets) | (set(registry) & swept)
+    results = {}
+    for address in sorted(wanted, key=lambda a: (ipaddress.ip_address(a).version, ipaddress.ip_address(a))):
+        entry = registry.get(address)
+        own = [t for t in targets if t["address"] == address]
+        speaking = [t for t in own if t["class"] in SPEAKS_SMTP]
+        mode = entry["mode"] if entry else "mx"
+        evidence = dict(address=address, registry=entry, swept_ports=list(swept_ports),
+                        listeners=[dict(port=t["port"], **{"class": t["class"]}) for t in own],
+                        probed=[p for p in probed if p["address"] == address])
+        findings = _controls.evaluate(evidence, mode, source=_controls.SCAN)
+        if speaking:
+            network = dict(probed=[p for p in probed if p["address"] == address], targets=speaking)
+            findings += _controls.evaluate(network, mode, source=_controls.NETWORK,
+                                           only=_network_only(speaking))
+        results[address] = dict(mode=entry["mode"] if entry else _registry.UNREGISTERED,
+                                registered=entry["name"] if entry else None, findings=findings)
+    return results
