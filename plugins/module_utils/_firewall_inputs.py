@@ -140,7 +140,7 @@ def firewall_problems(values):
         problems.append("firewall_ssh_port must be the port sshd listens on (1-65535), not %s"
                         % policy.describe(values.get("firewall_ssh_port")))
     rate = values.get("firewall_smtp_rate_limit")
-    if rate != "" and not (isinstance(rate, str) and _RATE.match(rate)):
+    if rate != "" and not rate_ok(rate):
         problems.append("firewall_smtp_rate_limit must be '' (no limit) or new connections per source address "
                         "like '30/minute', not %s" % policy.describe(rate))
     users = values.get("firewall_outbound_smtp_users")
@@ -154,10 +154,20 @@ def firewall_problems(values):
                         "587], not %s" % policy.describe(ports))
     problems.extend(_allow_problems(values.get("firewall_allow"), "firewall_allow"))
     problems.extend(_rule_problems(values.get("firewall_extra_input_rules"), "firewall_extra_input_rules"))
-    path = values.get("firewall_ruleset_path")
-    if not isinstance(path, str) or not re.match(r"^/[A-Za-z0-9._/-]+\.nft$", path) or ".." in path:
-        problems.append("firewall_ruleset_path must be an absolute path ending in .nft, not %s" % policy.describe(path))
+    problems.extend(ruleset_path_problems(values.get("firewall_ruleset_path"), "firewall_ruleset_path"))
     return problems
+
+
+def rate_ok(value):
+    """True for an nft rate such as '30/minute'."""
+    return isinstance(value, str) and bool(_RATE.match(value))
+
+
+def ruleset_path_problems(path, variable):
+    """Problems with the path a ruleset file is written to."""
+    if not isinstance(path, str) or not re.match(r"^/[A-Za-z0-9._/-]+\.nft$", path) or ".." in path:
+        return ["%s must be an absolute path ending in .nft, not %s" % (variable, policy.describe(path))]
+    return []
 
 
 def _client(ssh_connection):
