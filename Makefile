@@ -41,7 +41,7 @@ units: venv  ## Unit tests only
 	@bash testbed/run-tests.sh units
 
 molecule: setup  ## Molecule scenarios only (Debian 13, and the postfix scenario on Debian 12)
-	@bash testbed/run-tests.sh 'molecule_debian12&' 'molecule&' 'molecule_filtering&' 'molecule_audit_identity&'
+	@bash testbed/run-tests.sh 'molecule_debian12&' 'molecule&' 'molecule_filtering_border&' 'molecule_audit_identity&'
 
 build: venv  ## Build the collection tarball into build/
 	@.venv/bin/ansible-galaxy collection build --force --output-path build/

@@ -32,7 +32,12 @@ stage_molecule_audit_identity() {
   molecule_test identity "$MAILSEC_RELEASE" || failed=1
   return $failed
 }
-stage_molecule_filtering() { molecule_test filtering "$MAILSEC_RELEASE"; }
+stage_molecule_filtering_border() {
+  local failed=0
+  molecule_test filtering "$MAILSEC_RELEASE" || failed=1
+  molecule_test border "$MAILSEC_RELEASE" || failed=1
+  return $failed
+}
 # Container and network names carry the release, and each run keeps its molecule state in its
 # own directory, so runs on different releases can overlap.
 molecule_test() {
@@ -49,7 +54,7 @@ molecule_scenarios() {
     case $dir in
       demo) ;;    # runs with `make demo`
       bench) ;;   # runs with `make bench`
-      audit|identity|filtering) ;;   # their own stages: molecule_audit_identity, molecule_filtering
+      audit|identity|filtering|border) ;;   # their own stages: molecule_audit_identity, molecule_filtering_border
       *) echo "$dir" ;;
     esac
   done
@@ -61,7 +66,7 @@ molecule_scenarios() {
 # waiting on SMTP sessions and timeouts, and on 2 cores the run ends soonest when nothing waits
 # for a stage it does not need.
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=('molecule_debian12&' 'molecule&' 'molecule_filtering&' 'molecule_audit_identity&'
+[ ${#stages[@]} -gt 0 ] || stages=('molecule_debian12&' 'molecule&' 'molecule_filtering_border&' 'molecule_audit_identity&'
                                    yamllint ansible_lint sanity build units)
 mkdir -p "$STATE_DIR/logs"
 began=$(date +%s)
@@ -72,7 +77,7 @@ rm -f "$STATE_DIR"/logs/*.result
 stage_niceness() {
   case $1 in
     molecule) echo 0 ;;
-    molecule_filtering) echo 2 ;;
+    molecule_filtering_border) echo 2 ;;
     molecule_*) echo 4 ;;
     *) echo 8 ;;
   esac
