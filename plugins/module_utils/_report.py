@@ -189,8 +189,8 @@ def to_html(results, generated, unaudited=(), title="mailsec.hardening audit"):
             "<title>%s</title><style>%s</style></head><body>"
             "<h1>%s</h1><p>Generated %s; %d controls.</p><ul id=\"totals\">%s</ul>"
             "<table id=\"matrix\"><thead><tr><th>Control</th>%s</tr></thead><tbody>%s</tbody></table>"
-            "</body></html>\n" % (esc(title), _STYLE, esc(title), esc(generated), len(ids), totals, head,
-                                   "\n".join(rows)))
+            "</body></html>\n"
+            % (esc(title), _STYLE, esc(title), esc(generated), len(ids), totals, head, "\n".join(rows)))
 
 
 def to_terminal(results, threshold=None, unaudited=()):

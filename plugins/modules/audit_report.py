@@ -12,11 +12,11 @@ short_description: Apply waivers to audit or scan findings and write the reports
 version_added: 1.1.0
 description:
   - Takes the findings of M(mailsec.hardening.mailhost_info) and M(mailsec.hardening.mailhost_network_info) for every
-    audited host, or of M(mailsec.hardening.smtp_scan) for every swept address, applies the waivers (a failed control a valid waiver covers becomes V(waived), never V(pass); an
-    expired waiver leaves it V(fail) and says so), and writes the reports into O(dest) - C(NAME.json) (every host),
-    C(hosts/HOST.json) (one per host), C(NAME.junit.xml) (one test case per control per host, for CI systems),
-    C(NAME.html) (a self-contained hosts x controls matrix, every string from a host escaped) and C(NAME.txt) (the
-    terminal summary), NAME being O(name).
+    audited host, or of M(mailsec.hardening.smtp_scan) for every swept address, and applies the waivers (a failed
+    control a valid waiver covers becomes V(waived), never V(pass); an expired waiver leaves it V(fail) and says so).
+  - Writes the reports into O(dest) - C(NAME.json) (every host), C(hosts/HOST.json) (one per host), C(NAME.junit.xml)
+    (one test case per control per host, for CI systems), C(NAME.html) (a self-contained hosts x controls matrix,
+    every string from a host escaped) and C(NAME.txt) (the terminal summary), NAME being O(name).
   - Returns the findings that block at O(fail_severity) and above, so the play can fail for CI after the reports are
     written. The module itself does not fail on findings.
   - It runs where the reports are wanted, normally the control node (C(delegate_to=localhost), C(run_once=true)).

@@ -23,7 +23,7 @@ description:
     (speaks SMTP, then breaks off, for example a 421 rate limit).
   - Compares every address with O(registry) and judges it with the catalogue (C(docs/controls.md)) - MAIL-REG-001
     (registered), MAIL-REG-002 (only approved ports), MAIL-REG-003 (a registered server takes mail on its approved
-    ports: a server that is down fails), and on the listeners that speak SMTP the network controls MAIL-RELAY-011
+    ports, so a server that is down fails), and on the listeners that speak SMTP the network controls MAIL-RELAY-011
     (open relay), MAIL-TLS-009 (STARTTLS), MAIL-SMTPD-011 (banner names software), MAIL-SMTPD-012, MAIL-SMTPD-013,
     MAIL-TLS-008 and MAIL-TLS-010. RV(by_address) feeds M(mailsec.hardening.audit_report), which writes the same JSON,
     JUnit, HTML and terminal reports as the audit.
@@ -145,8 +145,8 @@ listeners:
             starttls_offered: false, tls: null, auth_offered: false, relay_verdict: open, accepted: [N2, N3]}]
 by_address:
   description:
-    - The findings per address, C({ADDRESS: {mode, registered, findings}}), C(mode) being the registered mode or
-      V(unregistered); the input of M(mailsec.hardening.audit_report).
+    - "The findings per address, C({ADDRESS: {mode, registered, findings}}), C(mode) being the registered mode or
+      V(unregistered); the input of M(mailsec.hardening.audit_report)."
   returned: always
   type: dict
 summary:

@@ -93,3 +93,26 @@ def test_unaudited_hosts_are_reported_and_returned(capsys, tmp_path):
     assert result["unaudited"] == ["gone.dept.example.org"]  # a host with findings was audited
     assert json.loads((tmp_path / "audit.json").read_text())["unaudited"] == ["gone.dept.example.org"]
     assert result["terminal"].startswith("gone.dept.example.org: NOT AUDITED")
+
+
+def test_a_sweep_writes_the_same_reports_under_its_own_name_and_title(capsys, tmp_path):
+    sweep = {"192.0.2.40": dict(mode="unregistered", registered=None, findings=[
+        cat.finding(cat.BY_ID["MAIL-REG-001"], "fail", "not in the registry; listening: 192.0.2.40:25 (open_relay)"),
+        cat.finding(cat.BY_ID["MAIL-RELAY-011"], "fail", "192.0.2.40:25 open; first accepted: N2 <b>"),
+    ])}
+    rc, result = run_module(capsys, results=sweep, name="scan", title="mailsec.hardening network sweep",
+                            details=dict(listeners=[dict(address="192.0.2.40", port=25)]), dest=str(tmp_path))
+    assert rc == 0 and sorted(f["id"] for f in result["blocking"]) == ["MAIL-REG-001", "MAIL-RELAY-011"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hosts", "scan.html", "scan.json", "scan.junit.xml",
+                                                          "scan.txt"]
+    report = json.loads((tmp_path / "scan.json").read_text())
+    assert report["hosts"]["192.0.2.40"]["mode"] == "unregistered"
+    assert report["details"]["listeners"] == [dict(address="192.0.2.40", port=25)]
+    assert ET.parse(str(tmp_path / "scan.junit.xml")).getroot().get("name") == "mailsec.hardening network sweep"
+    page = (tmp_path / "scan.html").read_text()
+    assert "<h1>mailsec.hardening network sweep</h1>" in page and "N2 &lt;b&gt;" in page
+
+
+def test_a_report_name_that_could_leave_the_directory_is_refused(capsys, tmp_path):
+    rc, result = run_module(capsys, results={}, name="../audit", dest=str(tmp_path))
+    assert rc == 1 and "name must be a plain file name" in result["msg"]
