@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: eight containers hardened by the postfix role, then the audit timed on one and on
 # all eight, the host-evidence-only audit, and an idempotent re-run of harden.yml; and the same mix
-# of mail through a bare server and one behind the content filters (molecule/bench).
-# Results: .testbed/bench/audit.{json,txt} and filtering.{json,txt}; the Ansible output goes to
+# of mail through a bare server and one behind the content filters (molecule/bench); and a sweep of a
+# /24 of loopback addresses by smtp_scan and by nmap's smtp-open-relay (testbed/bench-sweep.py).
+# Results: .testbed/bench/audit.{json,txt}, filtering.{json,txt} and sweep.{json,txt}; the Ansible output goes to
 # .testbed/bench/bench.log. BENCH_ROUNDS sets how often the mail mix is sent (default 50).
 # Numbers only: a benchmark never fails because something is slow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -11,7 +12,10 @@ export MAILSEC_RELEASE MOLECULE_EPHEMERAL_DIRECTORY="$STATE_DIR/molecule/bench-d
 mkdir -p "$STATE_DIR/bench"
 logfile="$STATE_DIR/bench/bench.log"
 : > "$logfile"
-rm -f "$STATE_DIR"/bench/{audit,filtering}.{json,txt}
+rm -f "$STATE_DIR"/bench/{audit,filtering,sweep}.{json,txt}
+
+log "sweeping 127.0.90.0/24 with smtp_scan and with nmap smtp-open-relay"
+python "$TESTBED_DIR/bench-sweep.py" "$STATE_DIR/bench" || die "the sweep benchmark failed"
 
 step() { molecule_step bench "$logfile" "$@"; }  # step DESCRIPTION MOLECULE-ACTION
 trap 'log "removing the benchmark containers"; molecule destroy -s bench >>"$logfile" 2>&1' EXIT
@@ -27,4 +31,6 @@ printf '\n'
 grep -v '^#' "$STATE_DIR/bench/audit.txt"
 printf '\n'
 grep -v '^#' "$STATE_DIR/bench/filtering.txt"
-printf '\nJSON: .testbed/bench/audit.json, filtering.json (set-up and measurements took %ss)\n' $(( $(date +%s) - began ))
+printf '\n'
+grep -v '^#' "$STATE_DIR/bench/sweep.txt"
+printf '\nJSON: .testbed/bench/audit.json, filtering.json, sweep.json (set-up and measurements took %ss)\n' $(( $(date +%s) - began ))

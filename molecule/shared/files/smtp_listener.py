@@ -20,7 +20,7 @@ except ImportError:
         make_self_signed_cert,
     )
 
-# Options per behaviour: the TLS-only server needs a certificate, the greeting tarpit a slow drip.
+# Options per behaviour: the TLS-only server needs a certificate; the tarpits wait a second a step.
 TLS_BEHAVIOURS = ("tls_required", "closed_tls", "smtps")
 
 
@@ -34,8 +34,8 @@ def start(spec, tls_files):
         behaviour = "closed"
     if behaviour == "smtps":
         behaviour, options["implicit_tls"] = "closed", True
-    if behaviour == "dribble":
-        options["tarpit_delay"] = 1.0
+    if behaviour in ("dribble", "tarpit"):
+        options["tarpit_delay"] = 1.0  # Postfix's smtpd_error_sleep_time for "tarpit"
     return FakeSMTPServer(behaviour, **options).start()
 
 
