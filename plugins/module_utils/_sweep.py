@@ -130,6 +130,18 @@ def _pool_map(function, items, workers):
         return list(pool.map(function, items))
 
 
+def _guarded(probe, address, port):
+    """PROBE's outcome, or an error target: one listener's unexpected failure must not end the whole sweep."""
+    try:
+        return probe(address, port)
+    except Exception as error:  # pylint: disable=broad-except  # becomes that listener's evidence, not a traceback
+        return dict(address=address, port=port, banner=None, ehlo_extensions=[], starttls_offered=None,
+                    auth_offered=None, auth_offered_before_tls=None, vrfy=None, expn=None, proxy_extensions=[],
+                    tls_versions=None, tls_details={},
+                    relay=dict(verdict="error", accepted=[], stage="error",
+                               error="the probe failed: %s: %s" % (type(error).__name__, error))), None
+
+
 def sweep(addresses_, ports, connect, probe, concurrency, probe_concurrency):
     """Discover, then probe. Returns (probed, targets, timings).
 
@@ -143,7 +155,7 @@ def sweep(addresses_, ports, connect, probe, concurrency, probe_concurrency):
               for (a, p), s in zip(pairs, states)]
     discovered = time.monotonic()
     listening = [item for item in probed if item["state"] == "open"]
-    outcomes = _pool_map(lambda item: probe(item["address"], item["port"]), listening, probe_concurrency)
+    outcomes = _pool_map(lambda item: _guarded(probe, item["address"], item["port"]), listening, probe_concurrency)
     targets = []
     for item, (target, why) in zip(listening, outcomes):
         if target is None:  # it stopped listening between discovery and the battery

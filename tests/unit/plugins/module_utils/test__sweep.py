@@ -219,3 +219,15 @@ def test_plain_smtp_on_an_implicit_tls_port_is_still_a_mail_server(smtp_server):
     options = dict(timeout=1.0, probe_domain="relay-probe.example.net", tls_versions=[])
     found, why = probe_listener(options, "127.0.0.1", server.port, implicit_ports=(server.port,))
     assert why is None and found["relay"]["verdict"] == "open" and found["relay"]["tls"] is None
+
+
+def test_one_listener_whose_probe_breaks_does_not_end_the_sweep():
+    def probe(address, port):
+        if address.endswith(".2"):
+            raise ValueError("hostile reply")
+        return dict(address=address, port=port, relay=dict(verdict="closed")), None
+
+    _probed, targets, _timings = _sweep.sweep(["192.0.2.2", "192.0.2.3"], [25], lambda a, p: dict(state="open", error=None),
+                                              probe, 2, 2)
+    assert [(t["address"], t["class"]) for t in targets] == [("192.0.2.2", "error"), ("192.0.2.3", "closed")]
+    assert targets[0]["relay"]["error"] == "the probe failed: ValueError: hostile reply"
