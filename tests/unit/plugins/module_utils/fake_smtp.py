@@ -465,6 +465,13 @@ class FakeSMTPServer:
         return True
 
 
+def free_port():
+    """A TCP port nothing listens on at 127.0.0.1 now (the same port is free on other loopback addresses)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def make_self_signed_cert(directory, hostname="mx.example.org"):
     """Write cert.pem/key.pem into directory; return (certfile, keyfile) or None.
 

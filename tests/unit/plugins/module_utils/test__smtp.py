@@ -16,6 +16,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
     parse_ehlo_extensions,
     sanitize_text,
 )
+from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.fake_smtp import free_port
 
 TIMEOUT = 2.0
 
@@ -28,12 +29,6 @@ def canned_client(data, **kwargs):
     client = SMTPClient("127.0.0.1", 0, timeout=kwargs.pop("timeout", TIMEOUT), **kwargs)
     client.sock = ours
     return client, theirs
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class TestReplies:

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -13,6 +12,7 @@ import pytest
 from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
 from ansible_collections.mailsec.hardening.plugins.module_utils import _sweep
 from ansible_collections.mailsec.hardening.plugins.module_utils._probe import probe_listener
+from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.fake_smtp import free_port
 
 
 def statuses(findings):
@@ -164,12 +164,6 @@ def test_starttls_is_judged_only_where_port_25_answered_and_the_tls_floor_only_w
 
 
 # --- real listeners on loopback addresses ----------------------------------------------------------
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_every_class_on_loopback_listeners_and_the_registry_comparison(smtp_server, tls_files):
     port, smtps = free_port(), free_port()

@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailsec.hardening.plugins.modules import mailhost_network_info
+from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.fake_smtp import free_port
 
 
 def run_module(capsys, **args):
@@ -19,12 +19,6 @@ def run_module(capsys, **args):
     with patch_module_args(args), pytest.raises(SystemExit) as exc:
         mailhost_network_info.main()
     return exc.value.code, json.loads(capsys.readouterr().out)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def by_id(findings):

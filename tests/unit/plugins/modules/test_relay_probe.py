@@ -12,6 +12,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailsec.hardening.plugins.modules import relay_probe
+from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.fake_smtp import free_port
 
 CONTROL_CHARS = [chr(c) for c in range(0x20)] + ["\x7f"]
 
@@ -23,12 +24,6 @@ def run_module(capsys, **args):
         relay_probe.main()
     out = capsys.readouterr().out
     return exc.value.code, json.loads(out)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_closed_server(capsys, smtp_server):

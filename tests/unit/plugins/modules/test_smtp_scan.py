@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailsec.hardening.plugins.modules import smtp_scan
+from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.fake_smtp import free_port
 
 
 def run_module(capsys, **args):
@@ -21,12 +21,6 @@ def run_module(capsys, **args):
     with patch_module_args(args), pytest.raises(SystemExit) as exc:
         smtp_scan.main()
     return exc.value.code, json.loads(capsys.readouterr().out)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_a_sweep_reports_what_a_security_team_reads_first(capsys, smtp_server):
