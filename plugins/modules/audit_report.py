@@ -103,7 +103,7 @@ paths:
   type: dict
   sample: {json: reports/audit.json, junit: reports/audit.junit.xml, html: reports/audit.html, text: reports/audit.txt,
            hosts: {mx.dept.example.org: reports/hosts/mx.dept.example.org.json}}
-results:
+by_host:
   description: The findings per host with the waivers applied.
   returned: always
   type: dict
@@ -223,7 +223,8 @@ def main():
         except (IOError, OSError) as error:
             module.fail_json(msg="cannot write the reports to %s: %s; choose a writable dest" % (dest, error))
     everything = [f for result in results.values() for f in result["findings"]]
-    module.exit_json(changed=changed, paths=paths, results=results, summary=_controls.summarize(everything),
+    # not "results": Ansible keeps that key for loops and renames it in a module's return
+    module.exit_json(changed=changed, paths=paths, by_host=results, summary=_controls.summarize(everything),
                      blocking=_report.blocking(results, threshold) if threshold else [], terminal=terminal,
                      unaudited=unaudited)
 

@@ -48,6 +48,8 @@ def test_reports_are_written_with_waivers_applied(capsys, tmp_path):
     report = json.loads((tmp_path / "reports" / "audit.json").read_text())
     net = [f for f in report["hosts"]["mx.dept.example.org"]["findings"] if f["id"] == "MAIL-NET-003"][0]
     assert net["status"] == "waived"
+    returned = [f for f in result["by_host"]["mx.dept.example.org"]["findings"] if f["id"] == "MAIL-NET-003"][0]
+    assert returned["status"] == "waived" and "results" not in result
     suites = ET.parse(str(tmp_path / "reports" / "audit.junit.xml")).getroot()
     assert sum(int(s.get("failures")) for s in suites) == 1
     assert "<table id=\"matrix\">" in (tmp_path / "reports" / "audit.html").read_text()
