@@ -165,8 +165,3 @@ def in_ranges(address, networks):
     addr = ipaddress.ip_address(address)
     return any(addr.version == net.version and addr in net for net in networks)
 
-
-def describe(entry):
-    """A registry entry in one line, for evidence."""
-    extra = ", ".join(v for v in (entry.get("owner"), entry.get("contact")) if v)
-    return "%s%s" % (entry["name"], " (%s)" % extra if extra else "")
