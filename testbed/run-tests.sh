@@ -99,7 +99,7 @@ for stage in "${stages[@]}"; do
     background+=("$stage $!")
   else
     log "=== $stage"
-    (run_stage "$stage")
+    (run_stage "$stage") 2>&1 | tee "$STATE_DIR/logs/$stage.log"
     outcome[$stage]=$(cat "$STATE_DIR/logs/$stage.result" 2>/dev/null || echo "FAIL 0")
   fi
 done
@@ -110,6 +110,15 @@ for entry in "${background[@]}"; do
   log "=== output of $stage"
   cat "$STATE_DIR/logs/$stage.log" >&2
   outcome[$stage]=$(cat "$STATE_DIR/logs/$stage.result" 2>/dev/null || echo "FAIL 0")
+done
+# A failed stage's reasons may be far above in a long log: repeat its error lines just above the summary.
+for stage in "${stages[@]}"; do
+  stage=${stage%'&'}
+  result=${outcome[$stage]:-FAIL 0}
+  [ "${result%% *}" = PASS ] && continue
+  printf '\n== why %s failed (error lines of .testbed/logs/%s.log)\n' "$stage" "$stage"
+  grep -E '^(ERROR|FATAL|E   )|fatal: \[|FAILED!|FAILED after|^FAILED |[^ ]+\.(py|ya?ml):[0-9]+|^[^ ]+\.ya?ml$|^  [0-9]+:[0-9]+ +(error|warning) ' \
+    "$STATE_DIR/logs/$stage.log" 2>/dev/null | tail -n 40 || true
 done
 passed=0 failed=0
 printf '\n== mailsec.hardening test summary\n'

@@ -164,4 +164,3 @@ def in_ranges(address, networks):
     """True when ADDRESS lies in one of NETWORKS (ipaddress network objects)."""
     addr = ipaddress.ip_address(address)
     return any(addr.version == net.version and addr in net for net in networks)
-
