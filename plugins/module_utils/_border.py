@@ -33,7 +33,7 @@ def border_problems(values):
     found = _firewall_inputs.source_problems(campus, "border_firewall_campus_networks", required=True)
     problems.extend(p.replace("SSH stays open only to them", "the border tells inside from outside by them")
                     for p in found)
-    networks = [] if found else [ipaddress.ip_network(str(n).strip()) for n in campus]
+    networks = [] if found else _firewall_inputs.parse_sources(campus, "border_firewall_campus_networks")
     for network in networks:
         if network.prefixlen == 0:
             problems.append("border_firewall_campus_networks: %s is the whole Internet; list the campus networks "

@@ -18,9 +18,9 @@ Evidence is a plain dict (see ``Evidence``); no I/O happens here.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
@@ -270,11 +270,8 @@ def _as_network(entry):
     """A mynetworks entry as CIDR text, or None when it is a table or a name."""
     if _TABLE.match(entry):
         return None
-    text = entry.replace("[", "").replace("]", "")
-    try:
-        return str(ipaddress.ip_network(text, strict=False)) if "/" in text else str(ipaddress.ip_network(text))
-    except ValueError:
-        return None
+    network = _inputs.read_network(entry)
+    return str(network) if network is not None else None
 
 
 def _trusted_networks_minimal(ev):

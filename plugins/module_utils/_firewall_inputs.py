@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 
 MODES = ("mx", "relay_client", "local_only")
@@ -29,25 +30,17 @@ def _port(value):
     return policy.whole(value, 1, 65535)
 
 
-def _networks(value):
-    """VALUE as a list of networks (a bare address is its /32 or /128); None when any is malformed."""
-    if not isinstance(value, (list, tuple)):
-        return None
-    networks = []
-    for entry in value:
-        try:
-            networks.append(ipaddress.ip_network(str(entry).strip(), strict=True) if isinstance(entry, str) else None)
-        except ValueError:
-            return None
-    return None if None in networks else networks
+def parse_sources(value, variable="networks"):
+    """VALUE as a list of networks (a bare address is its /32 or /128); raises _inputs.Refusal."""
+    return list(_inputs.networks(value, variable, bare_address=True))
 
 
 def source_problems(value, variable, allow_everyone=True, required=False):
     """Problems with a list of source networks (CIDR or bare addresses)."""
-    networks = _networks(value)
-    if networks is None:
-        return ["%s must be a list of networks or addresses, e.g. ['192.0.2.0/24', '2001:db8::/48'] (the network "
-                "address, no host bits after the prefix), not %s" % (variable, policy.describe(value))]
+    try:
+        networks = parse_sources(value, variable)
+    except _inputs.Refusal as refusal:
+        return ["%s; give a list of networks or addresses, e.g. ['192.0.2.0/24', '2001:db8::/48']" % refusal]
     problems = []
     if required and not networks:
         problems.append("%s is empty: name the networks this host is managed from (SSH stays open only to them), "
@@ -131,7 +124,7 @@ def firewall_problems(values):
                                     "(mailsec_admin_networks)", allow_everyone=False, required=True))
     problems.extend(source_problems(values.get("firewall_smtp_sources"), "firewall_smtp_sources"))
     problems.extend(source_problems(values.get("firewall_submission_sources"), "firewall_submission_sources"))
-    if mode == "mx" and _networks(values.get("firewall_smtp_sources")) == []:
+    if mode == "mx" and values.get("firewall_smtp_sources") in ([], ()):
         problems.append("firewall_smtp_sources is empty, so no mail could reach this mx; list who may connect "
                         "to port 25 (['0.0.0.0/0', '::/0'] for the whole Internet)")
     if values.get("firewall_submission_enabled") is True and mode != "mx":
@@ -186,7 +179,11 @@ def _client(ssh_connection):
 
 
 def _admitted(address, networks):
-    return any(address in network for network in _networks(networks) or [] if network.version == address.version)
+    try:
+        parsed = parse_sources(networks)
+    except _inputs.Refusal:
+        return False
+    return any(address in network for network in parsed if network.version == address.version)
 
 
 def connection_problem(values, ssh_connection):
@@ -223,6 +220,6 @@ def connection_problem(values, ssh_connection):
 def family_networks(networks, family):
     """The networks of one address family (ipv4 or ipv6), overlaps merged, as nft set elements."""
     version = {"ipv4": 4, "ipv6": 6}[family]
-    chosen = [ipaddress.ip_network(str(n).strip(), strict=True) for n in networks or []]
+    chosen = parse_sources(networks or [], "networks")
     chosen = [n for n in chosen if n.version == version]
     return [str(n) for n in ipaddress.collapse_addresses(chosen)]

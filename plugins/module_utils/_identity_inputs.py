@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 
 POLICIES = ("enforce", "warn")
@@ -28,8 +28,8 @@ def _number(value, low, high):
 
 def _address(value):
     try:
-        return ipaddress.ip_address(value) if isinstance(value, str) else None
-    except ValueError:
+        return _inputs.address(value, "address")
+    except _inputs.Refusal:
         return None
 
 

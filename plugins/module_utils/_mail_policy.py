@@ -13,6 +13,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
+
 # Broadest single prefix accepted as "trusted": wider blocks are provider-wide, not departmental.
 MIN_PREFIX = {4: 8, 6: 32}
 # Most addresses trust may cover in all, whatever the acknowledgement: one /8 (IPv4), one /32 (IPv6).
@@ -29,16 +31,14 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")
 # IPv6 prefixes that embed IPv4 addresses: trust there is trust of IPv4 space.
 _IPV4_EMBEDDING = (ipaddress.ip_network("::ffff:0:0/96"), ipaddress.ip_network("64:ff9b::/96"))
 
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+)*$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def describe(value):
-    """Short, single-line description of a value for messages (repr, clipped)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+# Short, single-line description of a value for messages, and the YAML-ish name of its type.
+describe = _inputs.shown
+type_name = _inputs.type_name
 
 
 def whole(value, low, high):
@@ -46,65 +46,36 @@ def whole(value, low, high):
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
-def type_name(value):
-    """The YAML-ish name of a value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "a number"
-    if isinstance(value, float):
-        return "a decimal number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return type(value).__name__
-
-
-def _parse_network(text, strict=True):
-    """Parse a CIDR string, accepting Postfix's bracketed IPv6 form ([2001:db8::]/32)."""
-    return ipaddress.ip_network(str(text).strip().replace("[", "").replace("]", ""), strict=strict)
+def _parse_network(text, variable="network"):
+    """A network from the typed input layer (Postfix's bracketed IPv6 form accepted); raises _inputs.Refusal."""
+    return _inputs.network(text, variable, postfix_brackets=True)
 
 
 def network_problems(networks, variable):
     """Problems with a list of trusted networks given as CIDR strings.
 
-    Refuses anything that is not a network in CIDR notation, host bits set after the prefix,
-    the whole address space and blocks broader than MIN_PREFIX.
+    Refuses anything the typed input layer does not read as a network (zone IDs, netmasks, text
+    around the value, IPv4 written as IPv6, host bits set), the whole address space and blocks
+    broader than MIN_PREFIX.
     """
     problems = []
-    if not isinstance(networks, (list, tuple)):
+    if isinstance(networks, str) or not isinstance(networks, (list, tuple)):
         return ["%s must be a list of networks in CIDR notation, e.g. ['192.0.2.0/24'], not %s"
                 % (variable, type_name(networks))]
     for entry in networks:
-        if not isinstance(entry, str) or "/" not in entry:
-            problems.append(
-                "%s: %s is not a network in CIDR notation; write it as address/prefix, e.g. 192.0.2.0/24"
-                % (variable, describe(entry)))
-            continue
-        text = entry.strip()
         try:
-            net = _parse_network(text)
-        except ValueError as exc:
-            if "host bits set" in str(exc):
-                problems.append(
-                    "%s: %s has host bits set after the prefix; use the network address %s"
-                    % (variable, text, _parse_network(text, strict=False)))
-            else:
-                problems.append("%s: %s is not a valid network (%s)" % (variable, describe(text), exc))
+            net = _parse_network(entry, variable)
+        except _inputs.Refusal as refusal:
+            problems.append(str(refusal))
             continue
         if net.prefixlen == 0:
             problems.append(
                 "%s: %s trusts every address on the Internet and makes an open relay; "
-                "list only the networks of your own clients" % (variable, text))
+                "list only the networks of your own clients" % (variable, net))
         elif net.prefixlen < MIN_PREFIX[net.version]:
             problems.append(
                 "%s: %s is broader than /%d and would trust a provider-wide block; "
-                "list the department's own prefixes instead" % (variable, text, MIN_PREFIX[net.version]))
+                "list the department's own prefixes instead" % (variable, net, MIN_PREFIX[net.version]))
     return problems
 
 
@@ -129,8 +100,8 @@ def trusted_space(networks):
     parsed = {4: [], 6: []}
     for entry in networks if isinstance(networks, (list, tuple)) else []:
         try:
-            net = _parse_network(entry, strict=False)
-        except (TypeError, ValueError):
+            net = _parse_network(entry)
+        except _inputs.Refusal:
             continue
         for counted in _counted_networks(net):
             if not any(counted.version == lo.version and counted.subnet_of(lo) for lo in LOOPBACK):
@@ -192,49 +163,19 @@ def trust_problems(networks, variable, ceiling=None, reason="", reason_variable=
 
 def postfix_networks(networks):
     """Render CIDR strings the way Postfix's mynetworks wants them (IPv6 in brackets)."""
-    rendered = []
-    for entry in networks:
-        net = _parse_network(entry, strict=False)
-        if net.version == 6:
-            rendered.append("[%s]/%d" % (net.network_address, net.prefixlen))
-        else:
-            rendered.append(str(net))
-    return rendered
-
-
-_TRUE_WORDS = ("true", "yes", "on", "1")
-_FALSE_WORDS = ("false", "no", "off", "0")
+    return [_inputs.postfix_network(_parse_network(entry)) for entry in networks]
 
 
 def switch(value, variable):
     """VALUE as a boolean: a boolean, or one of the words Ansible reads as one (extra vars come as
     text). Anything else raises ValueError naming VARIABLE, so a mistyped "ture" never turns a
     part of the hardening off without a word."""
-    if isinstance(value, bool):
-        return value
-    word = value.strip().lower() if isinstance(value, str) else None
-    if word in _TRUE_WORDS or word in _FALSE_WORDS:
-        return word in _TRUE_WORDS
-    raise ValueError("%s must be true or false, not %s" % (variable, describe(value)))
+    return _inputs.boolean(value, variable)
 
 
 def fqdn_problems(name, variable, what="host name"):
     """Problems with a fully qualified name (at least two labels, RFC 1123 syntax, no trailing dot)."""
-    example = "mail.example.org" if what == "host name" else "example.org"
-    if not isinstance(name, str) or not name:
-        return ["%s must be a fully qualified %s such as %s, not %s"
-                % (variable, what, example, describe(name) if isinstance(name, str) else type_name(name))]
-    if name.endswith(".") and len(name) > 1:
-        return ["%s: %s ends with a dot; Postfix refuses such names (smtpd stops, or mail for the domain is "
-                "refused), so write %s" % (variable, describe(name), describe(name.rstrip(".")))]
-    labels = name.split(".")
-    if len(labels) < 2 or len(name) > 253 or not all(_LABEL.match(label) for label in labels):
-        return ["%s: %s is not a fully qualified %s; use a name such as %s whose labels are ASCII "
-                "letters, digits and inner hyphens (internationalised names in their xn-- form)"
-                % (variable, describe(name), what, example)]
-    if labels[-1].isdigit():
-        return ["%s: %s looks like an address, not a %s" % (variable, describe(name), what)]
-    return []
+    return _inputs.problems_of(lambda: _inputs.hostname(name, variable, what=what))
 
 
 def domain_problems(domains, variable):
@@ -266,11 +207,7 @@ def address_problems(address, variable):
 
 def text_problems(value, variable):
     """Problems with a single-line text value: line breaks and other control characters."""
-    if not isinstance(value, str):
-        return ["%s must be text, not %s" % (variable, type_name(value))]
-    if _CONTROL.search(value):
-        return ["%s contains a line break or another control character; write it on one line" % variable]
-    return []
+    return _inputs.problems_of(lambda: _inputs.text(value, variable, max_length=500))
 
 
 def _scalars(value):

@@ -17,10 +17,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import socket
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils._mail_policy import (
     LOOPBACK,
     describe_excess,
@@ -137,10 +137,11 @@ def _networks(text):
     """(networks, others): the address/network words of TEXT and the words that are neither."""
     networks, others = [], []
     for word in words(text):
-        try:
-            networks.append(ipaddress.ip_network(word.replace("[", "").replace("]", ""), strict=False))
-        except ValueError:
+        network = _inputs.read_network(word)
+        if network is None:
             others.append(word)
+        else:
+            networks.append(network)
     return networks, others
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils._controls import MODES
 
 FIELDS = ("name", "addresses", "ports", "owner", "contact", "mode")
@@ -39,8 +40,8 @@ def _where(entry, index, field, variable):
 
 def _is_address(value):
     try:
-        ipaddress.ip_address(value)
-    except ValueError:
+        _inputs.address(value, "address")
+    except _inputs.Refusal:
         return False
     return True
 

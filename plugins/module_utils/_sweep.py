@@ -18,6 +18,7 @@ import ipaddress
 import socket
 import time
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
 
@@ -40,14 +41,9 @@ def parse_networks(values, variable):
         return [], ["%s must be a list of networks in CIDR notation, got %r" % (variable, values)]
     for value in values:
         try:
-            networks.append(ipaddress.ip_network(str(value).strip(), strict=True))
-        except ValueError as exc:
-            hint = ""
-            try:
-                hint = "; did you mean %s?" % ipaddress.ip_network(str(value).strip(), strict=False)
-            except ValueError:
-                pass
-            problems.append("%s: %r is not a network in CIDR notation (%s)%s" % (variable, value, exc, hint))
+            networks.append(_inputs.network(value, variable, bare_address=True))
+        except _inputs.Refusal as refusal:
+            problems.append(str(refusal))
     return networks, problems
 
 

@@ -207,6 +207,7 @@ import math
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils import _dns
 from ansible_collections.mailsec.hardening.plugins.module_utils import _fcrdns
@@ -216,9 +217,9 @@ def _problem(params):
     for name in ("addresses", "resolvers"):
         for value in params[name]:
             try:
-                ipaddress.ip_address(value)
-            except ValueError:
-                return "%s must list bare IPv4 or IPv6 addresses; %r is not one" % (name, value)
+                _inputs.address(value, name)
+            except _inputs.Refusal as refusal:
+                return "%s must list bare IPv4 or IPv6 addresses; %s" % (name, refusal)
     if not params["addresses"] and not params["name"]:
         return "give addresses, a name, or both"
     for name in ("name", "helo"):

@@ -58,7 +58,7 @@ def test_non_fqdns_are_refused(name):
 
 def test_domains_are_checked_one_by_one():
     problems = policy.domain_problems(["example.org", "bad domain"], "postfix_domains")
-    assert len(problems) == 1 and "'bad domain' is not a fully qualified domain name" in problems[0]
+    assert len(problems) == 1 and "'bad domain' is not a fully qualified domain name: it has white space" in problems[0]
 
 
 @pytest.mark.parametrize("value", [

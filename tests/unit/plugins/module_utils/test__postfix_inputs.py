@@ -76,7 +76,7 @@ BAD_INPUTS = [
     ("two /9s over the ceiling", dict(postfix_trusted_networks=["10.0.0.0/9", "10.128.0.0/9"]),
      "more than the ceiling of one /16; narrow the list, or say why in mailsec_wide_trust_reason"),
     ("ipv6 union over the ceiling", dict(postfix_trusted_networks=["2001:db8::/47"]), "IPv6 addresses, as many as a /47"),
-    ("ipv4-mapped ipv6 covering ipv4", dict(postfix_trusted_networks=["::ffff:0.0.0.0/96"]), "IPv4 addresses, as many as a /0"),
+    ("ipv4-mapped ipv6 covering ipv4", dict(postfix_trusted_networks=["::ffff:0.0.0.0/96"]), "is IPv4 space (0.0.0.0/0) written as IPv6"),
     ("nat64 prefix covering ipv4", dict(postfix_trusted_networks=["64:ff9b::/96"]), "IPv4 addresses, as many as a /0"),
     ("provider block", dict(postfix_trusted_networks=["4.0.0.0/6"]), "broader than /8"),
     ("host bits", dict(postfix_trusted_networks=["192.0.2.1/24"]), "use the network address 192.0.2.0/24"),

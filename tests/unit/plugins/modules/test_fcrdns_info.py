@@ -119,7 +119,8 @@ def test_refused_is_reported_as_such(capsys, dns_servers):
 
 
 @pytest.mark.parametrize("args, message", [
-    ({"addresses": ["192.0.2.256"]}, "addresses must list bare IPv4 or IPv6 addresses; '192.0.2.256' is not one"),
+    ({"addresses": ["192.0.2.256"]}, "addresses must list bare IPv4 or IPv6 addresses; addresses: '192.0.2.256' is not a valid"),
+    ({"addresses": ["fe80::1%eth0"]}, "addresses: 'fe80::1%eth0' has a zone ID"),
     ({"addresses": ["192.0.2.25"], "resolvers": ["dns.example"]}, "resolvers must list bare IPv4 or IPv6 addresses"),
     ({}, "give addresses, a name, or both"),
     ({"name": "bad name"}, "name must be a host name"),

@@ -48,7 +48,7 @@ def test_a_sweep_reports_what_a_security_team_reads_first(capsys, smtp_server):
 
 @pytest.mark.parametrize("args, message", [
     (dict(ranges=["127.92.0.0/16"]), "ranges hold 65536 addresses, more than max_addresses (1024)"),
-    (dict(ranges=["127.0.92.5/29"]), "did you mean 127.0.92.0/29?"),
+    (dict(ranges=["127.0.92.5/29"]), "use the network address 127.0.92.0/29"),
     (dict(ranges=["127.0.92.0/29"], registry=[dict(name="x", addresses=["127.0.92.0/29"])]),
      "registry[0].addresses: '127.0.92.0/29' is not a bare"),
     (dict(ranges=["127.0.92.0/29"], concurrency=0), "concurrency must be from 1 to 512"),

@@ -1,0 +1,403 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""The typed input layer: every value a user gives is parsed here into one canonical value.
+
+Each parser takes the value as the user gave it and the name of the variable it came from, and
+returns the canonical value or raises ``Refusal``, whose text names the variable and says what to
+write instead. Templates render the canonical values (``str()`` of a network, a lower-case host
+name, an integer), never the user's string, so text that rides along with a value (an IPv6 zone ID,
+a line break, a format directive) can never reach a file. A refusal never repeats a secret.
+
+The parsers are strict where the target formats are: a network is an address and a prefix length
+and nothing else; free text is printable ASCII on one line, bounded, without the characters the
+target format gives a meaning to.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+# IPv6 space that carries IPv4 addresses: a rule there is a rule about IPv4 hosts, written so that a
+# reader (and a per-version check) does not see it. ::ffff:0:0/96 is IPv4-mapped, ::/96 IPv4-compatible.
+IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_PREFIX = re.compile(r"^[0-9]{1,3}$")
+_ADDRESS_CHARS = re.compile(r"^[0-9A-Fa-f:.]+$")
+_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_SIZE = re.compile(r"^(?P<number>[1-9][0-9]{0,12})(?P<unit>[KMGT]?)$")
+_PATH = re.compile(r"^(/[A-Za-z0-9._+@-]+)+$")
+SIZE_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
+
+
+class Refusal(ValueError):
+    """A value refused by the input layer; ``str()`` names the variable and what to do."""
+
+    def __init__(self, variable, message):
+        super().__init__("%s %s" % (variable, message) if not message.startswith(":") else variable + message)
+        self.variable = variable
+
+
+class Secret:
+    """A secret value: its text is available as ``reveal()`` and never through str() or repr()."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value):
+        self._value = value
+
+    def reveal(self):
+        return self._value
+
+    def __repr__(self):
+        return "Secret(<hidden>)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self):
+        return hash(self._value)
+
+
+def shown(value):
+    """A short, single-line, printable description of VALUE for a message (repr, clipped)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def type_name(value):
+    """The YAML-ish name of a value's type, for messages."""
+    if value is None:
+        return "null"
+    for kind, name in ((bool, "a boolean"), (int, "a number"), (float, "a decimal number"), (str, "a string"),
+                       (dict, "a mapping"), ((list, tuple), "a list")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _text_or_refuse(value, variable, example):
+    if not isinstance(value, str):
+        raise Refusal(variable, "must be text such as %s, not %s" % (example, type_name(value)))
+    return value
+
+
+def _no_hidden_text(text, variable, what):
+    """Refuse TEXT when it has anything beyond printable ASCII, or white space at either end."""
+    if not _PRINTABLE.match(text):
+        raise Refusal(variable, ": %s has a line break, a control or non-ASCII character; write the %s alone"
+                      % (shown(text), what))
+    if text != text.strip():
+        raise Refusal(variable, ": %s has spaces around it; write the %s alone" % (shown(text), what))
+
+
+# --- Addresses and networks -------------------------------------------------------------------------------
+
+def _embedded_ipv4(address):
+    """The IPv4 address an IPv6 ADDRESS carries in IPv4-mapped or IPv4-compatible form, else None."""
+    if address.version != 6 or int(address) <= 1:
+        return None
+    if address in IPV4_MAPPED or address in IPV4_COMPATIBLE:
+        return ipaddress.ip_address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def _parse_address(text, variable):
+    _no_hidden_text(text, variable, "address")
+    if "%" in text:
+        raise Refusal(variable, ": %s has a zone ID after '%%'; write the address alone" % shown(text))
+    if not _ADDRESS_CHARS.match(text):
+        raise Refusal(variable, ": %s is not a bare IPv4 or IPv6 address (no brackets, prefix length or port)"
+                      % shown(text))
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise Refusal(variable, ": %s is not a valid IPv4 or IPv6 address" % shown(text)) from None
+
+
+def address(value, variable):
+    """An IPv4 or IPv6 address: no zone ID, no brackets, no prefix, no IPv4 hidden in IPv6 form."""
+    text = _text_or_refuse(value, variable, "'192.0.2.25' or '2001:db8::25'")
+    parsed = _parse_address(text, variable)
+    embedded = _embedded_ipv4(parsed)
+    if embedded is not None:
+        raise Refusal(variable, ": %s is the IPv4 address %s written as IPv6; write %s"
+                      % (shown(text), embedded, embedded))
+    return parsed
+
+
+def network(value, variable, bare_address=False, postfix_brackets=False):
+    """A network as address/prefix with no host bits set.
+
+    BARE_ADDRESS accepts an address without a prefix as its /32 or /128. POSTFIX_BRACKETS accepts
+    Postfix's form of an IPv6 network, ``[2001:db8::]/32``. Netmasks (``/255.255.255.0``), zone IDs,
+    white space and IPv6 forms of IPv4 space are refused, each with the form to write instead.
+    """
+    if not isinstance(value, str):
+        raise Refusal(variable, ": %s is not a network in CIDR notation; write it as address/prefix, e.g. "
+                      "192.0.2.0/24" % shown(value))
+    text = value
+    if not _PRINTABLE.match(text) or text != text.strip():
+        raise Refusal(variable, ": %s is not a valid network: it has white space, a line break, a control or a "
+                      "non-ASCII character; write address/prefix alone" % shown(text))
+    if "%" in text:
+        raise Refusal(variable, ": %s has a zone ID after '%%'; a network has none: write address/prefix, "
+                      "e.g. 2001:db8::/48" % shown(text))
+    host, slash, prefix = text.partition("/")
+    if postfix_brackets and host.startswith("[") and host.endswith("]") and ":" in host:
+        host = host[1:-1]
+    if not slash and not bare_address:
+        raise Refusal(variable, ": %s is not a network in CIDR notation; write it as address/prefix, e.g. "
+                      "192.0.2.0/24" % shown(text))
+    if slash and not _PREFIX.match(prefix):
+        raise Refusal(variable, ": %s needs a prefix length after '/' (a netmask or other text is not read the "
+                      "same by every daemon), e.g. 192.0.2.0/24" % shown(text))
+    if not _ADDRESS_CHARS.match(host):
+        raise Refusal(variable, ": %s is not a network in CIDR notation; write it as address/prefix, e.g. "
+                      "192.0.2.0/24 or 2001:db8::/48" % shown(text))
+    try:
+        parsed_address = _parse_address(host, variable)
+    except Refusal:
+        raise Refusal(variable, ": %s is not a valid network: %s is not an IPv4 or IPv6 address"
+                      % (shown(text), shown(host))) from None
+    bits = 32 if parsed_address.version == 4 else 128
+    length = int(prefix) if slash else bits
+    if length > bits:
+        raise Refusal(variable, ": %s is not a valid network: the prefix length is above %d" % (shown(text), bits))
+    embedded = _embedded_ipv4(parsed_address)
+    if embedded is not None and length >= 96:
+        ipv4 = ipaddress.ip_network("%s/%d" % (embedded, length - 96), strict=False)
+        raise Refusal(variable, ": %s is IPv4 space (%s) written as IPv6, which the daemons and the checks "
+                      "read differently; write %s" % (shown(text), ipv4, ipv4))
+    candidate = "%s/%d" % (parsed_address, length)
+    try:
+        return ipaddress.ip_network(candidate, strict=True)
+    except ValueError:
+        raise Refusal(variable, ": %s has host bits set after the prefix; use the network address %s"
+                      % (shown(text), ipaddress.ip_network(candidate, strict=False))) from None
+
+
+def read_network(text):
+    """A network as a daemon reads it from its own configuration, for judging evidence, or None.
+
+    Lenient where ``network`` is strict: brackets and host bits are allowed, and IPv6 forms of IPv4
+    space come back as the IPv4 network they stand for. A word with a zone ID or anything else
+    that is not a network gives None (the caller says it cannot judge it).
+    """
+    if not isinstance(text, str) or "%" in text or not _PRINTABLE.match(text):
+        return None
+    try:
+        parsed = ipaddress.ip_network(text.strip().replace("[", "").replace("]", ""), strict=False)
+    except ValueError:
+        return None
+    embedded = _embedded_ipv4(parsed.network_address) if parsed.prefixlen >= 96 else None
+    if embedded is not None:
+        return ipaddress.ip_network("%s/%d" % (embedded, parsed.prefixlen - 96), strict=False)
+    return parsed
+
+
+def a_list(value, variable, parse, example, allow_empty=True, **options):
+    """VALUE as a tuple of items each parsed by PARSE, refusing a non-list and naming the position."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise Refusal(variable, "must be a list, e.g. %s, not %s" % (example, type_name(value)))
+    if not value and not allow_empty:
+        raise Refusal(variable, "must not be empty; e.g. %s" % example)
+    return tuple(parse(item, variable, **options) for item in value)
+
+
+def networks(value, variable, bare_address=False, postfix_brackets=False, allow_empty=True):
+    """A list of networks (see ``network``), as a tuple in the given order."""
+    return a_list(value, variable, network, "['192.0.2.0/24', '2001:db8::/48']", allow_empty=allow_empty,
+                  bare_address=bare_address, postfix_brackets=postfix_brackets)
+
+
+def postfix_network(net):
+    """A network as Postfix writes it in a list such as mynetworks (IPv6 in brackets)."""
+    if net.version == 6:
+        return "[%s]/%d" % (net.network_address, net.prefixlen)
+    return str(net)
+
+
+# --- Names ----------------------------------------------------------------------------------------------
+
+def hostname(value, variable, what="host name", qualified=True):
+    """A DNS name of LDH labels, returned in lower case.
+
+    QUALIFIED requires at least two labels. A trailing dot, an empty label, an address, white space,
+    a control character or a non-ASCII character (internationalised labels are written in their
+    xn-- form; the refusal gives it) are refused.
+    """
+    example = "mail.example.org" if what == "host name" else "example.org"
+    kind = ("fully qualified " if qualified else "") + what
+    if not isinstance(value, str) or not value:
+        raise Refusal(variable, "must be a %s such as %s, not %s"
+                      % (kind, example, "an empty string" if value == "" else type_name(value)))
+    text = value
+    if not _PRINTABLE.match(text) or " " in text:
+        hint = ""
+        if text.isprintable() and " " not in text:
+            try:
+                hint = "; write it in its xn-- form, %s" % text.encode("idna").decode("ascii")
+            except UnicodeError:
+                hint = "; internationalised names go in their xn-- form"
+        raise Refusal(variable, ": %s is not a %s: it has white space, a control or a non-ASCII character%s"
+                      % (shown(text), kind, hint or "; write the name alone, e.g. " + example))
+    if text.endswith(".") and len(text) > 1:
+        raise Refusal(variable, ": %s ends with a dot; Postfix refuses such names (smtpd stops, or mail for the "
+                      "domain is refused), so write %s" % (shown(text), shown(text.rstrip("."))))
+    ascii_name = text.lower()
+    labels = ascii_name.split(".")
+    if (qualified and len(labels) < 2) or len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise Refusal(variable, ": %s is not a %s; use a name such as %s whose labels are ASCII letters, digits "
+                      "and inner hyphens (internationalised names in their xn-- form)" % (shown(text), kind, example))
+    if labels[-1].isdigit():
+        raise Refusal(variable, ": %s looks like an address, not a %s" % (shown(text), what))
+    return ascii_name
+
+
+# --- Numbers, switches, choices --------------------------------------------------------------------------
+
+_TRUE_WORDS = ("true", "yes", "on", "1")
+_FALSE_WORDS = ("false", "no", "off", "0")
+
+
+def boolean(value, variable):
+    """A boolean, or one of the words Ansible reads as one (extra vars arrive as text)."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in _TRUE_WORDS or word in _FALSE_WORDS:
+        return word in _TRUE_WORDS
+    raise Refusal(variable, "must be true or false, not %s" % shown(value))
+
+
+def integer(value, variable, low, high, unit=""):
+    """A whole number from LOW to HIGH; a string of digits (as extra vars give it) is read as one."""
+    number = value
+    if isinstance(value, str) and _DIGITS.match(value.strip()):
+        number = int(value.strip())
+    if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+        raise Refusal(variable, "must be a whole number%s from %d to %d, not %s"
+                      % (" of " + unit if unit else "", low, high, shown(value)))
+    return number
+
+
+def port(value, variable):
+    """A TCP or UDP port number."""
+    return integer(value, variable, 1, 65535, "a port")
+
+
+def ports(value, variable, allow_empty=False):
+    """A list of ports, duplicates removed, in the given order."""
+    parsed = a_list(value, variable, port, "[25, 465, 587]", allow_empty=allow_empty)
+    return tuple(dict.fromkeys(parsed))
+
+
+def number(value, variable, low, high, unit=""):
+    """A number (whole or decimal) above LOW and at most HIGH."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high:
+        raise Refusal(variable, "must be a number%s above %s and at most %s, not %s"
+                      % (" of " + unit if unit else "", low, high, shown(value)))
+    return value
+
+
+def choice(value, variable, choices):
+    """One of CHOICES, exactly."""
+    if not isinstance(value, str) or value not in choices:
+        raise Refusal(variable, ": %s is not one of %s" % (shown(value), ", ".join(choices)))
+    return value
+
+
+def size(value, variable, low=1, high=2 ** 40):
+    """A size in bytes, given as a whole number or as digits with K, M, G or T (1024-based): 500M, 2G."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        count = value
+    else:
+        match = _SIZE.match(value) if isinstance(value, str) else None
+        if not match:
+            raise Refusal(variable, "must be a size such as 500M or 2G (digits and one of K, M, G, T), not %s"
+                          % shown(value))
+        count = int(match.group("number")) * SIZE_UNITS[match.group("unit")]
+    if not low <= count <= high:
+        raise Refusal(variable, ": %s is outside %s to %s" % (shown(value), render_size(low), render_size(high)))
+    return count
+
+
+def render_size(count):
+    """COUNT bytes in the largest unit that divides it: 2G, 500M, 1536K, 100."""
+    for unit in ("T", "G", "M", "K"):
+        if count % SIZE_UNITS[unit] == 0:
+            return "%d%s" % (count // SIZE_UNITS[unit], unit)
+    return str(count)
+
+
+# --- Text, paths, secrets --------------------------------------------------------------------------------
+
+def text(value, variable, max_length=200, forbidden="", allow_empty=False, what="text"):
+    """One line of printable ASCII, at most MAX_LENGTH characters, without the FORBIDDEN characters
+    (those the target format gives a meaning to)."""
+    given = _text_or_refuse(value, variable, "'one line of text'")
+    if not given:
+        if allow_empty:
+            return ""
+        raise Refusal(variable, "must not be empty")
+    if not _PRINTABLE.match(given):
+        raise Refusal(variable, "contains a line break, a tab, another control character or a non-ASCII "
+                      "character; write %s as one line of printable ASCII" % what)
+    if len(given) > max_length:
+        raise Refusal(variable, "is %d characters long; write at most %d" % (len(given), max_length))
+    bad = sorted(set(c for c in given if c in forbidden))
+    if bad:
+        raise Refusal(variable, "may not contain %s here (the file it goes into gives %s a meaning)"
+                      % (" ".join(repr(c) for c in bad), "them" if len(bad) > 1 else "it"))
+    return given.strip()
+
+
+def reject_text(value, variable, directives=(), forbidden="", max_length=200):
+    """Text of an SMTP reply: one line of printable ASCII, '%' only as one of the DIRECTIVES, each at
+    most once (a second '%v' stops clamav-milter)."""
+    given = text(value, variable, max_length=max_length, forbidden=forbidden, what="text")
+    found = re.findall(r"%.?", given)
+    for directive in found:
+        if directive not in directives:
+            raise Refusal(variable, "may use %s only as %s" % (
+                "'%'", " or ".join(directives) if directives else "plain text (no '%' at all)"))
+        if found.count(directive) > 1:
+            raise Refusal(variable, "may use %s only once" % directive)
+    return given
+
+
+def path(value, variable, suffix="", allow_empty=False):
+    """An absolute path of letters, digits and . _ + @ - (no spaces, no '..', no trailing '/')."""
+    given = _text_or_refuse(value, variable, "'/etc/ssl/certs/mail.pem'")
+    if not given and allow_empty:
+        return ""
+    if not _PATH.match(given) or "/../" in given + "/" or "/./" in given + "/" or not given.endswith(suffix):
+        raise Refusal(variable, "must be an absolute path of letters, digits and . _ + @ - only%s (no spaces, "
+                      "line breaks, '..' or $), not %s" % (" ending in " + suffix if suffix else "", shown(given)))
+    return given
+
+
+def secret(value, variable, check, hint):
+    """A secret accepted by CHECK (a predicate on its text); refused with HINT, never with its value."""
+    if not isinstance(value, str) or not check(value):
+        raise Refusal(variable, "must be %s; the value given is not (it is not shown here)" % hint)
+    return Secret(value)
+
+
+def problems_of(*checks):
+    """Run each zero-argument CHECK and collect the text of every Refusal it raises, in order."""
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except Refusal as refusal:
+            problems.append(str(refusal))
+    return problems
