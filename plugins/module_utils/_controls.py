@@ -151,6 +151,28 @@ class Evidence(object):
     def submission_services(self):
         return [s for s in self.smtpd_services() if s.get("port") in (465, 587)]
 
+    def receiving_services(self):
+        """The smtpd services that take mail from other hosts: beyond loopback, or behind postscreen."""
+        return [s for s in self.services() if _postfix_settings.receives_from_network(s)]
+
+    def cleanup_services(self, services):
+        """The master.cf cleanup services that SERVICES hand their mail to (their cleanup_service_name)."""
+        names = set(self.service_value(s, "cleanup_service_name") for s in services)
+        return [s for s in self.services() if s.get("service") in names and s.get("command") == "cleanup"]
+
+    def in_force(self, name, services):
+        """Where NAME is set for the mail that master.cf SERVICES handle: [(where, value)], each place once,
+        main.cf first. A service's -o override replaces main.cf's value there; main.cf's value is in force
+        when some service (or no service at all) leaves it alone."""
+        found = []
+        if not services or any(name not in (s.get("overrides") or {}) for s in services):
+            found.append(("main.cf", self.param(name)))
+        for service in services:
+            overrides = service.get("overrides") or {}
+            if name in overrides:
+                found.append((_where(service), str(overrides[name]).strip()))
+        return found
+
     def service_value(self, service, name):
         """The value of NAME for one master.cf SERVICE: its -o override, else main.cf's."""
         overrides = service.get("overrides") or {}
@@ -188,6 +210,16 @@ def _loopback(address):
 
 def _shown(values):
     return ", ".join(values) if values else "(none)"
+
+
+def _where(service):
+    """A master.cf service as evidence names it."""
+    return "master.cf service %s/%s" % (service.get("service"), service.get("type"))
+
+
+def _options(value):
+    """The words of a receive_override_options value, lowercased."""
+    return [w.lower() for w in _postfix_settings.words(value)]
 
 
 # --- Checks --------------------------------------------------------------------------------
@@ -710,11 +742,56 @@ def _milter_names(ev, address):
     return names
 
 
+def _wired(ev, milters, pattern):
+    """The MILTERS ([{address, options}]) that show a daemon matching PATTERN."""
+    return [m for m in milters if any(re.search(pattern, n, re.I) for n in _milter_names(ev, m["address"]))]
+
+
+def _milter_bypasses(ev, component, pattern):
+    """(faults, notes) for mail Postfix takes from other hosts: settings that take it past the COMPONENT
+    milter or let it through unscanned (faults), and after-queue content filters (notes), each naming
+    the setting and where it is set."""
+    services = ev.receiving_services()
+    faults, notes = [], []
+    for where, value in ev.in_force("smtpd_milter_maps", services):
+        if value:
+            faults.append("smtpd_milter_maps = %s (%s) gives the clients it matches their own milter list or DISABLE "
+                          "in place of smtpd_milters, so the %s milter is not proven for every client"
+                          % (value, where, component))
+    for where, value in ev.in_force("receive_override_options", services):
+        if "no_milters" in _options(value):
+            faults.append("receive_override_options = %s (%s): no_milters skips every milter" % (value, where))
+    for service in services:
+        overrides = service.get("overrides") or {}
+        if "smtpd_milters" in overrides:
+            own = _filters.postfix_milters(overrides["smtpd_milters"])
+            wired = _wired(ev, own, pattern)
+            if not wired:
+                faults.append("smtpd_milters = %s (%s) has no %s milter: mail there is not scanned"
+                              % (overrides["smtpd_milters"].strip() or "(empty)", _where(service), component))
+            for milter in wired:
+                if milter["options"].get("default_action", "").lower() == "accept":
+                    faults.append("{ %s, default_action = accept } (%s) lets mail through unscanned when the milter "
+                                  "fails" % (milter["address"], _where(service)))
+        if str(overrides.get("milter_default_action", "")).strip().lower() == "accept":
+            faults.append("milter_default_action = accept (%s) lets mail through unscanned when the milter fails"
+                          % _where(service))
+    content_filters = ev.in_force("content_filter", services)
+    for where, value in content_filters:
+        if value:
+            notes.append("content_filter = %s (%s) also hands mail to an after-queue filter, which smtpd's milters "
+                         "scanned before" % (value, where))
+        elif where != "main.cf" and any(v for _w, v in content_filters):
+            notes.append("content_filter is empty on %s: mail there skips the after-queue filter (not one this "
+                         "control judges)" % where)
+    return faults, notes
+
+
 def _milter_wired(component, pattern):
     def check(ev):
         milters = _milters(ev)
         addresses = [m["address"] for m in milters]
-        wired = [m for m in milters if any(re.search(pattern, n, re.I) for n in _milter_names(ev, m["address"]))]
+        wired = _wired(ev, milters, pattern)
         default_action = ev.param("milter_default_action").lower()
         faults = []
         if not wired:
@@ -725,10 +802,13 @@ def _milter_wired(component, pattern):
             if milter["options"].get("default_action", "").lower() == "accept":
                 faults.append("{ %s, default_action = accept } lets mail through unscanned when the milter fails"
                               % milter["address"])
+        bypasses, notes = _milter_bypasses(ev, component, pattern)
+        faults.extend(bypasses)
         known = ["%s (%s)" % (m["address"], ", ".join(sorted(set(_milter_names(ev, m["address"])[1:])) or ["by name"]))
                  for m in wired]
-        return not faults, "; ".join(faults) or "%s milter %s in smtpd_milters; milter_default_action = %s" % (
+        said = "; ".join(faults) or "%s milter %s in smtpd_milters; milter_default_action = %s" % (
             component, " and ".join(known), default_action)
+        return not faults, "; ".join([said] + notes)
     return check
 
 
@@ -816,25 +896,62 @@ def _spam_marking(ev):
         config.get("required_score"), stars[0].split()[1])
 
 
+_PROBED_TABLE = re.compile(r"^(pcre|regexp):/")
+# Parameters cleanup reads: a -o override of them on an smtpd service changes nothing.
+_CLEANUP_PARAMETERS = ("header_checks", "mime_header_checks", "nested_header_checks", "disable_mime_input_processing")
+
+
+def _attachment_answers(ev, control_id, value, where):
+    """(faults, shown): what the tables of the mime_header_checks VALUE in force at WHERE answered for
+    the probe names of CONTROL_ID (mailhost_info asks them with postmap -q)."""
+    suffix = "" if where == "main.cf" else " (%s)" % where
+    tables = [t for t in _postfix_settings.words(value) if _PROBED_TABLE.match(t)]
+    if not tables:
+        return ["no pcre or regexp table in mime_header_checks (%s)%s" % (value or "empty", suffix)], ""
+    gathered = ev.postfix().get("attachment_probes") or []
+    unasked = [t for t in tables if not any(p.get("table") == t for p in gathered)]
+    if unasked:
+        raise EvidenceMissing("the probe names were not asked of %s (mime_header_checks%s)" % (", ".join(unasked), suffix))
+    probes = [p for p in gathered if p.get("table") in tables and (p.get("control") == control_id or not p.get("must_refuse"))]
+    errors = [p for p in probes if p.get("error")]
+    if errors:
+        raise EvidenceMissing("postmap could not read %s: %s" % (errors[0]["table"], errors[0]["error"]))
+    faults = []
+    for header in sorted(set(p["header"] for p in probes)):
+        answers = [p["answer"] for p in probes if p["header"] == header]
+        refused = any(re.match(r"^REJECT\b", a, re.I) for a in answers)
+        must = any(p["must_refuse"] for p in probes if p["header"] == header)
+        if refused != must:
+            faults.append("%s %s%s" % ("not refused:" if must else "refused:", header, suffix))
+    return faults, "every probe name answered as expected by %s%s" % (", ".join(tables), suffix)
+
+
 def _attachment_policy(control_id):
+    """The attachment policy as cleanup applies it to mail from other hosts: the mime_header_checks in
+    force for the cleanup service of each receiving smtpd, unless header checks or MIME parsing are
+    switched off for that mail."""
     def check(ev):
-        probes = [p for p in ev.postfix().get("attachment_probes") or [] if p.get("control") == control_id
-                  or (not p.get("must_refuse"))]
-        if not probes:
-            tables = (ev.postfix().get("effective") or {}).get("mime_header_checks") or "empty"
-            return False, "no pcre or regexp table in mime_header_checks (%s)" % tables
-        errors = [p for p in probes if p.get("error")]
-        if errors:
-            raise EvidenceMissing("postmap could not read %s: %s" % (errors[0]["table"], errors[0]["error"]))
-        faults = []
-        for header in sorted(set(p["header"] for p in probes)):
-            answers = [p["answer"] for p in probes if p["header"] == header]
-            refused = any(re.match(r"^REJECT\b", a, re.I) for a in answers)
-            must = any(p["must_refuse"] for p in probes if p["header"] == header)
-            if refused != must:
-                faults.append("%s %s" % ("not refused:" if must else "refused:", header))
-        return not faults, "; ".join(faults) or "every probe name answered as expected by %s" % ", ".join(
-            sorted(set(p["table"] for p in probes)))
+        services = ev.receiving_services()
+        cleanups = ev.cleanup_services(services)
+        faults, shown, notes = [], [], []
+        for where, value in ev.in_force("receive_override_options", services):
+            if "no_header_body_checks" in _options(value):
+                faults.append("receive_override_options = %s (%s): no_header_body_checks makes cleanup skip "
+                              "header_checks and mime_header_checks" % (value, where))
+        for where, value in ev.in_force("disable_mime_input_processing", cleanups):
+            if _yes(value):
+                faults.append("disable_mime_input_processing = %s (%s): cleanup does not parse MIME, so "
+                              "mime_header_checks never sees the headers of attachments" % (value, where))
+        for where, value in ev.in_force("mime_header_checks", cleanups):
+            found, said = _attachment_answers(ev, control_id, value, where)
+            faults.extend(found)
+            shown.extend([said] if said else [])
+        for service in services:
+            overrides = service.get("overrides") or {}
+            notes.extend("%s = %s (%s) has no effect: cleanup applies it, not smtpd"
+                         % (name, str(overrides[name]).strip() or "(empty)", _where(service))
+                         for name in _CLEANUP_PARAMETERS if name in overrides)
+        return not faults, "; ".join((faults or shown) + notes)
     return check
 
 
@@ -1098,6 +1215,8 @@ class Control(object):
 _STIG_RELAY = ("The STIG wants smtpd_client_restrictions = permit_mynetworks,reject, which refuses every "
                "Internet sender; a receiving MX cannot keep it. The STIG text allows documented extra entries: "
                "relaying is closed by MAIL-RELAY-001 and proven from outside by MAIL-RELAY-011.")
+_ATTACHMENT_REMEDIATION = ("postfix_attachment_policy (postfix role, which refuses receive_override_options = "
+                           "no_header_body_checks and disable_mime_input_processing = yes)")
 _CIS_LOCAL_ONLY = ("CIS 2.1.21 wants the MTA local-only; a receiving MX must listen on port 25. The listeners "
                    "are instead limited by MAIL-NET-002 and MAIL-NET-006.")
 
@@ -1344,9 +1463,13 @@ CONTROLS = (
             "clamav role (clamav_signature_source; freshclam keeps official and mirrored signatures current)",
             ["CLAMAV freshclam.conf"], needs=("clamav",)),
     Control("MAIL-AV-002", "A virus filter is wired into Postfix, failing closed", "high", SERVING,
-            "a clamav-milter socket in smtpd_milters; milter_default_action is not accept",
-            _milter_wired("ClamAV", r"clamav|clamd"), "mailsec_filters: [clamav] (clamav and postfix roles)",
-            ["PF MILTER_README", "PF milter_default_action"],
+            "a clamav-milter socket in the smtpd_milters of every smtpd that takes mail from other hosts, for every "
+            "client (no smtpd_milter_maps, no receive_override_options = no_milters); milter_default_action is not "
+            "accept",
+            _milter_wired("ClamAV", r"clamav|clamd"),
+            "mailsec_filters: [clamav] (clamav and postfix roles; the postfix role refuses smtpd_milter_maps, "
+            "receive_override_options = no_milters and milter_default_action = accept)",
+            ["PF MILTER_README", "PF milter_default_action", "PF smtpd_milter_maps", "PF receive_override_options"],
             settings={"milter_default_action": "tempfail"}, setting_modes=ALL_MODES),
     Control("MAIL-AV-003", "Infected mail is refused in the SMTP session", "high", SERVING,
             "clamav-milter OnInfected Reject, OnFail Defer", _clamav_rejects, "clamav role (always written)",
@@ -1366,8 +1489,10 @@ CONTROLS = (
             _daemon_current("spamassassin", ("spamd.service", "spamassassin.service")),
             "mailsec_filters: [spamassassin] (spamassassin role)", ["SA sa-update"], needs=("spamassassin",)),
     Control("MAIL-SPAM-002", "A spam filter is wired into Postfix and refuses only high scores", "medium", SERVING,
-            "a spamass-milter socket in smtpd_milters, running with -r (refuse threshold) and -m (headers only)",
-            _spam_milter_options, "mailsec_filters: [spamassassin]; spamassassin_reject_score",
+            "a spamass-milter socket in the smtpd_milters of every smtpd that takes mail from other hosts, for "
+            "every client, running with -r (refuse threshold) and -m (headers only)",
+            _spam_milter_options, "mailsec_filters: [spamassassin]; spamassassin_reject_score (the postfix role "
+            "refuses smtpd_milter_maps, receive_override_options = no_milters and milter_default_action = accept)",
             ["SA spamass-milter"]),
     Control("MAIL-SPAM-003", "Spam is marked with headers users can filter on", "low", SERVING,
             "required_score 3 to 10, report_safe 0, an X-Spam-Level stars header", _spam_marking,
@@ -1375,11 +1500,14 @@ CONTROLS = (
             needs=("spamassassin",)),
     Control("MAIL-ATT-001", "Attachments named as programs are refused at SMTP time", "medium", SERVING,
             "mime_header_checks refuses setup.exe, x.js, a class-ID name and a Base64-encoded .exe name, "
-            "and lets report.pdf through (asked of Postfix with postmap -q)", _attachment_policy("MAIL-ATT-001"),
-            "postfix_attachment_policy (postfix role)", ["PF header_checks(5)", "PF mime_header_checks"]),
+            "and lets report.pdf through (asked of Postfix with postmap -q), for mail from other hosts: neither "
+            "no_header_body_checks nor disable_mime_input_processing switches it off",
+            _attachment_policy("MAIL-ATT-001"), _ATTACHMENT_REMEDIATION,
+            ["PF header_checks(5)", "PF mime_header_checks", "PF receive_override_options"]),
     Control("MAIL-ATT-002", "Double extensions are refused", "medium", SERVING,
-            "mime_header_checks refuses invoice.pdf.exe and invoice.pdf .exe", _attachment_policy("MAIL-ATT-002"),
-            "postfix_attachment_policy (postfix role)", ["AMAVIS banned_filename_re"]),
+            "mime_header_checks refuses invoice.pdf.exe and invoice.pdf .exe, for mail from other hosts (as "
+            "MAIL-ATT-001)",
+            _attachment_policy("MAIL-ATT-002"), _ATTACHMENT_REMEDIATION, ["AMAVIS banned_filename_re"]),
 
     # --- Backscatter and sender verification -----------------------------------------------------------
     Control("MAIL-BSC-001", "No global sender address verification", "medium", ALL_MODES,

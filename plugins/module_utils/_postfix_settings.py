@@ -6,7 +6,8 @@
 
 * ``parse_main_cf`` reads main.cf text the way Postfix does (comments, continuation lines).
 * ``setting_risks`` says whether one parameter value decides who may relay or whose identity
-  Postfix believes, and whether a written reason may accept it. The role applies it to
+  Postfix believes, or switches a content control off (a filter, the header checks, the attachment
+  policy), and whether a written reason may accept it. The role applies it to
   ``postfix_extra_settings`` and to the ``-o`` overrides of every master.cf service, so both are
   judged by the same rules.
 * ``relay_list_problems`` judges smtpd_relay_restrictions / smtpd_recipient_restrictions.
@@ -17,9 +18,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import socket
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils._mail_policy import (
     LOOPBACK,
@@ -80,7 +83,32 @@ REFUSED = {
                              "accepts mail for every local name and bounces it later (backscatter to forged senders)"),
     "smtpd_delay_open_until_valid_rcpt": (lambda v: not _yes(v), "makes smtpd open queue files for recipients it "
                                                                  "will refuse"),
+    # Settings that switch a content control off for some or all mail (the audit judges the same).
+    "smtpd_milter_maps": (lambda v: bool(v.strip()),
+                          "gives the clients it matches their own milter list (or DISABLE) in place of smtpd_milters, "
+                          "so the virus and spam filters are skipped for them; add milters for every client with "
+                          "postfix_extra_milters, and exempt trusted senders from spam scoring with "
+                          "spamassassin_trusted_networks instead"),
+    "milter_default_action": (lambda v: v.strip().lower() == "accept",
+                              "lets mail through unscanned whenever a filter does not answer; the role writes "
+                              "tempfail, so mail waits until the filter is back"),
+    "disable_mime_input_processing": (_yes, "stops cleanup reading the MIME structure, so mime_header_checks never "
+                                            "sees the headers of attachments and the attachment policy refuses "
+                                            "nothing; to go without the policy, set postfix_attachment_policy "
+                                            "false instead"),
 }
+
+# receive_override_options words that switch a content control off, and what each one skips.
+SKIPPING_OPTIONS = {
+    "no_milters": "makes smtpd skip every milter, so the virus and spam filters never see the mail; only a "
+                  "loopback smtpd that takes mail back from an after-queue filter may skip them",
+    "no_header_body_checks": "makes cleanup skip header_checks and mime_header_checks, so forged X-Spam-* verdict "
+                             "headers stay and the attachment policy refuses nothing; keep only the other options "
+                             "(no_unknown_recipient_checks and no_address_mappings are accepted)",
+}
+# Settings whose refusal matters only on a service that takes mail from other hosts: a loopback
+# smtpd that takes mail back from an after-queue filter rightly skips the filters a second time.
+NETWORK_ONLY = frozenset(("receive_override_options", "smtpd_milter_maps"))
 
 
 def risk(reason, acknowledgeable):
@@ -211,6 +239,10 @@ def setting_risks(name, value, ceiling=None):
     if name in REFUSED:
         predicate, reason = REFUSED[name]
         return [risk(reason, False)] if predicate(text) else []
+    if name == "receive_override_options":
+        options = [w.lower() for w in words(text)]
+        return [risk("with %s %s" % (option, reason), False) for option, reason in sorted(SKIPPING_OPTIONS.items())
+                if option in options]
     if name in NEEDS_REASON:
         return [risk(NEEDS_REASON[name], True)] if text.strip() else []
     if name in ADDRESS_TRUST or name in LOOPBACK_ONLY:
@@ -222,9 +254,34 @@ def setting_risks(name, value, ceiling=None):
 PORT_SETTINGS = {"smtpd_tls_wrappermode": 465}
 
 
-def service_problems(overrides, main_values, port=None):
-    """Relay problems of one master.cf service's -o OVERRIDES, judged with main.cf's MAIN_VALUES.
-    PORT is where the service listens (TLS wrapper mode is right on 465 only).
+def receives_from_network(service):
+    """Whether a master.cf SERVICE (as ``master_services`` returns it) takes mail from other hosts: an
+    smtpd listening beyond loopback (or on every address of inet_interfaces), or the smtpd that
+    postscreen hands connections to (type pass). An smtpd on loopback only takes mail from local
+    processes, such as an after-queue filter giving mail back."""
+    if service.get("command") != "smtpd":
+        return False
+    if service.get("type") == "pass":
+        return True
+    return service.get("type") == "inet" and not _loopback_address(service.get("address"))
+
+
+def _loopback_address(address):
+    text = str(address or "").strip("[]")
+    if text == "localhost":
+        return True
+    try:
+        return any(ipaddress.ip_address(text) in network for network in LOOPBACK)
+    except ValueError:
+        return False
+
+
+def service_problems(overrides, main_values, port=None, receives=True):
+    """Relay and content-control problems of one master.cf service's -o OVERRIDES, judged with main.cf's
+    MAIN_VALUES (its relay lists and smtpd_milters). PORT is where the service listens (TLS wrapper
+    mode is right on 465 only); RECEIVES says whether it takes mail from other hosts
+    (``receives_from_network``): the settings of NETWORK_ONLY, and an smtpd_milters override that
+    leaves main.cf's filters out, are judged only there.
 
     Returns [{parameter, value, reason, acknowledgeable}].
     """
@@ -232,8 +289,14 @@ def service_problems(overrides, main_values, port=None):
     for name, value in sorted(overrides.items()):
         if PORT_SETTINGS.get(name) == port and port is not None:
             continue
+        if name in NETWORK_ONLY and not receives:
+            continue
         for item in setting_risks(name, value):
             found.append(dict(parameter=name, value=value, **item))
+    if receives and "smtpd_milters" in overrides:
+        for reason in _milter_override_problems(overrides["smtpd_milters"], main_values.get("smtpd_milters", "")):
+            found.append(dict(parameter="smtpd_milters", value=overrides["smtpd_milters"], reason=reason,
+                              acknowledgeable=False))
     if "smtpd_relay_restrictions" in overrides or "smtpd_recipient_restrictions" in overrides:
         relay = overrides.get("smtpd_relay_restrictions", main_values.get("smtpd_relay_restrictions", ""))
         recipient = overrides.get("smtpd_recipient_restrictions", main_values.get("smtpd_recipient_restrictions", ""))
@@ -242,6 +305,22 @@ def service_problems(overrides, main_values, port=None):
             found.append(dict(parameter=parameter, value=overrides.get(parameter, main_values.get(parameter, "")),
                               reason=reason.split(": ", 1)[-1], acknowledgeable=False))
     return found
+
+
+def _milter_override_problems(override, main_milters):
+    """Why a service's own smtpd_milters OVERRIDE takes its mail past the content filters: the milters
+    of main.cf's MAIN_MILTERS it leaves out, and milters it lets fail open."""
+    own = _filters.postfix_milters(override)
+    kept = set(m["address"] for m in own)
+    dropped = [m["address"] for m in _filters.postfix_milters(main_milters) if m["address"] not in kept]
+    problems = []
+    if dropped:
+        problems.append("leaves out %s of main.cf's smtpd_milters (the content filters), so mail this service takes "
+                        "from other hosts is not scanned there; remove the override (the site's own milters go in "
+                        "postfix_extra_milters)" % ", ".join(dropped))
+    problems.extend("lets mail through unscanned whenever %s does not answer (default_action = accept); remove "
+                    "the override" % m["address"] for m in own if m["options"].get("default_action", "").lower() == "accept")
+    return problems
 
 
 def parse_services(text):

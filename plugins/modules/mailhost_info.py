@@ -200,15 +200,20 @@ def _postfix(reader, config_dir):
     postfix["services"] = _postfix_settings.master_services(master, overrides)
     postfix["aliases"], postfix["aliases_error"] = _aliases(reader, effective.get("alias_maps", ""))
     postfix["tls_files"] = _tls_files(reader, effective)
-    postfix["attachment_probes"] = _attachment_probes(reader, effective.get("mime_header_checks", ""))
+    # The tables of main.cf and of every -o override (a cleanup service may have its own).
+    tables = [effective.get("mime_header_checks", "")] + [
+        service["overrides"]["mime_header_checks"] for service in postfix["services"]
+        if "mime_header_checks" in service["overrides"]]
+    postfix["attachment_probes"] = _attachment_probes(reader, " ".join(tables))
     return postfix
 
 
 def _attachment_probes(reader, tables):
-    """What each regular-expression table of mime_header_checks answers for the probe names of the
-    attachment policy, asked of Postfix itself (postmap -q); an empty list when there is none."""
+    """What each regular-expression table of mime_header_checks (main.cf's and the -o overrides', each
+    once) answers for the probe names of the attachment policy, asked of Postfix itself (postmap -q);
+    an empty list when there is none."""
     found = []
-    for table in _postfix_settings.words(tables):
+    for table in sorted(set(_postfix_settings.words(tables))):
         if not re.match(r"^(pcre|regexp):/", table):
             continue
         for control, header, refused in _attachments.PROBES:

@@ -90,7 +90,7 @@ live:
       type: list
       elements: str
 services:
-  description: The C(master.cf) services with their overrides and the relay problems those cause.
+  description: The C(master.cf) services with their overrides and the problems those cause.
   returned: when installed
   type: list
   elements: dict
@@ -111,7 +111,11 @@ services:
       description: C(-o) parameter overrides.
       type: dict
     problems:
-      description: Overrides that weaken relay control, each with C(parameter), C(value), C(reason) and C(acknowledgeable).
+      description:
+        - Overrides that weaken relay control or switch a content control off, each with C(parameter), C(value),
+          C(reason) and C(acknowledgeable).
+        - C(receive_override_options) and C(smtpd_milter_maps) count only on an C(smtpd) that takes mail from other
+          hosts; a loopback C(smtpd) that takes mail back from an after-queue filter may skip the filters.
       type: list
       elements: dict
     accepted:
@@ -156,6 +160,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_setting
     map_files,
     master_services,
     parse_main_cf,
+    receives_from_network,
     service_problems,
     setting_risks,
     written_names,
@@ -166,8 +171,8 @@ COPIED = ("master.cf", "dynamicmaps.cf", "dynamicmaps.cf.d", "postfix-files", "p
 FILE_PARAMETERS = ("smtpd_tls_cert_file", "smtpd_tls_key_file", "smtpd_tls_chain_files")
 # Alias tables are built by newaliases from their source file, not by postmap.
 ALIAS_PARAMETERS = ("alias_maps", "alias_database")
-# main.cf lists a service's relay overrides are judged together with.
-RELAY_LISTS = ("smtpd_relay_restrictions", "smtpd_recipient_restrictions")
+# main.cf values a service's overrides are judged together with: the relay lists and the milters.
+SERVICE_CONTEXT = ("smtpd_relay_restrictions", "smtpd_recipient_restrictions", "smtpd_milters")
 
 
 class Postconf:
@@ -215,7 +220,7 @@ def services_with_problems(postconf, main_values, accept_wide_trust):
     for item in master_services(services_out, overrides_out):
         own = item["overrides"]
         listen = dict(address=item["address"], port=item["port"]) if item["type"] == "inet" else None
-        found = service_problems(own, main_values, item["port"])
+        found = service_problems(own, main_values, item["port"], receives_from_network(item))
         accepted = [f for f in found if f["acknowledgeable"] and accept_wide_trust]
         services.append(dict(service="%s/%s" % (item["service"], item["type"]), command=item["command"],
                              overrides=own, accepted=accepted, listen=listen,
@@ -264,7 +269,7 @@ def candidate_findings(module, binary, config_dir, text, live, master_text=None,
         for item in dropped:
             item["weakens"] = [found["reason"] for found in setting_risks(item["name"], item["live"])]
         findings = dict(problems=problems, settings=settings, dropped=dropped)
-        main_values = candidate.effective(RELAY_LISTS)
+        main_values = candidate.effective(SERVICE_CONTEXT)
         if master_text is not None:
             findings["services"] = services_with_problems(candidate, main_values, accept_wide_trust)
         return findings, main_values
@@ -294,7 +299,7 @@ def main():
                 written_by_role=written_names(main_text or ""))
     _rc, version, _err = live_postconf.run("-h", "mail_version")
     result = dict(changed=False, installed=True, version=version.strip(), live=live)
-    main_values = live_postconf.effective(RELAY_LISTS)
+    main_values = live_postconf.effective(SERVICE_CONTEXT)
     if module.params["candidate"] is not None:
         result["candidate"], main_values = candidate_findings(
             module, binary, config_dir, module.params["candidate"], live,

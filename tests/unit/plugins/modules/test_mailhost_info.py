@@ -1,0 +1,63 @@
+# Copyright: Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""mailhost_info's Postfix evidence, read through a fake Reader that answers as Postfix would."""
+
+from __future__ import annotations
+
+import pathlib
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.modules import mailhost_info
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "module_utils" / "fixtures"
+MAIN_TABLE = "pcre:/etc/postfix/mailsec_attachments.pcre"
+SITE_TABLE = "pcre:/etc/postfix/site_attachments.pcre"
+
+
+class FakeReader(object):
+    """postconf from the hardened Debian 13 fixtures, with an attachment table in main.cf and another
+    one in the cleanup service; postmap refuses the probe names in main.cf's table only."""
+
+    def __init__(self):
+        self.asked = []
+
+    def run(self, *argv):
+        if argv[:1] == ("postmap",):
+            header, table = argv[2], argv[3]
+            self.asked.append(table)
+            refused = any(h == header and must for _c, h, must in _attachments.PROBES)
+            return (0, "REJECT program\n", "") if table == MAIN_TABLE and refused else (1, "", "")
+        option = argv[-1]
+        if option == "-x":
+            text = (FIXTURES / "postconf-hardened-mx-debian13.txt").read_text()
+            return 0, text.replace("mime_header_checks =", "mime_header_checks = " + MAIN_TABLE), ""
+        if option == "-M":
+            return 0, (FIXTURES / "master-hardened-mx-debian13.txt").read_text(), ""
+        if option == "-P":
+            overrides = (FIXTURES / "overrides-hardened-mx-debian13.txt").read_text()
+            return 0, overrides + "cleanup/unix/mime_header_checks = %s\n" % SITE_TABLE, ""
+        return None, "", "%s is not installed" % argv[0]
+
+    @staticmethod
+    def read(path):
+        return "root: alice\npostmaster: root\n", None
+
+
+def test_the_attachment_tables_of_main_cf_and_of_master_cf_overrides_are_each_asked_once():
+    reader = FakeReader()
+    postfix = mailhost_info._postfix(reader, "/etc/postfix")
+    tables = sorted(set(p["table"] for p in postfix["attachment_probes"]))
+    assert tables == [MAIN_TABLE, SITE_TABLE]
+    assert len(reader.asked) == 2 * len(_attachments.PROBES)
+
+
+def test_the_cleanup_services_own_table_decides_the_attachment_controls():
+    postfix = mailhost_info._postfix(FakeReader(), "/etc/postfix")
+    findings = dict((f["id"], f) for f in cat.evaluate(dict(postfix=postfix), "mx", only=("MAIL-ATT-001",)))
+    finding = findings["MAIL-ATT-001"]
+    # main.cf's table refuses the programs, but cleanup uses its own table, which refuses nothing.
+    assert finding["status"] == "fail", finding
+    assert "(master.cf service cleanup/unix)" in finding["actual"]
+    assert "not refused:" in finding["actual"]
