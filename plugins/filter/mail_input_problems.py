@@ -45,11 +45,6 @@ def postfix_input_problems(values, names=None):
     return role_input_problems(values, names or {})
 
 
-def postfix_networks(value):
-    """Render CIDR networks for Postfix's mynetworks (IPv6 in brackets)."""
-    return _mail_policy.postfix_networks(value)
-
-
 def postfix_settings(text):
     """Parse main.cf text into a mapping of parameter names to values."""
     return _postfix_settings.parse_main_cf(str(text))
@@ -82,7 +77,6 @@ class FilterModule:
             "postfix_input_problems": postfix_input_problems,
             "postfix_master_cf": postfix_master_cf,
             "postfix_sender_logins": postfix_sender_logins,
-            "postfix_networks": postfix_networks,
             "postfix_settings": postfix_settings,
             "postfix_written_marker": postfix_written_marker,
         }

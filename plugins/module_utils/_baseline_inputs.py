@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
 
-_SIZE = re.compile(r"^[1-9][0-9]*[KMGT]$")
+# The journal must hold the retention period: a typo such as 2M for 2G keeps about a day.
+MIN_JOURNAL = 64 * 1024 ** 2
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _LISTENER = re.compile(r"^[A-Za-z0-9@._:-]{1,64}$")
 _MAIL = re.compile(r"^[^\s@\"]+(@[A-Za-z0-9.-]+)?$")
@@ -39,9 +41,8 @@ def baseline_problems(values):
     if not policy.whole(values.get("baseline_log_retention_days"), 1, 3650):
         problems.append("baseline_log_retention_days must be a number of days from 1 to 3650, not %s"
                         % policy.describe(values.get("baseline_log_retention_days")))
-    size = values.get("baseline_journal_max_use")
-    if not isinstance(size, str) or not _SIZE.match(size):
-        problems.append("baseline_journal_max_use must be a size like 2G or 500M, not %s" % policy.describe(size))
+    problems.extend(_inputs.problems_of(lambda: _inputs.size(values.get("baseline_journal_max_use"),
+                                                             "baseline_journal_max_use", low=MIN_JOURNAL)))
     kept = values.get("baseline_backups_kept")
     if isinstance(kept, str) and kept.isdigit():
         kept = int(kept)

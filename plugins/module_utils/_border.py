@@ -54,6 +54,9 @@ def border_problems(values):
     registry = values.get("border_firewall_registry")
     found = _registry.registry_problems(registry, "border_firewall_registry")
     problems.extend(found)
+    if not found and mode == "enforce" and not _registry.normalize(registry):
+        problems.append("border_firewall_registry is empty, so enforce would cut every campus server off from "
+                        "Internet mail; register the approved servers first, or start in monitor mode")
     if not found and networks:
         for entry in _registry.normalize(registry):
             outside = [a for a in entry["addresses"] if not _registry.in_ranges(a, networks)]

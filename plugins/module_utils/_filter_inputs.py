@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 
 CLAMAV_SOURCES = ("official", "mirror", "local")
@@ -19,9 +20,12 @@ SIGNATURE_SUFFIXES = ("hdb", "hsb", "ndb", "ldb", "ign2", "fp", "sfp", "cdb", "m
 # ClamAV documentation: 3 GiB for the official database.
 MIN_MEMORY_MB = 3072
 
-_MIRROR = re.compile(r"^https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9._~/-]*)?$")
 _SIGNATURE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(%s)$" % "|".join(SIGNATURE_SUFFIXES))
-_ONE_LINE = re.compile(r"^[^\r\n\x00]+$")
+# clamav-milter replaces one %v in RejectMsg with the virus name and refuses any other directive.
+CLAMAV_REJECT_DIRECTIVES = ("%v",)
+# spamass-milter's reply text goes into the unit's ExecStart in double quotes, where systemd gives
+# '%' (specifiers), '$' (variables), '\\' (escapes) and '"' a meaning.
+SYSTEMD_QUOTED_FORBIDDEN = '"\\%$'
 
 
 def _number(value):
@@ -34,10 +38,9 @@ def clamav_problems(values, memory_mb):
     source = values.get("clamav_signature_source")
     if source not in CLAMAV_SOURCES:
         problems.append("clamav_signature_source: %s is not one of %s" % (policy.describe(source), ", ".join(CLAMAV_SOURCES)))
-    mirror = values.get("clamav_private_mirror")
-    if source == "mirror" and not (isinstance(mirror, str) and _MIRROR.match(mirror)):
-        problems.append("clamav_private_mirror must be an http(s) URL such as http://clamav-mirror.example.org "
-                        "for the mirror source, not %s" % policy.describe(mirror))
+    if source == "mirror":
+        problems.extend(_inputs.problems_of(lambda: _inputs.url(values.get("clamav_private_mirror"),
+                                                                "clamav_private_mirror")))
     signatures = values.get("clamav_local_signatures")
     if not isinstance(signatures, (list, tuple)):
         problems.append("clamav_local_signatures must be a list of {name, content}, not %s" % policy.type_name(signatures))
@@ -61,9 +64,8 @@ def clamav_problems(values, memory_mb):
     low = values.get("clamav_allow_low_memory")
     if not isinstance(low, bool):
         problems.append("clamav_allow_low_memory must be true or false, not %s" % policy.describe(low))
-    message = values.get("clamav_reject_message")
-    if not (isinstance(message, str) and _ONE_LINE.match(message)):
-        problems.append("clamav_reject_message must be one line of text")
+    problems.extend(_inputs.problems_of(lambda: _inputs.reject_text(
+        values.get("clamav_reject_message"), "clamav_reject_message", directives=CLAMAV_REJECT_DIRECTIVES)))
     if not policy.whole(memory_mb, 1, 2 ** 31):
         problems.append("clamav_memory_mb must be a whole number of MiB, not %s" % policy.describe(memory_mb))
     elif source in ("official", "mirror") and memory_mb < MIN_MEMORY_MB and low is not True:
@@ -93,9 +95,8 @@ def spamassassin_problems(values):
     if not policy.whole(values.get("spamassassin_max_children"), 1, 100):
         problems.append("spamassassin_max_children must be a whole number from 1 to 100, not %s"
                         % policy.describe(values.get("spamassassin_max_children")))
-    message = values.get("spamassassin_reject_message")
-    if not (isinstance(message, str) and re.match(r'^[^"\\%\r\n\x00]+$', message)):
-        problems.append("spamassassin_reject_message must be one line of text without quotes, backslashes or %")
+    problems.extend(_inputs.problems_of(lambda: _inputs.reject_text(
+        values.get("spamassassin_reject_message"), "spamassassin_reject_message", forbidden=SYSTEMD_QUOTED_FORBIDDEN)))
     problems.extend(policy.network_problems(values.get("spamassassin_trusted_networks"),
                                             "spamassassin_trusted_networks"))
     return problems

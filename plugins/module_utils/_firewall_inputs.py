@@ -24,6 +24,9 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}$")
 # could hide one, no braces except a balanced anonymous set.
 _RULE_FORBIDDEN = re.compile(r"[;\n\r#]")
 _RATE = re.compile(r"^[1-9][0-9]{0,5}/(second|minute|hour)$")
+# Words of an nft rule that match packets; a rule that accepts needs one before its verdict.
+_MATCH_WORDS = frozenset(("saddr", "daddr", "dport", "sport", "iif", "iifname", "oif", "oifname", "ct", "meta",
+                          "mark", "type", "l4proto", "protocol", "nexthdr", "length", "flags"))
 
 
 def _port(value):
@@ -66,7 +69,38 @@ def _braces_nest(rule):
     return depth == 0
 
 
-def _rule_problems(rules, variable):
+def _ports_of(words, index):
+    """The port numbers and names written after the 'dport' at INDEX of WORDS (one, or an anonymous set)."""
+    if index + 1 >= len(words):
+        return []
+    if words[index + 1] != "{":
+        return [words[index + 1]]
+    found = []
+    for word in words[index + 2:]:
+        if word == "}":
+            break
+        found.append(word)
+    return found
+
+
+def _escape_problem(rule, ssh_port, variable):
+    """Why RULE would open more than the role promises, or None: an accept with nothing to match, or an
+    accept of the SSH port (SSH is for the admin networks alone)."""
+    words = re.sub(r"([{},])", r" \1 ", rule).replace(",", " ").split()
+    if "accept" not in words:
+        return None
+    before = words[:words.index("accept")]
+    if not _MATCH_WORDS.intersection(before):
+        return ("%s: %s accepts every packet that reaches it; name what it matches (e.g. 'tcp dport 8080 ip saddr "
+                "192.0.2.0/24 accept')" % (variable, policy.describe(rule)))
+    for index, word in enumerate(before):
+        if word == "dport" and ({str(ssh_port), "ssh"} & set(_ports_of(before, index))):
+            return ("%s: %s accepts the SSH port %s, which the role keeps for the admin networks; add the network "
+                    "to mailsec_admin_networks instead" % (variable, policy.describe(rule), ssh_port))
+    return None
+
+
+def _rule_problems(rules, variable, ssh_port=22):
     if not isinstance(rules, (list, tuple)):
         return ["%s must be a list of nft rules (one statement each), not %s" % (variable, policy.describe(rules))]
     problems = []
@@ -76,10 +110,12 @@ def _rule_problems(rules, variable):
         elif _RULE_FORBIDDEN.search(rule) or not _braces_nest(rule):
             problems.append("%s: %s must be one rule on one line, without ';', '#' or unbalanced braces (it goes "
                             "into the input chain as it is)" % (variable, policy.describe(rule)))
+        elif _escape_problem(rule, ssh_port, variable):
+            problems.append(_escape_problem(rule, ssh_port, variable))
     return problems
 
 
-def _allow_problems(entries, variable):
+def _allow_problems(entries, variable, ssh_port=22):
     if not isinstance(entries, (list, tuple)):
         return ["%s must be a list of {name, port, protocol, sources}, not %s" % (variable, policy.describe(entries))]
     problems = []
@@ -104,7 +140,11 @@ def _allow_problems(entries, variable):
         if entry.get("protocol", "tcp") not in PROTOCOLS:
             problems.append("%s: %s protocol must be tcp or udp, not %s" % (
                 variable, policy.describe(name), policy.describe(entry.get("protocol"))))
-        problems.extend(source_problems(entry.get("sources"), "%s (%s) sources" % (variable, name)))
+        sources_variable = "%s (%s) sources" % (variable, name)
+        found = source_problems(entry.get("sources"), sources_variable)
+        problems.extend(found)
+        if not found and entry.get("port") == ssh_port and entry.get("protocol", "tcp") == "tcp":
+            problems.extend(source_problems(entry.get("sources"), sources_variable, allow_everyone=False))
     if len(set(n for n in names if isinstance(n, str))) != len([n for n in names if isinstance(n, str)]):
         problems.append("%s names a rule twice" % variable)
     return problems
@@ -141,12 +181,11 @@ def firewall_problems(values):
                                                                     for u in users):
         problems.append("firewall_outbound_smtp_users must list the users that may open SMTP connections "
                         "(the MTA's, postfix), not %s" % policy.describe(users))
-    ports = values.get("firewall_outbound_smtp_ports")
-    if not isinstance(ports, (list, tuple)) or not ports or not all(_port(p) for p in ports):
-        problems.append("firewall_outbound_smtp_ports must list ports (1-65535) kept for the MTA, e.g. [25, 465, "
-                        "587], not %s" % policy.describe(ports))
-    problems.extend(_allow_problems(values.get("firewall_allow"), "firewall_allow"))
-    problems.extend(_rule_problems(values.get("firewall_extra_input_rules"), "firewall_extra_input_rules"))
+    problems.extend(_inputs.problems_of(lambda: _inputs.ports(values.get("firewall_outbound_smtp_ports"),
+                                                              "firewall_outbound_smtp_ports", allow_empty=True)))
+    ssh_port = values.get("firewall_ssh_port")
+    problems.extend(_allow_problems(values.get("firewall_allow"), "firewall_allow", ssh_port))
+    problems.extend(_rule_problems(values.get("firewall_extra_input_rules"), "firewall_extra_input_rules", ssh_port))
     problems.extend(ruleset_path_problems(values.get("firewall_ruleset_path"), "firewall_ruleset_path"))
     return problems
 

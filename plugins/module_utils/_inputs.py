@@ -66,8 +66,29 @@ class Secret:
         return hash(self._value)
 
 
+_BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{20,}={0,2}$")
+_HASHED = re.compile(r"^(\{[A-Z0-9-]+\}|\$(1|2[abxy]?|5|6|y|argon2(i|d|id)?|pbkdf2[a-z0-9-]*)\$)")
+
+
+def looks_secret(text):
+    """Whether TEXT looks like a key or a password hash (base64 of 15 bytes or more with mixed case and
+    digits, or a crypt/Dovecot hash): a message then says so instead of repeating it."""
+    if not isinstance(text, str):
+        return False
+    stripped = text.strip()
+    if _HASHED.match(stripped):
+        return True
+    return bool(_BASE64.match(stripped)) and any(c.isdigit() for c in stripped) and \
+        any(c.isupper() for c in stripped) and any(c.islower() for c in stripped)
+
+
 def shown(value):
-    """A short, single-line, printable description of VALUE for a message (repr, clipped)."""
+    """A short, single-line, printable description of VALUE for a message (repr, clipped). A value
+    that looks like a secret, alone or inside a list or mapping, is not repeated."""
+    if looks_secret(value) or (isinstance(value, (list, tuple, dict)) and any(
+            looks_secret(item) for item in (list(value.keys()) + list(value.values()) if isinstance(value, dict)
+                                            else value))):
+        return "(a value that looks like a key or a password hash; not shown)"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -383,6 +404,29 @@ def path(value, variable, suffix="", allow_empty=False):
         raise Refusal(variable, "must be an absolute path of letters, digits and . _ + @ - only%s (no spaces, "
                       "line breaks, '..' or $), not %s" % (" ending in " + suffix if suffix else "", shown(given)))
     return given
+
+
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)"
+                  r"(?::(?P<port>[0-9]{1,5}))?(?P<path>/[A-Za-z0-9._~/-]*)?$")
+
+
+def url(value, variable, schemes=("http", "https")):
+    """A URL of one of SCHEMES with a host name or address, an optional port and a plain path,
+    returned as scheme://host[:port][/path] with the scheme and host in lower case."""
+    given = _text_or_refuse(value, variable, "'https://mirror.example.org'")
+    match = _URL.match(given)
+    if not match or match.group("scheme").lower() not in schemes:
+        raise Refusal(variable, "must be a URL such as https://mirror.example.org (%s; a host, an optional port and "
+                      "a plain path), not %s" % (" or ".join(s + "://" for s in schemes), shown(given)))
+    host = match.group("host")
+    if host.startswith("["):
+        host = "[%s]" % address(host[1:-1], variable)
+    else:
+        host = hostname(host, variable, qualified=False) if not _ADDRESS_CHARS.match(host) else str(address(host, variable))
+    rendered = "%s://%s" % (match.group("scheme").lower(), host)
+    if match.group("port"):
+        rendered += ":%d" % port(match.group("port"), variable)
+    return rendered + (match.group("path") or "")
 
 
 def secret(value, variable, check, hint):

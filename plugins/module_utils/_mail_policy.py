@@ -161,11 +161,6 @@ def trust_problems(networks, variable, ceiling=None, reason="", reason_variable=
     return problems
 
 
-def postfix_networks(networks):
-    """Render CIDR strings the way Postfix's mynetworks wants them (IPv6 in brackets)."""
-    return [_inputs.postfix_network(_parse_network(entry)) for entry in networks]
-
-
 def switch(value, variable):
     """VALUE as a boolean: a boolean, or one of the words Ansible reads as one (extra vars come as
     text). Anything else raises ValueError naming VARIABLE, so a mistyped "ture" never turns a

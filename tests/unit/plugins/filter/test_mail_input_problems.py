@@ -25,10 +25,6 @@ def test_unknown_kind_is_an_error():
         FILTERS["mail_input_problems"]([], "cidr", "v")
 
 
-def test_postfix_networks_filter():
-    assert FILTERS["postfix_networks"](["2001:db8::/32"]) == ["[2001:db8::]/32"]
-
-
 @pytest.mark.parametrize("value, expected", [
     (True, True), (False, False), ("false", False), ("Yes", True), (" no ", False), ("1", True), ("off", False),
 ])

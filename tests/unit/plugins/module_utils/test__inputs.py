@@ -1,0 +1,354 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The typed input layer and the role checks built on it, with generated hostile values.
+
+Each property says: a hostile value is either refused naming its variable, or what the layer
+returns (and so what a template writes) carries nothing but the canonical value.
+"""
+from __future__ import annotations
+
+import base64
+import ipaddress
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from ansible_collections.mailsec.hardening.plugins.filter.inputs import FilterModule
+from ansible_collections.mailsec.hardening.plugins.module_utils import _border
+from ansible_collections.mailsec.hardening.plugins.module_utils import _baseline_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _filter_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _firewall_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _identity_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _intent
+from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
+from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import parse_main_cf
+
+# Bounded and deterministic, so `make units` stays quick and CI sees the same examples every run.
+BOUNDED = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+FILTERS = FilterModule().filters()
+
+# --- Generated values of each hostile class ---------------------------------------------------------------
+
+ipv4 = st.integers(0, 2 ** 32 - 1).map(lambda n: ipaddress.IPv4Address(n))
+ipv6 = st.integers(0, 2 ** 128 - 1).map(lambda n: ipaddress.IPv6Address(n))
+networks = st.one_of(
+    st.tuples(ipv4, st.integers(0, 32)).map(lambda t: ipaddress.ip_network("%s/%d" % t, strict=False)),
+    st.tuples(ipv6, st.integers(0, 128)).map(lambda t: ipaddress.ip_network("%s/%d" % t, strict=False)))
+# Text a value may carry: line breaks, Postfix and nft syntax, format directives, non-ASCII, NUL.
+riders = st.one_of(
+    st.sampled_from(["\nsmtpd_authorized_xclient_hosts = static:all", " 0.0.0.0/0", "\r\n", "\x00", "\t",
+                     "%v%v", "; accept", "} accept", " static:all", "é", "\u2028", "$(id)", "#"]),
+    st.text(min_size=1, max_size=12))
+
+
+def _written(network, rider, place):
+    """A network written with RIDER in PLACE: after a zone '%', after the prefix, in front, as a netmask."""
+    address, prefix = str(network.network_address), network.prefixlen
+    return {
+        "zone": "%s%%%s/%d" % (address, rider, prefix),
+        "suffix": "%s/%d%s" % (address, prefix, rider),
+        "prefix": "%s%s/%d" % (rider, address, prefix),
+        "netmask": "%s/%s" % (address, network.netmask),
+    }[place]
+
+
+hostile_networks = st.builds(_written, networks, riders, st.sampled_from(["zone", "suffix", "prefix", "netmask"]))
+mapped_networks = st.tuples(ipv4, st.integers(96, 128)).map(
+    lambda t: "::ffff:%s/%d" % (ipaddress.ip_network("%s/%d" % (t[0], t[1] - 96), strict=False).network_address, t[1]))
+# Fully canonical only: the strings the layer may return for a network.
+_CANONICAL_CHARS = set("0123456789abcdef:./[]")
+
+
+def _refused_naming(call, variable):
+    with pytest.raises(_inputs.Refusal) as refused:
+        call()
+    assert str(refused.value).startswith(variable), str(refused.value)
+    return str(refused.value)
+
+
+# --- Class 1: strings that parse but carry text -----------------------------------------------------------
+
+@BOUNDED
+@given(hostile_networks)
+def test_a_network_with_anything_around_it_is_refused_or_is_only_the_network(text):
+    try:
+        net = _inputs.network(text, "mailsec_trusted_networks", postfix_brackets=True)
+    except _inputs.Refusal as refusal:
+        assert str(refusal).startswith("mailsec_trusted_networks")
+        return
+    for rendered in (str(net), _inputs.postfix_network(net)):
+        assert set(rendered) <= _CANONICAL_CHARS, rendered
+    assert getattr(net.network_address, "scope_id", None) is None
+    # what was accepted is exactly what was written, without a single extra character
+    assert text == "%s/%d" % (net.network_address, net.prefixlen) or ipaddress.ip_network(text) == net
+
+
+@BOUNDED
+@given(networks)
+def test_every_plain_network_is_accepted_and_rendered_so_that_postfix_and_nft_read_it_back(net):
+    if net.version == 6 and net.prefixlen >= 96 and (net.subnet_of(_inputs.IPV4_MAPPED) or (
+            net.subnet_of(_inputs.IPV4_COMPATIBLE) and int(net.network_address) > 1)):
+        _refused_naming(lambda: _inputs.network(str(net), "v"), "v")
+        return
+    parsed = _inputs.network(str(net), "v", postfix_brackets=True)
+    assert parsed == net
+    assert _inputs.network(_inputs.postfix_network(parsed), "v", postfix_brackets=True) == net
+    assert FILTERS["canonical_networks"]([str(net)], "v", "postfix") == [_inputs.postfix_network(net)]
+
+
+@BOUNDED
+@given(mapped_networks)
+def test_ipv4_written_as_ipv6_is_refused_with_the_ipv4_form_to_write(text):
+    message = _refused_naming(lambda: _inputs.network(text, "firewall_admin_networks"), "firewall_admin_networks")
+    assert "written as IPv6" in message and "; write " in message
+
+
+def test_the_review_s_open_relay_values_are_refused_by_the_postfix_role():
+    good = dict(_good_postfix())
+    for value in ("2001:db8::%x 0.0.0.0/0/64", "2001:db8::%a\nsmtpd_authorized_xclient_hosts = static:all/64",
+                  "::ffff:0.0.0.0/96", "[::ffff:10.0.0.0]/104", "10.0.0.0/255.0.0.0"):
+        problems = role_input_problems(dict(good, postfix_trusted_networks=[value]), {})
+        assert problems and problems[0].startswith("postfix_trusted_networks"), (value, problems)
+
+
+@BOUNDED
+@given(st.lists(st.one_of(hostile_networks, networks.map(str), mapped_networks), min_size=1, max_size=4))
+def test_whatever_the_postfix_role_accepts_writes_one_mynetworks_line_of_networks(values):
+    problems = role_input_problems(dict(_good_postfix(), postfix_trusted_networks=values,
+                                        postfix_wide_trust_reason="lab"), {})
+    if any(p.startswith("postfix_trusted_networks") for p in problems):
+        return
+    rendered = FILTERS["canonical_networks"](values, "postfix_trusted_networks", "postfix")
+    main_cf = "mynetworks = 127.0.0.0/8 %s\nsmtpd_relay_restrictions = reject_unauth_destination\n" % " ".join(rendered)
+    settings_read = parse_main_cf(main_cf)
+    assert set(settings_read) == {"mynetworks", "smtpd_relay_restrictions"}
+    assert all(ipaddress.ip_network(w.strip("[]").replace("]", "")) for w in settings_read["mynetworks"].split())
+
+
+@BOUNDED
+@given(st.lists(st.one_of(hostile_networks, networks.map(str)), min_size=1, max_size=3))
+def test_the_firewall_sets_hold_only_networks(values):
+    problems = _firewall_inputs.firewall_problems(_good_firewall(firewall_admin_networks=values))
+    if any(p.startswith("firewall_admin_networks") for p in problems):
+        return
+    for family in ("ipv4", "ipv6"):
+        for element in _firewall_inputs.family_networks(values, family):
+            assert set(element) <= _CANONICAL_CHARS
+
+
+@BOUNDED
+@given(st.one_of(st.builds(lambda a, r: "%s%%%s" % (a, r), st.one_of(ipv4, ipv6), riders),
+                 st.builds(lambda a, r: "%s%s" % (a, r), st.one_of(ipv4, ipv6), riders)))
+def test_an_address_with_text_is_refused(text):
+    try:
+        parsed = _inputs.address(text, "mailsec_egress_addresses")
+    except _inputs.Refusal as refusal:
+        assert str(refusal).startswith("mailsec_egress_addresses")
+        return
+    assert str(parsed) == text.lower() or ipaddress.ip_address(text) == parsed
+
+
+# --- Class 2: text that changes the target format ---------------------------------------------------------
+
+names = st.from_regex(r"\A[a-z][a-z0-9-]{0,10}[a-z0-9](\.[a-z][a-z0-9]{0,8}){1,3}\Z")
+
+
+@BOUNDED
+@given(names, riders)
+def test_a_host_name_with_text_is_refused_or_is_only_the_name(name, rider):
+    for text in (name + rider, rider + name):
+        try:
+            parsed = _inputs.hostname(text, "mailsec_fqdn")
+        except _inputs.Refusal as refusal:
+            assert str(refusal).startswith("mailsec_fqdn")
+            continue
+        assert parsed == text.lower() and all(c.isalnum() or c in ".-" for c in parsed)
+
+
+@BOUNDED
+@given(st.text(max_size=40), st.sampled_from([("clamav_reject_message", ("%v",), ""),
+                                               ("spamassassin_reject_message", (), '"\\%$')]))
+def test_reply_text_is_one_line_of_printable_ascii_without_the_format_s_own_characters(text, target):
+    variable, directives, forbidden = target
+    try:
+        parsed = _inputs.reject_text(text, variable, directives=directives, forbidden=forbidden)
+    except _inputs.Refusal as refusal:
+        assert str(refusal).startswith(variable)
+        return
+    assert all(0x20 <= ord(c) <= 0x7e for c in parsed)
+    assert not set(parsed) & set(forbidden)
+    assert parsed.count("%") == parsed.count("%v") <= 1
+
+
+def test_clamav_milter_directives_are_limited_to_one_virus_name():
+    assert _inputs.reject_text("Virus %v found", "m", directives=("%v",)) == "Virus %v found"
+    for bad in ("%v and %v", "100% sure", "%s", "a\nb"):
+        _refused_naming(lambda bad=bad: _inputs.reject_text(bad, "clamav_reject_message", directives=("%v",)),
+                        "clamav_reject_message")
+
+
+@pytest.mark.parametrize("given_url, canonical", [
+    ("https://Mirror.Example.org/clamav", "https://mirror.example.org/clamav"),
+    ("http://192.0.2.5:8080", "http://192.0.2.5:8080"),
+    ("HTTPS://[2001:db8::5]/db", "https://[2001:db8::5]/db"),
+])
+def test_a_mirror_url_keeps_its_scheme(given_url, canonical):
+    assert FILTERS["canonical_url"](given_url, "clamav_private_mirror") == canonical
+
+
+@pytest.mark.parametrize("bad", ["mirror.example.org", "ftp://mirror.example.org", "https://mirror.example.org/a b",
+                                 "https://mirror.example.org\nPrivateMirror evil", "https://[fe80::1%eth0]/",
+                                 "https://user@mirror.example.org/"])
+def test_a_mirror_url_with_anything_else_is_refused(bad):
+    problems = _filter_inputs.clamav_problems(dict(_good_clamav(), clamav_signature_source="mirror",
+                                                   clamav_private_mirror=bad), 8192)
+    assert any(p.startswith("clamav_private_mirror") for p in problems), problems
+
+
+def test_a_password_hash_with_a_field_separator_is_refused():
+    from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
+    values = dict(postfix_submission_enabled=True, postfix_submission_auth_backend="passwd_file",
+                  postfix_submission_auth_rate_limit=10, postfix_submission_message_rate_limit=60,
+                  postfix_mode="mx", postfix_domains=["example.org"],
+                  postfix_submission_users=[dict(name="alice", password_hash="{SHA512-CRYPT}$6$abc:0:0::/root:")])
+    problems = _submission.input_problems(values)
+    assert any("password_hash must be a Dovecot hash" in p for p in problems), problems
+
+
+# --- Class 3 and 6: networks that add up, escape hatches --------------------------------------------------
+
+def test_admin_networks_each_within_bounds_that_add_up_are_refused_for_the_host():
+    values = dict(firewall_admin_networks=["10.0.0.0/8", "11.0.0.0/8"], firewall_ssh_port=22,
+                  firewall_allow=[dict(name="ssh2", port=22, sources=["12.0.0.0/8"])])
+    problems = _intent.intent_problems(values, ["firewall"])
+    assert problems and "together open SSH to" in problems[0]
+    assert _intent.intent_problems(dict(firewall_admin_networks=["10.0.0.0/8"], firewall_ssh_port=22,
+                                        firewall_allow=[]), ["firewall"]) == []
+
+
+def test_trusted_networks_of_postfix_and_spamassassin_are_judged_together():
+    values = dict(postfix_trusted_networks=["10.1.0.0/16"], spamassassin_trusted_networks=["10.2.0.0/16"],
+                  postfix_trust_ceiling={"ipv4": 16, "ipv6": 48}, postfix_wide_trust_reason="")
+    assert "more than the ceiling of one /16" in _intent.intent_problems(values, ["postfix", "spamassassin"])[0]
+    assert _intent.intent_problems(values, ["postfix"]) == []
+    assert _intent.intent_problems(dict(values, postfix_wide_trust_reason="two labs"), ["postfix", "spamassassin"]) == []
+
+
+def test_modes_that_differ_between_roles_are_refused():
+    problems = _intent.intent_problems(dict(mailsec_mode="mx", postfix_mode="mx", firewall_mode="relay_client"),
+                                       ["postfix", "firewall"])
+    assert problems and "mode differs" in problems[0] and "firewall_mode = 'relay_client'" in problems[0]
+    assert _intent.intent_problems(dict(mailsec_mode="mx", postfix_mode="mx", firewall_mode="relay_client"),
+                                   ["postfix"]) == []
+
+
+@pytest.mark.parametrize("rule, why", [
+    ("accept", "accepts every packet"),
+    ("counter accept", "accepts every packet"),
+    ("tcp dport 22 accept", "accepts the SSH port 22"),
+    ("tcp dport { 80, 22 } accept", "accepts the SSH port 22"),
+    ("tcp dport ssh counter accept", "accepts the SSH port 22"),
+])
+def test_raw_rules_that_open_more_than_the_role_promises_are_refused(rule, why):
+    problems = _firewall_inputs.firewall_problems(_good_firewall(firewall_extra_input_rules=[rule]))
+    assert any(p.startswith("firewall_extra_input_rules") and why in p for p in problems), problems
+
+
+@pytest.mark.parametrize("rule", ["tcp dport 8080 ip saddr 192.0.2.0/24 accept", "udp dport 161 drop",
+                                  "tcp dport 2222 ip saddr 192.0.2.0/24 accept"])
+def test_raw_rules_that_match_something_else_are_kept(rule):
+    assert _firewall_inputs.firewall_problems(_good_firewall(firewall_extra_input_rules=[rule])) == []
+
+
+def test_an_allow_entry_for_the_ssh_port_from_everywhere_is_refused():
+    entry = dict(name="ssh-all", port=22, sources=["0.0.0.0/0"])
+    problems = _firewall_inputs.firewall_problems(_good_firewall(firewall_allow=[entry]))
+    assert any("opens SSH to every address" in p for p in problems), problems
+    entry = dict(name="web", port=443, sources=["0.0.0.0/0"])
+    assert _firewall_inputs.firewall_problems(_good_firewall(firewall_allow=[entry])) == []
+
+
+def test_an_empty_registry_is_refused_in_enforce_mode_only():
+    values = dict(border_firewall_mode="enforce", border_firewall_campus_networks=["192.0.2.0/24"],
+                  border_firewall_ports=[25, 465, 587], border_firewall_log_rate="", border_firewall_persist=True,
+                  border_firewall_ruleset_path="/etc/nftables.d/mailsec-border.nft", border_firewall_registry=[])
+    assert any("registry is empty" in p for p in _border.border_problems(values))
+    assert not any("registry is empty" in p for p in _border.border_problems(dict(values, border_firewall_mode="monitor")))
+
+
+@pytest.mark.parametrize("size, refused", [("2G", False), ("64M", False), ("1M", True), ("2g", True), ("2 G", True),
+                                           ("2G\nStorage=volatile", True), (2 ** 31, False)])
+def test_a_journal_size_too_small_to_keep_the_logs_is_refused(size, refused):
+    problems = _baseline_inputs.baseline_problems(_good_baseline(baseline_journal_max_use=size))
+    assert bool(problems) is refused, problems
+    assert all(p.startswith("baseline_journal_max_use") for p in problems)
+
+
+def test_canonical_size_writes_the_exact_size():
+    assert FILTERS["canonical_size"]("2048M", "baseline_journal_max_use") == "2G"
+    assert FILTERS["canonical_size"](1536 * 1024, "baseline_journal_max_use") == "1536K"
+
+
+# --- Class 7: secrets in refusals ----------------------------------------------------------------------------
+
+@BOUNDED
+@given(st.binary(min_size=16, max_size=64))
+def test_a_tsig_secret_in_the_wrong_variable_is_never_printed(raw):
+    secret = base64.b64encode(raw).decode()
+    if not _inputs.looks_secret(secret):
+        return  # all one case, or no digit: not recognisable as a key (rare for 16 random bytes)
+    values = dict(mail_identity_publish=True, mail_identity_dns_server=secret, mail_identity_dns_port=secret,
+                  mail_identity_tsig_key_name=secret, mail_identity_tsig_key_algorithm=secret,
+                  mail_identity_tsig_key_secret="short", mail_identity_forward_zone=secret,
+                  mail_identity_reverse_zones=[secret])
+    problems = _identity_inputs.publish_problems(values)
+    assert problems and not any(secret in p for p in problems)
+
+
+def test_a_secret_is_hidden_from_str_and_repr():
+    value = _inputs.secret("c2VjcmV0LXNlY3JldC1zZWNyZXQ=", "k", lambda s: True, "a key")
+    assert "c2Vj" not in str(value) + repr(value) and value.reveal().startswith("c2Vj")
+    message = _refused_naming(lambda: _inputs.secret("hunter2", "k", lambda s: False, "a key"), "k")
+    assert "hunter2" not in message
+
+
+# --- Good values of each role, to change one input at a time ------------------------------------------------
+
+def _good_postfix():
+    return dict(postfix_mode="mx", postfix_hostname="mx.example.org", postfix_domains=["example.org"],
+                postfix_trusted_networks=[], postfix_trust_ceiling={"ipv4": 16, "ipv6": 48},
+                postfix_wide_trust_reason="", postfix_relayhost="", postfix_root_alias="",
+                postfix_inet_protocols="all", postfix_tls_cert_file="", postfix_tls_key_file="",
+                postfix_tls_min_protocol="TLSv1.2", postfix_reject_unknown_sender_domain=True,
+                postfix_message_size_limit=10485760, postfix_recipient_limit=100,
+                postfix_client_connection_count_limit=10, postfix_client_connection_rate_limit=30,
+                postfix_extra_settings={}, postfix_drop_settings=[], postfix_backups_kept=5)
+
+
+def _good_firewall(**changes):
+    values = dict(firewall_mode="mx", firewall_submission_enabled=False, firewall_admin_networks=["192.0.2.0/24"],
+                  firewall_ssh_port=22, firewall_smtp_sources=["0.0.0.0/0", "::/0"],
+                  firewall_submission_sources=["0.0.0.0/0"], firewall_smtp_rate_limit="",
+                  firewall_outbound_smtp_users=["postfix"], firewall_outbound_smtp_ports=[],
+                  firewall_allow=[], firewall_extra_input_rules=[], firewall_log_refused=True, firewall_persist=True,
+                  firewall_ruleset_path="/etc/nftables.d/mailsec.nft")
+    values.update(changes)
+    return values
+
+
+def _good_clamav():
+    return dict(clamav_signature_source="local", clamav_private_mirror="",
+                clamav_local_signatures=[dict(name="local.hdb", content="x")], clamav_freshclam_checks=12,
+                clamav_max_message_size=10485760, clamav_allow_low_memory=False,
+                clamav_reject_message="Virus %v found; nothing was delivered")
+
+
+def _good_baseline(**changes):
+    values = dict(baseline_unattended_upgrades=True, baseline_unattended_upgrades_start_timers=True,
+                  baseline_disable_stray_services=False, baseline_unattended_upgrades_mail="root",
+                  baseline_unattended_upgrades_reboot_time="", baseline_allowed_listeners=[],
+                  baseline_log_retention_days=90, baseline_journal_max_use="2G", baseline_backups_kept=5)
+    values.update(changes)
+    return values
