@@ -202,7 +202,7 @@ def network(value, variable, bare_address=False, postfix_brackets=False):
         return ipaddress.ip_network(candidate, strict=True)
     except ValueError:
         raise Refusal(variable, ": %s has host bits set after the prefix; use the network address %s"
-                      % (shown(text), ipaddress.ip_network(candidate, strict=False))) from None
+                      % (text, ipaddress.ip_network(candidate, strict=False))) from None
 
 
 def read_network(text):
