@@ -33,7 +33,7 @@ def test_the_defaults_with_admin_networks_are_accepted():
     (dict(firewall_admin_networks=["2000::/3"]), "is broader than /32"),
     (dict(firewall_admin_networks=["192.0.2.0/24."]), "firewall_admin_networks (mailsec_admin_networks): '192.0.2.0/24.' needs a prefix length"),
     (dict(firewall_admin_networks=[True]), "firewall_admin_networks (mailsec_admin_networks): True is not a network"),
-    (dict(firewall_admin_networks=["192.0.2.1/24"]), "firewall_admin_networks (mailsec_admin_networks): '192.0.2.1/24' has host bits set after the prefix; use the network address 192.0.2.0/24"),
+    (dict(firewall_admin_networks=["192.0.2.1/24"]), "firewall_admin_networks (mailsec_admin_networks): 192.0.2.1/24 has host bits set after the prefix; use the network address 192.0.2.0/24"),
     (dict(firewall_admin_networks=["2001:db8::%eth0 accept/64"]), "firewall_admin_networks (mailsec_admin_networks): '2001:db8::%eth0 accept/64' has a zone ID"),
     (dict(firewall_admin_networks="192.0.2.0/24"), "must be a list"),
     (dict(firewall_mode="relay"), "firewall_mode (mailsec_mode) must be one of"),

@@ -29,7 +29,7 @@ def test_ranges_expand_to_host_addresses_once_without_the_excluded():
 
 
 @pytest.mark.parametrize("ranges, exclude, cap, allow, message", [
-    (["192.0.2.1/24"], [], 1024, False, "ranges: '192.0.2.1/24' has host bits set after the prefix"),
+    (["192.0.2.1/24"], [], 1024, False, "ranges: 192.0.2.1/24 has host bits set after the prefix"),
     (["fe80::1%eth0/128"], [], 1024, False, "ranges: 'fe80::1%eth0/128' has a zone ID"),
     (["mail.example.org"], [], 1024, False, "ranges: 'mail.example.org' is not a network"),
     ([], [], 1024, False, "ranges must name at least one network"),
