@@ -27,8 +27,13 @@ NOT_AUDITED = "%s was not audited: unreachable, or a task failed there (see the 
 _ORDER = dict((s, i) for i, s in enumerate(_controls.SEVERITIES))
 
 
-def waiver_problems(waivers, variable="audit_waivers"):
-    """What is wrong with a list of waivers, each message naming the entry and field to fix."""
+# A waiver is looked at again at least once a year: one that ends later is a control switched off for good.
+MAX_WAIVER_DAYS = 366
+
+
+def waiver_problems(waivers, variable="audit_waivers", today=None):
+    """What is wrong with a list of waivers, each message naming the entry and field to fix. With TODAY (a
+    date), a waiver that ends more than MAX_WAIVER_DAYS later is refused too."""
     if not isinstance(waivers, (list, tuple)):
         return ["%s must be a list of waivers ({id, hosts, justification, expires}), not %s"
                 % (variable, type(waivers).__name__)]
@@ -54,9 +59,13 @@ def waiver_problems(waivers, variable="audit_waivers"):
             problems.append("%s.expires must be a date (YYYY-MM-DD); a waiver without an end is not accepted" % where)
         else:
             try:
-                datetime.date.fromisoformat(expires)
+                ends = datetime.date.fromisoformat(expires)
             except ValueError:
                 problems.append("%s.expires: %s is not a calendar date" % (where, expires))
+                continue
+            if today is not None and (ends - today).days > MAX_WAIVER_DAYS:
+                problems.append("%s.expires: %s is more than a year away; a waiver must be reviewed within a year "
+                                "(at the latest %s)" % (where, expires, today + datetime.timedelta(days=MAX_WAIVER_DAYS)))
     return problems
 
 

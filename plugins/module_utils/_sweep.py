@@ -52,6 +52,23 @@ def size(networks):
     return sum(n.num_addresses for n in networks)
 
 
+def _left_after(networks, excluded, total, ranges, exclude):
+    """Whether anything of NETWORKS is left to sweep once EXCLUDED is taken out (small sweeps are counted
+    address by address, so a range whose every host address is excluded counts as empty)."""
+    if total <= 65536:
+        return bool(addresses(ranges, exclude))
+    left = list(networks)
+    for out in excluded:
+        kept = []
+        for network in left:
+            if network.version != out.version or not network.overlaps(out):
+                kept.append(network)
+            elif not network.subnet_of(out):
+                kept.extend(network.address_exclude(out))
+        left = kept
+    return bool(left)
+
+
 def range_problems(ranges, exclude, max_addresses, allow_large):
     """Every reason not to sweep: malformed ranges, none at all, or more addresses than the cap."""
     networks, problems = parse_networks(ranges, "ranges")
@@ -63,6 +80,9 @@ def range_problems(ranges, exclude, max_addresses, allow_large):
         problems.append("max_addresses must be a positive number, got %r" % (max_addresses,))
         return problems
     total = size(networks)
+    if networks and not problems and not _left_after(networks, _excluded, total, ranges, exclude):
+        problems.append("exclude covers every address of ranges, so nothing would be swept and the gate would pass "
+                        "on no evidence; narrow exclude or sweep other ranges")
     if total > HARD_MAX_ADDRESSES:
         problems.append("ranges hold %d addresses, more than any sweep may cover (%d); split them into smaller "
                         "sweeps" % (total, HARD_MAX_ADDRESSES))

@@ -14,7 +14,8 @@ description:
   - Takes the findings of M(mailsec.hardening.mailhost_info) and M(mailsec.hardening.mailhost_network_info) for every
     audited host, or of M(mailsec.hardening.smtp_scan) for every swept address, and applies the waivers (a failed
     control a valid waiver covers becomes V(waived), never V(pass); an expired waiver leaves it V(fail) and says so).
-  - Writes the reports into O(dest) - C(NAME.json) (every host), C(hosts/HOST.json) (one per host), C(NAME.junit.xml)
+  - Writes the reports into O(dest) - C(NAME.json) (every host), C(hosts/HOST.json) (one per host; hosts whose names
+    give the same file name get a short digest of their name added, so none overwrites another), C(NAME.junit.xml)
     (one test case per control per host, for CI systems), C(NAME.html) (a self-contained hosts x controls matrix,
     every string from a host escaped) and C(NAME.txt) (the terminal summary), NAME being O(name).
   - Returns the findings that block at O(fail_severity) and above, so the play can fail for CI after the reports are
@@ -51,7 +52,8 @@ options:
     description:
       - Recorded exceptions, each C({id, hosts, justification, expires}) - the control ID, a host name pattern (shell
         wildcards, default V(*)), why the control does not apply (at least 10 characters) and the last day the waiver
-        holds (V(YYYY-MM-DD)). An invalid waiver fails the task before anything is written.
+        holds (V(YYYY-MM-DD)), at most a year after O(today), so every waiver is reviewed. An invalid waiver fails the
+        task before anything is written.
     type: list
     elements: dict
     default: []
@@ -124,6 +126,7 @@ terminal:
 """
 
 import datetime
+import hashlib
 import os
 import re
 
@@ -157,6 +160,16 @@ def file_name(host):
     return re.sub(r"[^A-Za-z0-9._-]", "_", host).lstrip(".") or "_"
 
 
+def host_files(hosts):
+    """{host: file name}: file_name(host), or, for hosts whose names come out the same (a/b and a_b), that
+    name with a short digest of the host's own name, so no host's report overwrites another's."""
+    names = dict((host, file_name(host)) for host in hosts)
+    taken = [name.lower() for name in names.values()]
+    return dict((host, name if taken.count(name.lower()) == 1 else
+                 "%s-%s" % (name, hashlib.sha256(host.encode("utf-8")).hexdigest()[:10]))
+                for host, name in names.items())
+
+
 def write(path, text):
     """Write TEXT to PATH atomically; True when the content changed."""
     try:
@@ -188,7 +201,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    problems = results_problems(p["results"]) + _report.waiver_problems(p["waivers"], "waivers")
+    problems = results_problems(p["results"])
     if not re.match(r"^[a-z0-9][a-z0-9_-]{0,63}$", p["name"]):
         problems.append("name must be a plain file name such as audit or scan (lower case, digits, '-', '_'), "
                         "got %r" % p["name"])
@@ -196,6 +209,8 @@ def main():
         today = datetime.date.fromisoformat(p["today"]) if p["today"] else datetime.date.today()
     except ValueError:
         problems.append("today must be a date, YYYY-MM-DD, got %r" % p["today"])
+        today = None
+    problems += _report.waiver_problems(p["waivers"], "waivers", today)
     if problems:
         module.fail_json(msg="; ".join(problems))
     results = dict((host, dict(mode=result["mode"],
@@ -208,7 +223,8 @@ def main():
     dest = p["dest"]
     base = os.path.join(dest, p["name"])
     paths = dict(json=base + ".json", junit=base + ".junit.xml", html=base + ".html", text=base + ".txt",
-                 hosts=dict((host, os.path.join(dest, "hosts", file_name(host) + ".json")) for host in results))
+                 hosts=dict((host, os.path.join(dest, "hosts", name + ".json"))
+                            for host, name in host_files(results).items()))
     changed = False
     if not module.check_mode:
         try:

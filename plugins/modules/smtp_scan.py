@@ -40,7 +40,9 @@ options:
     elements: str
     required: true
   exclude:
-    description: Networks or addresses inside O(ranges) never to connect to.
+    description:
+      - Networks or addresses inside O(ranges) never to connect to.
+      - An O(exclude) that leaves nothing of O(ranges) is refused, since a sweep of nothing would pass the gate.
     type: list
     elements: str
     default: []

@@ -39,6 +39,10 @@ def test_ranges_expand_to_host_addresses_once_without_the_excluded():
     (["10.0.0.0/8"], [], 1024, True, "more than any sweep may cover (1048576)"),
     (["2001:db8::/64"], [], 1024, True, "more than any sweep may cover"),
     (["192.0.2.0/24"], [], 0, False, "max_addresses must be a positive number"),
+    # a sweep of nothing would pass the gate on no evidence
+    (["192.0.2.0/29"], ["192.0.2.0/29"], 1024, False, "exclude covers every address of ranges"),
+    (["192.0.2.0/30"], ["192.0.2.1", "192.0.2.2"], 1024, False, "exclude covers every address of ranges"),
+    (["10.0.0.0/12"], ["10.0.0.0/13", "10.8.0.0/13"], 1024, True, "exclude covers every address of ranges"),
 ])
 def test_unsafe_or_malformed_ranges_are_refused(ranges, exclude, cap, allow, message):
     problems = _sweep.range_problems(ranges, exclude, cap, allow)

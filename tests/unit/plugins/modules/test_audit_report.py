@@ -60,6 +60,18 @@ def test_reports_are_written_with_waivers_applied(capsys, tmp_path):
         "local_only"
 
 
+def test_hosts_whose_names_make_the_same_file_name_get_a_report_each(capsys, tmp_path):
+    mine = results()["mx.dept.example.org"]
+    rc, result = run_module(capsys, results={"lab/a": mine, "lab_a": mine, "LAB_A": mine, "mx": mine},
+                            dest=str(tmp_path / "reports"), fail_severity="none")
+    assert rc == 0
+    paths = result["paths"]["hosts"]
+    assert len(set(p.lower() for p in paths.values())) == 4
+    assert paths["mx"].endswith("/hosts/mx.json")
+    for host in ("lab/a", "lab_a", "LAB_A"):
+        assert json.loads(open(paths[host]).read())["hosts"].keys() == {host}
+
+
 def test_check_mode_writes_nothing(capsys, tmp_path):
     rc, result = run_module(capsys, check_mode=True, results=results(), dest=str(tmp_path / "reports"))
     assert rc == 0 and result["changed"] is False
@@ -79,6 +91,10 @@ def test_threshold_none_blocks_nothing(capsys, tmp_path):
     (dict(results={"mx": dict(mode="server", findings=[])}), "results[mx] must be {mode: one of"),
     (dict(results={"mx": dict(mode="mx", findings=[{"id": "x"}])}), "results[mx] holds a finding"),
     (dict(today="tomorrow"), "today must be a date"),
+    # a waiver that never ends switches a control off for good
+    (dict(waivers=[dict(WAIVER, expires="9999-12-31")], today="2026-11-23"),
+     "waivers[0].expires: 9999-12-31 is more than a year away; a waiver must be reviewed within a year (at the latest "
+     "2027-11-24)"),
 ])
 def test_bad_input_is_refused_before_anything_is_written(capsys, tmp_path, args, fragment):
     args.setdefault("results", results())
