@@ -40,7 +40,7 @@ DEFAULT_EXTENSIONS = (
 # amavisd-new default banned_filename_re.
 DOUBLE_EXTENSION_TARGETS = ("exe", "vbs", "pif", "scr", "bat", "cmd", "com", "cpl", "dll", "js", "jse", "lnk")
 
-_EXTENSION = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+_EXTENSION = re.compile(r"^[A-Za-z0-9_-]{1,16}\Z")
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _CLSID = r"\{[0-9A-F]{8}(?:-[0-9A-F]{4}){3}-[0-9A-F]{12}\}"
 

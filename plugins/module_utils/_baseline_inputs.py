@@ -14,9 +14,9 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
 
 # The journal must hold the retention period: a typo such as 2M for 2G keeps about a day.
 MIN_JOURNAL = 64 * 1024 ** 2
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-_LISTENER = re.compile(r"^[A-Za-z0-9@._:-]{1,64}$")
-_MAIL = re.compile(r"^[^\s@\"]+(@[A-Za-z0-9.-]+)?$")
+_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")
+_LISTENER = re.compile(r"^[A-Za-z0-9@._:-]{1,64}\Z")
+_MAIL = re.compile(r"^[^\s@\"]+(@[A-Za-z0-9.-]+)?\Z")
 
 
 def baseline_problems(values):

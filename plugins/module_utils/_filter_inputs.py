@@ -20,7 +20,7 @@ SIGNATURE_SUFFIXES = ("hdb", "hsb", "ndb", "ldb", "ign2", "fp", "sfp", "cdb", "m
 # ClamAV documentation: 3 GiB for the official database.
 MIN_MEMORY_MB = 3072
 
-_SIGNATURE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(%s)$" % "|".join(SIGNATURE_SUFFIXES))
+_SIGNATURE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(%s)\Z" % "|".join(SIGNATURE_SUFFIXES))
 # clamav-milter replaces one %v in RejectMsg with the virus name and refuses any other directive.
 CLAMAV_REJECT_DIRECTIVES = ("%v",)
 # spamass-milter's reply text goes into the unit's ExecStart in double quotes, where systemd gives

@@ -21,7 +21,7 @@ MILTERS = {
     "spamassassin": dict(host="127.0.0.1", port=7358, daemon="spamass-milter", scanner="spamd"),
 }
 
-_EXTRA_MILTER = re.compile(r"^(?:inet:[A-Za-z0-9.:\[\]-]+:\d{1,5}|unix:/[A-Za-z0-9._/-]+)$")
+_EXTRA_MILTER = re.compile(r"^(?:inet:[A-Za-z0-9.:\[\]-]+:\d{1,5}|unix:/[A-Za-z0-9._/-]+)\Z")
 
 
 def endpoint(name):

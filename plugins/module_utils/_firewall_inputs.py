@@ -18,12 +18,12 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_pol
 
 MODES = ("mx", "relay_client", "local_only")
 PROTOCOLS = ("tcp", "udp")
-_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}$")
+_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}\Z")
 # An extra rule is one nft statement inside the input chain: no second statement, no comment that
 # could hide one, no braces except a balanced anonymous set.
 _RULE_FORBIDDEN = re.compile(r"[;\n\r#]")
-_RATE = re.compile(r"^[1-9][0-9]{0,5}/(second|minute|hour)$")
+_RATE = re.compile(r"^[1-9][0-9]{0,5}/(second|minute|hour)\Z")
 # Words of an nft rule that match packets; a rule that accepts needs one before its verdict.
 _MATCH_WORDS = frozenset(("saddr", "daddr", "dport", "sport", "iif", "iifname", "oif", "oifname", "ct", "meta",
                           "mark", "type", "l4proto", "protocol", "nexthdr", "length", "flags"))
@@ -197,7 +197,7 @@ def rate_ok(value):
 
 def ruleset_path_problems(path, variable):
     """Problems with the path a ruleset file is written to."""
-    if not isinstance(path, str) or not re.match(r"^/[A-Za-z0-9._/-]+\.nft$", path) or ".." in path:
+    if not isinstance(path, str) or not re.match(r"^/[A-Za-z0-9._/-]+\.nft\Z", path) or ".." in path:
         return ["%s must be an absolute path ending in .nft, not %s" % (variable, policy.describe(path))]
     return []
 

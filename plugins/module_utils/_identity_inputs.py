@@ -19,7 +19,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_pol
 
 POLICIES = ("enforce", "warn")
 TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1", "hmac-md5")
-_KEY_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$")
+_KEY_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?\Z")
 
 
 def _number(value, low, high):

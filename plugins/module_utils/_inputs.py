@@ -25,13 +25,13 @@ import re
 IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_PREFIX = re.compile(r"^[0-9]{1,3}$")
-_ADDRESS_CHARS = re.compile(r"^[0-9A-Fa-f:.]+$")
-_PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
-_DIGITS = re.compile(r"^[0-9]+$")
-_SIZE = re.compile(r"^(?P<number>[1-9][0-9]{0,12})(?P<unit>[KMGT]?)$")
-_PATH = re.compile(r"^(/[A-Za-z0-9._+@-]+)+$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+_PREFIX = re.compile(r"^[0-9]{1,3}\Z")
+_ADDRESS_CHARS = re.compile(r"^[0-9A-Fa-f:.]+\Z")
+_PRINTABLE = re.compile(r"^[\x20-\x7e]*\Z")
+_DIGITS = re.compile(r"^[0-9]+\Z")
+_SIZE = re.compile(r"^(?P<number>[1-9][0-9]{0,12})(?P<unit>[KMGT]?)\Z")
+_PATH = re.compile(r"^(/[A-Za-z0-9._+@-]+)+\Z")
 SIZE_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
 
 
@@ -66,7 +66,7 @@ class Secret:
         return hash(self._value)
 
 
-_BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{20,}={0,2}$")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{20,}={0,2}\Z")
 _HASHED = re.compile(r"^(\{[A-Z0-9-]+\}|\$(1|2[abxy]?|5|6|y|argon2(i|d|id)?|pbkdf2[a-z0-9-]*)\$)")
 
 
@@ -281,6 +281,61 @@ def hostname(value, variable, what="host name", qualified=True):
     if labels[-1].isdigit():
         raise Refusal(variable, ": %s looks like an address, not a %s" % (shown(text), what))
     return ascii_name
+
+
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+)*\Z")
+
+
+def mail_address(value, variable, local_user=True):
+    """A mail address local@domain (the domain as ``hostname`` reads it), or with LOCAL_USER a local
+    user name alone. Quoted local parts, white space and control characters are refused."""
+    example = "admin@example.org"
+    if not isinstance(value, str) or not value:
+        raise Refusal(variable, "must be %san address such as %s, not %s" % (
+            "a user name or " if local_user else "", example, "an empty string" if value == "" else type_name(value)))
+    local, at, domain = value.rpartition("@")
+    if not at:
+        local, domain = value, None
+    if not _LOCAL_PART.match(local) or len(local) > 64 or (domain is None and not local_user):
+        raise Refusal(variable, ": %s is not %sa plain address; write one address such as %s"
+                      % (shown(value), "a user name or " if local_user else "", example))
+    if domain is None:
+        return local
+    try:
+        return "%s@%s" % (local, hostname(domain, variable, what="domain name"))
+    except Refusal as refusal:
+        raise Refusal(variable, ": the domain of %s" % str(refusal)[len(variable) + 2:]) from None
+
+
+_RELAYHOST = re.compile(r"^(?:\[(?P<literal>[^\][\s]+)\]|(?P<name>[^\][:\s]+))(?::(?P<port>[^:\s]*))?\Z")
+
+
+def relayhost(value, variable):
+    """A Postfix next hop: host, [host] (no MX lookup) or [address], with an optional :port; returned with
+    the host canonical (lower case, or the address as Python writes it) and the brackets as given."""
+    given = _text_or_refuse(value, variable, "'[hub.example.org]:25'")
+    match = _RELAYHOST.match(given)
+    if not match or not _PRINTABLE.match(given):
+        raise Refusal(variable, ": %s is not a host, [host] or [address], with an optional :port; write e.g. "
+                      "'[hub.example.org]:25'" % shown(given))
+    host = match.group("literal") or match.group("name")
+    literal = match.group("literal") is not None
+    ipv6_tag = host.lower().startswith("ipv6:")
+    bare = host[5:] if ipv6_tag else host
+    if _ADDRESS_CHARS.match(bare) and (":" in bare or bare.replace(".", "").isdigit()):
+        canonical = ("IPv6:" if ipv6_tag else "") + str(address(bare, variable))
+    else:
+        try:
+            canonical = hostname(host, variable)
+        except Refusal as refusal:
+            raise Refusal(variable, ": the host in %s" % str(refusal)[len(variable) + 2:]) from None
+    rendered = "[%s]" % canonical if literal else canonical
+    if match.group("port") is not None:
+        try:
+            rendered += ":%d" % port(match.group("port"), variable)
+        except Refusal:
+            raise Refusal(variable, ": the port in %s must be a number from 1 to 65535" % shown(given)) from None
+    return rendered
 
 
 # --- Numbers, switches, choices --------------------------------------------------------------------------

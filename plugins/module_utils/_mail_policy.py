@@ -31,8 +31,8 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")
 # IPv6 prefixes that embed IPv4 addresses: trust there is trust of IPv4 space.
 _IPV4_EMBEDDING = (ipaddress.ip_network("::ffff:0:0/96"), ipaddress.ip_network("64:ff9b::/96"))
 
-_PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+)*$")
+_PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")
+_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+)*\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

@@ -40,9 +40,9 @@ MAILBOX_LIMITS = {"mailbox_size_limit": 51200000, "virtual_mailbox_limit": 51200
 # Local names that lead back to root: aliasing root to one of them loops.
 ROOT_NAMES = ("root", "postmaster", "mailer-daemon")
 
-_RELAYHOST = re.compile(r"^(?:\[(?P<literal>[^\][\s]+)\]|(?P<name>[^\][:\s]+))(?::(?P<port>[^:\s]*))?$")
-_PATH = re.compile(r"^/[A-Za-z0-9._/+@-]+$")
-_PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_RELAYHOST = re.compile(r"^(?:\[(?P<literal>[^\][\s]+)\]|(?P<name>[^\][:\s]+))(?::(?P<port>[^:\s]*))?\Z")
+_PATH = re.compile(r"^/[A-Za-z0-9._/+@-]+\Z")
+_PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")
 
 
 class _Checker:

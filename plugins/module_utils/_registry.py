@@ -25,7 +25,7 @@ DEFAULT_PORTS = (25,)
 UNREGISTERED = "unregistered"
 HOST_PREFIX = "mailsec_registry_"
 
-_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
+_NAME = re.compile(r"^(?=.{1,253}\Z)[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_TEXT = 200
 

@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 NOT_AUDITED = "%s was not audited: unreachable, or a task failed there (see the run's output)"
 _ORDER = dict((s, i) for i, s in enumerate(_controls.SEVERITIES))
 

@@ -20,9 +20,9 @@ BACKENDS = ("passwd_file", "system")
 HASH_SCHEMES = ("SHA512-CRYPT", "SHA256-CRYPT", "BLF-CRYPT", "ARGON2I", "ARGON2ID", "PBKDF2")
 MIN_PASSWORD_LENGTH = 12
 # Dovecot passwd-file fields are separated by ":", and logins travel in SASL and in the login map.
-_LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$")
+_LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\Z")
 # Printable ASCII without ':', which would end the hash's field and start the next one in passwd-file.
-_HASH = re.compile(r"^\{(?P<scheme>[A-Z0-9-]+)\}[!-9;-~]+$")
+_HASH = re.compile(r"^\{(?P<scheme>[A-Z0-9-]+)\}[!-9;-~]+\Z")
 RATE_LIMITS = {
     "postfix_submission_auth_rate_limit": "AUTH commands",
     "postfix_submission_message_rate_limit": "messages",

@@ -202,7 +202,7 @@ def main():
     )
     p = module.params
     problems = results_problems(p["results"])
-    if not re.match(r"^[a-z0-9][a-z0-9_-]{0,63}$", p["name"]):
+    if not re.match(r"^[a-z0-9][a-z0-9_-]{0,63}\Z", p["name"]):
         problems.append("name must be a plain file name such as audit or scan (lower case, digits, '-', '_'), "
                         "got %r" % p["name"])
     try:

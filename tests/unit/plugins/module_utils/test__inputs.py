@@ -38,7 +38,7 @@ networks = st.one_of(
     st.tuples(ipv6, st.integers(0, 128)).map(lambda t: ipaddress.ip_network("%s/%d" % t, strict=False)))
 # Text a value may carry: line breaks, Postfix and nft syntax, format directives, non-ASCII, NUL.
 riders = st.one_of(
-    st.sampled_from(["\nsmtpd_authorized_xclient_hosts = static:all", " 0.0.0.0/0", "\r\n", "\x00", "\t",
+    st.sampled_from(["\nsmtpd_authorized_xclient_hosts = static:all", " 0.0.0.0/0", "\n", "\r\n", "\x00", "\t",
                      "%v%v", "; accept", "} accept", " static:all", "é", "\u2028", "$(id)", "#"]),
     st.text(min_size=1, max_size=12))
 
@@ -215,6 +215,35 @@ def test_a_password_hash_with_a_field_separator_is_refused():
                   postfix_submission_users=[dict(name="alice", password_hash="{SHA512-CRYPT}$6$abc:0:0::/root:")])
     problems = _submission.input_problems(values)
     assert any("password_hash must be a Dovecot hash" in p for p in problems), problems
+
+
+# A pattern's '$' also matches before a final line break; every check must refuse that line break.
+TRAILING_BREAK_CASES = [
+    (lambda v: _firewall_inputs.firewall_problems(_good_firewall(**v)), "firewall_smtp_rate_limit", "30/minute"),
+    (lambda v: _firewall_inputs.firewall_problems(_good_firewall(**v)), "firewall_outbound_smtp_users", ["postfix"]),
+    (lambda v: _firewall_inputs.firewall_problems(_good_firewall(**v)), "firewall_ruleset_path",
+     "/etc/nftables.d/mailsec.nft"),
+    (lambda v: _baseline_inputs.baseline_problems(_good_baseline(**v)), "baseline_unattended_upgrades_reboot_time",
+     "02:30"),
+    (lambda v: _baseline_inputs.baseline_problems(_good_baseline(**v)), "baseline_unattended_upgrades_mail", "root"),
+    (lambda v: _baseline_inputs.baseline_problems(_good_baseline(**v)), "baseline_allowed_listeners", ["sshd"]),
+    (lambda v: _baseline_inputs.baseline_problems(_good_baseline(**v)), "baseline_journal_max_use", "2G"),
+    (lambda v: role_input_problems(dict(_good_postfix(), **v), {}), "postfix_hostname", "mx.example.org"),
+    (lambda v: role_input_problems(dict(_good_postfix(), **v), {}), "postfix_relayhost", "[hub.example.org]:25"),
+    (lambda v: role_input_problems(dict(_good_postfix(), **v), {}), "postfix_root_alias", "admin@example.org"),
+    (lambda v: role_input_problems(dict(_good_postfix(), **v), {}), "postfix_tls_cert_file", "/etc/ssl/a.pem"),
+    (lambda v: _filter_inputs.clamav_problems(dict(_good_clamav(), **v), 8192), "clamav_reject_message", "Virus %v"),
+]
+
+
+@pytest.mark.parametrize("check, variable, good", TRAILING_BREAK_CASES, ids=[c[1] for c in TRAILING_BREAK_CASES])
+def test_a_value_with_a_final_line_break_is_refused(check, variable, good):
+    changes = {variable: good}
+    if variable == "postfix_tls_cert_file":
+        changes["postfix_tls_key_file"] = "/etc/ssl/a.key"
+    assert not any(p.startswith(variable) for p in check(changes)), check(changes)
+    broken = [good[0] + "\n"] if isinstance(good, list) else good + "\n"
+    assert any(variable in p for p in check(dict(changes, **{variable: broken}))), variable
 
 
 # --- Class 3 and 6: networks that add up, escape hatches --------------------------------------------------
