@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
 
-# The journal must hold the retention period: a typo such as 2M for 2G keeps about a day.
-MIN_JOURNAL = 64 * 1024 ** 2
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")
 _LISTENER = re.compile(r"^[A-Za-z0-9@._:-]{1,64}\Z")
-_MAIL = re.compile(r"^[^\s@\"]+(@[A-Za-z0-9.-]+)?\Z")
 
 
 def baseline_problems(values):
@@ -26,10 +23,8 @@ def baseline_problems(values):
                  "baseline_disable_stray_services"):
         if not isinstance(values.get(name), bool):
             problems.append("%s must be true or false, not %s" % (name, policy.describe(values.get(name))))
-    mail = values.get("baseline_unattended_upgrades_mail")
-    if not isinstance(mail, str) or (mail and not _MAIL.match(mail)):
-        problems.append("baseline_unattended_upgrades_mail must be a local user or an address, or '' for no report, "
-                        "not %s" % policy.describe(mail))
+    problems.extend(_input_types.problems("baseline_unattended_upgrades_mail",
+                                          values.get("baseline_unattended_upgrades_mail")))
     reboot = values.get("baseline_unattended_upgrades_reboot_time")
     if not isinstance(reboot, str) or (reboot and not _TIME.match(reboot)):
         problems.append("baseline_unattended_upgrades_reboot_time must be HH:MM (24 h) or '' to never reboot by "
@@ -41,8 +36,7 @@ def baseline_problems(values):
     if not policy.whole(values.get("baseline_log_retention_days"), 1, 3650):
         problems.append("baseline_log_retention_days must be a number of days from 1 to 3650, not %s"
                         % policy.describe(values.get("baseline_log_retention_days")))
-    problems.extend(_inputs.problems_of(lambda: _inputs.size(values.get("baseline_journal_max_use"),
-                                                             "baseline_journal_max_use", low=MIN_JOURNAL)))
+    problems.extend(_input_types.problems("baseline_journal_max_use", values.get("baseline_journal_max_use")))
     kept = values.get("baseline_backups_kept")
     if isinstance(kept, str) and kept.isdigit():
         kept = int(kept)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 
 CLAMAV_SOURCES = ("official", "mirror", "local")
@@ -21,11 +21,6 @@ SIGNATURE_SUFFIXES = ("hdb", "hsb", "ndb", "ldb", "ign2", "fp", "sfp", "cdb", "m
 MIN_MEMORY_MB = 3072
 
 _SIGNATURE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(%s)\Z" % "|".join(SIGNATURE_SUFFIXES))
-# clamav-milter replaces one %v in RejectMsg with the virus name and refuses any other directive.
-CLAMAV_REJECT_DIRECTIVES = ("%v",)
-# spamass-milter's reply text goes into the unit's ExecStart in double quotes, where systemd gives
-# '%' (specifiers), '$' (variables), '\\' (escapes) and '"' a meaning.
-SYSTEMD_QUOTED_FORBIDDEN = '"\\%$'
 
 
 def _number(value):
@@ -39,8 +34,7 @@ def clamav_problems(values, memory_mb):
     if source not in CLAMAV_SOURCES:
         problems.append("clamav_signature_source: %s is not one of %s" % (policy.describe(source), ", ".join(CLAMAV_SOURCES)))
     if source == "mirror":
-        problems.extend(_inputs.problems_of(lambda: _inputs.url(values.get("clamav_private_mirror"),
-                                                                "clamav_private_mirror")))
+        problems.extend(_input_types.problems("clamav_private_mirror", values.get("clamav_private_mirror")))
     signatures = values.get("clamav_local_signatures")
     if not isinstance(signatures, (list, tuple)):
         problems.append("clamav_local_signatures must be a list of {name, content}, not %s" % policy.type_name(signatures))
@@ -64,8 +58,8 @@ def clamav_problems(values, memory_mb):
     low = values.get("clamav_allow_low_memory")
     if not isinstance(low, bool):
         problems.append("clamav_allow_low_memory must be true or false, not %s" % policy.describe(low))
-    problems.extend(_inputs.problems_of(lambda: _inputs.reject_text(
-        values.get("clamav_reject_message"), "clamav_reject_message", directives=CLAMAV_REJECT_DIRECTIVES)))
+    for name in ("clamav_reject_message", "clamav_report_hostname"):
+        problems.extend(_input_types.problems(name, values.get(name)))
     if not policy.whole(memory_mb, 1, 2 ** 31):
         problems.append("clamav_memory_mb must be a whole number of MiB, not %s" % policy.describe(memory_mb))
     elif source in ("official", "mirror") and memory_mb < MIN_MEMORY_MB and low is not True:
@@ -95,8 +89,7 @@ def spamassassin_problems(values):
     if not policy.whole(values.get("spamassassin_max_children"), 1, 100):
         problems.append("spamassassin_max_children must be a whole number from 1 to 100, not %s"
                         % policy.describe(values.get("spamassassin_max_children")))
-    problems.extend(_inputs.problems_of(lambda: _inputs.reject_text(
-        values.get("spamassassin_reject_message"), "spamassassin_reject_message", forbidden=SYSTEMD_QUOTED_FORBIDDEN)))
+    problems.extend(_input_types.problems("spamassassin_reject_message", values.get("spamassassin_reject_message")))
     problems.extend(policy.network_problems(values.get("spamassassin_trusted_networks"),
                                             "spamassassin_trusted_networks"))
     return problems

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 
@@ -181,8 +182,7 @@ def firewall_problems(values):
                                                                     for u in users):
         problems.append("firewall_outbound_smtp_users must list the users that may open SMTP connections "
                         "(the MTA's, postfix), not %s" % policy.describe(users))
-    problems.extend(_inputs.problems_of(lambda: _inputs.ports(values.get("firewall_outbound_smtp_ports"),
-                                                              "firewall_outbound_smtp_ports", allow_empty=True)))
+    problems.extend(_input_types.problems("firewall_outbound_smtp_ports", values.get("firewall_outbound_smtp_ports")))
     ssh_port = values.get("firewall_ssh_port")
     problems.extend(_allow_problems(values.get("firewall_allow"), "firewall_allow", ssh_port))
     problems.extend(_rule_problems(values.get("firewall_extra_input_rules"), "firewall_extra_input_rules", ssh_port))

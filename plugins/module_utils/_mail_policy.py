@@ -32,7 +32,6 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")
 _IPV4_EMBEDDING = (ipaddress.ip_network("::ffff:0:0/96"), ipaddress.ip_network("64:ff9b::/96"))
 
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")
-_LOCAL_PART = re.compile(r"^[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#%&'*+/=?^_`{|}~-]+)*\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -185,19 +184,7 @@ def domain_problems(domains, variable):
 
 def address_problems(address, variable):
     """Problems with one mail address (local@domain) or a local user name."""
-    if not isinstance(address, str) or not address:
-        return ["%s must be a user name or an address such as admin@example.org, not %s"
-                % (variable, describe(address) if isinstance(address, str) else type_name(address))]
-    local, _at, domain = address.rpartition("@")
-    if not _at:
-        local, domain = address, None
-    if not _LOCAL_PART.match(local) or len(local) > 64:
-        return ["%s: %s is not a user name or a plain address; write one address such as admin@example.org"
-                % (variable, describe(address))]
-    if domain is not None:
-        return [p.replace("%s:" % variable, "%s: the domain of" % variable, 1)
-                for p in fqdn_problems(domain, variable, what="domain name")]
-    return []
+    return _inputs.problems_of(lambda: _inputs.mail_address(address, variable))
 
 
 def text_problems(value, variable):

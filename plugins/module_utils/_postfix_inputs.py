@@ -18,6 +18,8 @@ import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
 from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
+from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import setting_risks
@@ -40,7 +42,6 @@ MAILBOX_LIMITS = {"mailbox_size_limit": 51200000, "virtual_mailbox_limit": 51200
 # Local names that lead back to root: aliasing root to one of them loops.
 ROOT_NAMES = ("root", "postmaster", "mailer-daemon")
 
-_RELAYHOST = re.compile(r"^(?:\[(?P<literal>[^\][\s]+)\]|(?P<name>[^\][:\s]+))(?::(?P<port>[^:\s]*))?\Z")
 _PATH = re.compile(r"^/[A-Za-z0-9._/+@-]+\Z")
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")
 
@@ -129,30 +130,22 @@ def _check_trust(check):
 def _check_relayhost(check, mode):
     key = "postfix_relayhost"
     relayhost = check.values.get(key, "")
-    if not isinstance(relayhost, str):
-        check.add(key, " must be text such as '[hub.example.org]:25', not %s" % policy.type_name(relayhost))
-        return
-    if not relayhost:
+    if relayhost == "":
         if mode == "relay_client":
             check.add(key, " must name the hub, e.g. '[hub.example.org]:25', when the mode is relay_client")
         return
-    match = _RELAYHOST.match(relayhost)
-    if not match:
-        check.add(key, ": %s is not a host, [host] or [address], with an optional :port; write e.g. "
-                       "'[hub.example.org]:25'" % policy.describe(relayhost))
+    try:
+        canonical = _input_types.parse(key, relayhost, check.name(key))
+    except _inputs.Refusal as refusal:
+        check.problems.append(str(refusal))
         return
-    port = match.group("port")
-    if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
-        check.add(key, ": the port in %s must be a number from 1 to 65535" % policy.describe(relayhost))
-    host = match.group("literal") or match.group("name")
-    address = host[5:] if host.lower().startswith("ipv6:") else host
+    host = canonical.rpartition("]")[0][1:] if canonical.startswith("[") else canonical.partition(":")[0]
+    address = host[5:] if host.startswith("IPv6:") else host
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         ip = None
-        check.extend(p.replace("%s:" % check.name(key), "%s: the host in" % check.name(key), 1)
-                     for p in policy.fqdn_problems(host, check.name(key)))
-    if (ip is not None and (ip.is_loopback or ip.is_unspecified)) or host.lower() in _local_targets(
+    if (ip is not None and (ip.is_loopback or ip.is_unspecified)) or host in _local_targets(
             dict(check.values, postfix_domains=[])):
         check.add(key, ": %s is this host itself, so mail would loop; name the department's hub"
                   % policy.describe(relayhost))

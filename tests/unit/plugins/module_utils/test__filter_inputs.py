@@ -14,7 +14,8 @@ def clamav(**changes):
     """The clamav role's defaults, as the role renders them, with CHANGES."""
     values = dict(clamav_signature_source="official", clamav_private_mirror="", clamav_local_signatures=[],
                   clamav_freshclam_checks=12, clamav_max_message_size=10485760, clamav_allow_low_memory=False,
-                  clamav_reject_message="Virus %v found in this message; it was refused and not delivered.")
+                  clamav_reject_message="Virus %v found in this message; it was refused and not delivered.",
+                  clamav_report_hostname="mx.dept.example.org")
     values.update(changes)
     return values
 
@@ -71,6 +72,8 @@ def test_memory_guard_refuses_the_full_database_below_3_gib(source):
     (dict(clamav_allow_low_memory="yes"), "clamav_allow_low_memory"),
     (dict(clamav_reject_message="Virus\nOnInfected Accept"), "clamav_reject_message"),
     (dict(clamav_reject_message=""), "clamav_reject_message"),
+    (dict(clamav_reject_message="Virus %v, really %v"), "clamav_reject_message may use %v only once"),
+    (dict(clamav_report_hostname="mx.example.org\nOnInfected Accept"), "clamav_report_hostname"),
 ])
 def test_clamav_refusals_name_the_variable(changes, variable):
     one_problem(_filter_inputs.clamav_problems(clamav(**changes), 8192), variable)

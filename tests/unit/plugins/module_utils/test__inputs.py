@@ -12,6 +12,7 @@ import base64
 import ipaddress
 
 import pytest
+from ansible.errors import AnsibleFilterError
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.mailsec.hardening.plugins.filter.inputs import FilterModule
@@ -95,7 +96,7 @@ def test_every_plain_network_is_accepted_and_rendered_so_that_postfix_and_nft_re
     parsed = _inputs.network(str(net), "v", postfix_brackets=True)
     assert parsed == net
     assert _inputs.network(_inputs.postfix_network(parsed), "v", postfix_brackets=True) == net
-    assert FILTERS["canonical_networks"]([str(net)], "v", "postfix") == [_inputs.postfix_network(net)]
+    assert FILTERS["canonical"]([str(net)], "postfix_trusted_networks", "postfix") == [_inputs.postfix_network(net)]
 
 
 @BOUNDED
@@ -120,7 +121,7 @@ def test_whatever_the_postfix_role_accepts_writes_one_mynetworks_line_of_network
                                         postfix_wide_trust_reason="lab"), {})
     if any(p.startswith("postfix_trusted_networks") for p in problems):
         return
-    rendered = FILTERS["canonical_networks"](values, "postfix_trusted_networks", "postfix")
+    rendered = FILTERS["canonical"](values, "postfix_trusted_networks", "postfix")
     main_cf = "mynetworks = 127.0.0.0/8 %s\nsmtpd_relay_restrictions = reject_unauth_destination\n" % " ".join(rendered)
     settings_read = parse_main_cf(main_cf)
     assert set(settings_read) == {"mynetworks", "smtpd_relay_restrictions"}
@@ -195,7 +196,7 @@ def test_clamav_milter_directives_are_limited_to_one_virus_name():
     ("HTTPS://[2001:db8::5]/db", "https://[2001:db8::5]/db"),
 ])
 def test_a_mirror_url_keeps_its_scheme(given_url, canonical):
-    assert FILTERS["canonical_url"](given_url, "clamav_private_mirror") == canonical
+    assert FILTERS["canonical"](given_url, "clamav_private_mirror") == canonical
 
 
 @pytest.mark.parametrize("bad", ["mirror.example.org", "ftp://mirror.example.org", "https://mirror.example.org/a b",
@@ -316,8 +317,10 @@ def test_a_journal_size_too_small_to_keep_the_logs_is_refused(size, refused):
 
 
 def test_canonical_size_writes_the_exact_size():
-    assert FILTERS["canonical_size"]("2048M", "baseline_journal_max_use") == "2G"
-    assert FILTERS["canonical_size"](1536 * 1024, "baseline_journal_max_use") == "1536K"
+    assert FILTERS["canonical"]("2048M", "baseline_journal_max_use", "size") == "2G"
+    assert FILTERS["canonical"](1536 * 1024 * 64, "baseline_journal_max_use", "size") == "96M"
+    with pytest.raises(AnsibleFilterError, match="^baseline_journal_max_use: '1M' is outside 64M to 1T"):
+        FILTERS["canonical"]("1M", "baseline_journal_max_use", "size")
 
 
 # --- Class 7: secrets in refusals ----------------------------------------------------------------------------
@@ -371,7 +374,7 @@ def _good_clamav():
     return dict(clamav_signature_source="local", clamav_private_mirror="",
                 clamav_local_signatures=[dict(name="local.hdb", content="x")], clamav_freshclam_checks=12,
                 clamav_max_message_size=10485760, clamav_allow_low_memory=False,
-                clamav_reject_message="Virus %v found; nothing was delivered")
+                clamav_reject_message="Virus %v found; nothing was delivered", clamav_report_hostname="mx.example.org")
 
 
 def _good_baseline(**changes):

@@ -1,0 +1,85 @@
+# Copyright (c) 2026, Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is **PRIVATE** to the collection. It can change at any time.
+"""The type of every role variable whose value a template writes, defined once.
+
+The role's input checks (``problems``) and the templates (the ``canonical`` filter) read the
+same entry, so a template writes exactly what the check accepted, in its canonical form, and
+never the user's string. An entry is the input layer's parser and its options; ``optional``
+marks a variable whose empty value means "not set".
+"""
+
+from __future__ import annotations
+
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
+
+# clamav-milter replaces one %v in RejectMsg with the virus name and refuses any other directive.
+CLAMAV_REJECT_DIRECTIVES = ("%v",)
+# spamass-milter's reply text goes into the unit's ExecStart in double quotes, where systemd gives
+# '%' (specifiers), '$' (variables), '\\' (escapes) and '"' a meaning.
+SYSTEMD_QUOTED_FORBIDDEN = '"\\%$'
+# The journal must hold the retention period: a typo such as 2M for 2G keeps about a day.
+MIN_JOURNAL = 64 * 1024 ** 2
+
+_DOMAIN_LIST = dict(parse=_inputs.hostname, example="['example.org']", what="domain name")
+_TRUSTED = dict(postfix_brackets=True)
+_SOURCES = dict(bare_address=True)
+
+TYPES = {
+    # postfix
+    "postfix_hostname": (_inputs.hostname, {}),
+    "postfix_domains": (_inputs.a_list, _DOMAIN_LIST),
+    "postfix_trusted_networks": (_inputs.networks, _TRUSTED),
+    "postfix_relayhost": (_inputs.relayhost, dict(optional=True)),
+    "postfix_root_alias": (_inputs.mail_address, dict(optional=True)),
+    # spamassassin
+    "spamassassin_trusted_networks": (_inputs.networks, _TRUSTED),
+    "spamassassin_reject_message": (_inputs.reject_text, dict(forbidden=SYSTEMD_QUOTED_FORBIDDEN)),
+    # clamav
+    "clamav_private_mirror": (_inputs.url, {}),
+    "clamav_reject_message": (_inputs.reject_text, dict(directives=CLAMAV_REJECT_DIRECTIVES)),
+    "clamav_report_hostname": (_inputs.hostname, dict(qualified=False)),
+    # baseline
+    "baseline_journal_max_use": (_inputs.size, dict(low=MIN_JOURNAL)),
+    "baseline_unattended_upgrades_mail": (_inputs.mail_address, dict(optional=True)),
+    # firewall and border
+    "firewall_admin_networks": (_inputs.networks, _SOURCES),
+    "firewall_smtp_sources": (_inputs.networks, _SOURCES),
+    "firewall_submission_sources": (_inputs.networks, _SOURCES),
+    "firewall_outbound_smtp_ports": (_inputs.ports, dict(allow_empty=True)),
+    "border_firewall_campus_networks": (_inputs.networks, _SOURCES),
+}
+
+
+def parse(variable, value, name=None):
+    """VALUE of role variable VARIABLE as its canonical typed value; raises _inputs.Refusal naming NAME
+    (the variable the user set, VARIABLE by default). An optional variable's empty string stays ''."""
+    kind, options = TYPES[variable]
+    options = dict(options)
+    if options.pop("optional", False) and value == "":
+        return ""
+    return kind(value, name or variable, **options)
+
+
+def problems(variable, value, name=None):
+    """The refusal of VALUE for VARIABLE as a list of one sentence, or [] when the layer accepts it."""
+    return _inputs.problems_of(lambda: parse(variable, value, name))
+
+
+def rendered(variable, value, form="text"):
+    """VALUE of VARIABLE as a template writes it: networks as address/prefix (FORM ``postfix``: as
+    Postfix lists them, IPv6 in brackets), sizes as 2G/500M (FORM ``size``), lists item by item, the
+    rest as its canonical text or number."""
+    canonical = parse(variable, value)
+    if isinstance(canonical, tuple):
+        return [_render_one(item, form) for item in canonical]
+    return _render_one(canonical, form)
+
+
+def _render_one(item, form):
+    if hasattr(item, "prefixlen"):
+        return _inputs.postfix_network(item) if form == "postfix" else str(item)
+    if form == "size":
+        return _inputs.render_size(item)
+    return item
