@@ -28,7 +28,8 @@ def _number(value):
 
 
 def clamav_problems(values, memory_mb):
-    """Problems with the clamav role's VALUES on a host with MEMORY_MB of RAM for clamd."""
+    """Problems with the clamav role's VALUES on a host with MEMORY_MB of RAM for clamd; with MEMORY_MB
+    None (the memory not read yet) everything but the memory is judged."""
     problems = []
     source = values.get("clamav_signature_source")
     if source not in CLAMAV_SOURCES:
@@ -60,7 +61,9 @@ def clamav_problems(values, memory_mb):
         problems.append("clamav_allow_low_memory must be true or false, not %s" % policy.describe(low))
     for name in ("clamav_reject_message", "clamav_report_hostname"):
         problems.extend(_input_types.problems(name, values.get(name)))
-    if not policy.whole(memory_mb, 1, 2 ** 31):
+    if memory_mb is None:
+        pass
+    elif not policy.whole(memory_mb, 1, 2 ** 31):
         problems.append("clamav_memory_mb must be a whole number of MiB, not %s" % policy.describe(memory_mb))
     elif source in ("official", "mirror") and memory_mb < MIN_MEMORY_MB and low is not True:
         problems.append("clamav_signature_source %s: the full signature database needs at least 3 GiB of RAM and "
