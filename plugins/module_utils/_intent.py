@@ -83,9 +83,26 @@ def _admin_problems(values):
     return problems
 
 
+def _smtp_source_problems(values):
+    """An mx whose firewall admits no source of the address family its mail comes over."""
+    if values.get("firewall_mode") != "mx" or "firewall_smtp_sources" not in values:
+        return []
+    families = set(_inputs.read_network(n).version for n in _networks(values["firewall_smtp_sources"]))
+    listens = {"all": {4, 6}, "ipv4": {4}, "ipv6": {6}}.get(values.get("postfix_inet_protocols"), set())
+    # IPv4 is where the Internet's mail comes from: an mx that listens there must admit it. IPv6 alone is
+    # required only of an IPv6-only Postfix (many sites take no IPv6 mail at all).
+    missing = "IPv4" if 4 in listens and 4 not in families else "IPv6" if listens == {6} and 6 not in families else ""
+    if not families or not missing:
+        return []
+    return ["firewall_smtp_sources lists only %s networks, so no mail over %s, which Postfix takes "
+            "(postfix_inet_protocols %s), could reach this mx; add %s, or the networks that may send it mail"
+            % ("IPv6" if 6 in families else "IPv4", missing, values.get("postfix_inet_protocols"),
+               "0.0.0.0/0" if missing == "IPv4" else "::/0")]
+
+
 def intent_problems(values, roles):
     """Every problem with the host's intent as a whole, from VALUES (the roles' variables as the roles will
     read them) for the ROLES that run on the host: the variables of other roles are left out."""
     values = dict((name, value) for name, value in values.items()
                   if name.startswith("mailsec_") or name.split("_", 1)[0] in roles)
-    return _agreement_problems(values) + _trust_problems(values) + _admin_problems(values)
+    return _agreement_problems(values) + _trust_problems(values) + _admin_problems(values) + _smtp_source_problems(values)

@@ -266,6 +266,18 @@ def test_trusted_networks_of_postfix_and_spamassassin_are_judged_together():
     assert _intent.intent_problems(dict(values, postfix_wide_trust_reason="two labs"), ["postfix", "spamassassin"]) == []
 
 
+@pytest.mark.parametrize("sources, protocols, refused", [
+    (["::/0"], "all", True), (["::/0"], "ipv4", True), (["0.0.0.0/0"], "ipv6", True),
+    (["0.0.0.0/0"], "all", False), (["0.0.0.0/0", "::/0"], "all", False), (["::/0"], "ipv6", False),
+    (["192.0.2.0/24"], "all", False),
+])
+def test_an_mx_that_takes_mail_over_ipv4_needs_an_ipv4_source_in_its_firewall(sources, protocols, refused):
+    values = dict(firewall_mode="mx", firewall_smtp_sources=sources, postfix_inet_protocols=protocols)
+    problems = _intent.intent_problems(values, ["postfix", "firewall"])
+    assert bool(problems) is refused, problems
+    assert not _intent.intent_problems(dict(values, firewall_mode="relay_client"), ["postfix", "firewall"])
+
+
 def test_modes_that_differ_between_roles_are_refused():
     problems = _intent.intent_problems(dict(mailsec_mode="mx", postfix_mode="mx", firewall_mode="relay_client"),
                                        ["postfix", "firewall"])
