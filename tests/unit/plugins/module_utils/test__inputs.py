@@ -21,6 +21,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _baseline
 from ansible_collections.mailsec.hardening.plugins.module_utils import _filter_inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _firewall_inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _identity_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _intent
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
@@ -149,6 +150,46 @@ def test_an_address_with_text_is_refused(text):
         assert str(refusal).startswith("mailsec_egress_addresses")
         return
     assert str(parsed) == text.lower() or ipaddress.ip_address(text) == parsed
+
+
+# A good value of every typed role variable, to which generated text is added.
+GOOD_TYPED = {
+    "postfix_hostname": "mx.example.org", "postfix_domains": ["example.org"],
+    "postfix_trusted_networks": ["192.0.2.0/24"], "postfix_relayhost": "[hub.example.org]:25",
+    "postfix_root_alias": "admin@example.org", "spamassassin_trusted_networks": ["2001:db8::/48"],
+    "spamassassin_reject_message": "Refused as spam", "clamav_private_mirror": "https://mirror.example.org/db",
+    "clamav_reject_message": "Virus %v found", "clamav_report_hostname": "mx", "baseline_journal_max_use": "2G",
+    "baseline_unattended_upgrades_mail": "root", "firewall_admin_networks": ["192.0.2.7"],
+    "firewall_smtp_sources": ["0.0.0.0/0"], "firewall_submission_sources": ["::/0"],
+    "firewall_outbound_smtp_ports": [2525], "border_firewall_campus_networks": ["10.0.0.0/8"],
+}
+
+
+def test_every_typed_variable_has_a_good_example():
+    assert set(GOOD_TYPED) == set(_input_types.TYPES)
+
+
+def _with_rider(good, rider, front):
+    if isinstance(good, list):
+        item = good[0]
+        return [(rider + str(item)) if front else (str(item) + rider)]
+    return (rider + good) if front else (good + rider)
+
+
+@BOUNDED
+@given(st.sampled_from(sorted(GOOD_TYPED)), riders, st.booleans())
+def test_every_typed_variable_refuses_text_riding_on_its_value_or_writes_only_the_value(variable, rider, front):
+    value = _with_rider(GOOD_TYPED[variable], rider, front)
+    try:
+        written = _input_types.rendered(variable, value, "postfix" if "networks" in variable else "text")
+    except _inputs.Refusal as refusal:
+        assert str(refusal).startswith(variable), str(refusal)
+        return
+    for item in written if isinstance(written, list) else [written]:
+        text = str(item)
+        assert all(0x20 <= ord(c) <= 0x7e for c in text), (variable, value, text)
+        # what was accepted is part of the value written, not dropped on the way
+        assert not set(rider.strip().lower()) - set(text.lower()), (variable, value, text)
 
 
 # --- Class 2: text that changes the target format ---------------------------------------------------------
