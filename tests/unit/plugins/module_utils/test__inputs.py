@@ -33,8 +33,8 @@ FILTERS = FilterModule().filters()
 
 # --- Generated values of each hostile class ---------------------------------------------------------------
 
-ipv4 = st.integers(0, 2 ** 32 - 1).map(lambda n: ipaddress.IPv4Address(n))
-ipv6 = st.integers(0, 2 ** 128 - 1).map(lambda n: ipaddress.IPv6Address(n))
+ipv4 = st.integers(0, 2 ** 32 - 1).map(ipaddress.IPv4Address)
+ipv6 = st.integers(0, 2 ** 128 - 1).map(ipaddress.IPv6Address)
 networks = st.one_of(
     st.tuples(ipv4, st.integers(0, 32)).map(lambda t: ipaddress.ip_network("%s/%d" % t, strict=False)),
     st.tuples(ipv6, st.integers(0, 128)).map(lambda t: ipaddress.ip_network("%s/%d" % t, strict=False)))
@@ -211,7 +211,7 @@ def test_a_host_name_with_text_is_refused_or_is_only_the_name(name, rider):
 
 @BOUNDED
 @given(st.text(max_size=40), st.sampled_from([("clamav_reject_message", ("%v",), ""),
-                                               ("spamassassin_reject_message", (), '"\\%$')]))
+                                              ("spamassassin_reject_message", (), '"\\%$')]))
 def test_reply_text_is_one_line_of_printable_ascii_without_the_format_s_own_characters(text, target):
     variable, directives, forbidden = target
     try:
