@@ -33,7 +33,7 @@ EXPECTED = {"open": "open_relay", "closed": "closed", "tarpit": "closed", "auth_
             "dribble": "tarpit", "garbage": "not_smtp"}
 LABELS = {"open": "open relay", "closed": "closed", "tarpit": "closed, error sleep", "auth_required": "AUTH required",
           "tls_required": "STARTTLS only", "dribble": "greeting tarpit", "garbage": "garbage"}
-TIMEOUT = 5  # seconds per SMTP step, for both tools
+TIMEOUT = 8  # seconds per SMTP step, for both tools (smtp_scan's floor: postscreen greets after 6 s)
 
 
 def start_listeners():

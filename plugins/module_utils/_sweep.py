@@ -25,6 +25,9 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
 DEFAULT_MAX_ADDRESSES = 1024
 HARD_MAX_ADDRESSES = 1 << 20  # even when large ranges are allowed: a /12 of IPv4 or a /108 of IPv6
 MAX_CONCURRENCY = 512
+# The shortest step a sweep may wait: Postfix behind postscreen sends the last line of its greeting only
+# after postscreen_greet_wait (6 s), and a sweep that gave up sooner would class an open relay a tarpit.
+MIN_TIMEOUT = 8
 CLASSES = ("open_relay", "closed", "auth_required", "inconclusive", "tarpit", "not_smtp", "error")
 SPEAKS_SMTP = ("open_relay", "closed", "auth_required", "inconclusive")
 STATES = ("open", "closed", "filtered", "unreachable")
@@ -67,6 +70,15 @@ def _left_after(networks, excluded, total, ranges, exclude):
                 kept.extend(network.address_exclude(out))
         left = kept
     return bool(left)
+
+
+def timeout_problem(timeout):
+    """Why TIMEOUT (seconds per SMTP step) is too short for a sweep to tell a tarpit from a slow greeting, or None."""
+    if 0 < timeout < MIN_TIMEOUT:
+        return ("timeout must be at least %d seconds for a sweep: a server behind postscreen completes its greeting "
+                "after 6 s, and a shorter wait would class an open relay as a tarpit, hiding it; got %s"
+                % (MIN_TIMEOUT, timeout))
+    return None
 
 
 def range_problems(ranges, exclude, max_addresses, allow_large):

@@ -89,8 +89,9 @@ options:
     default: 3
   timeout:
     description:
-      - Seconds allowed for each network step of a probe (connect, one reply, a TLS handshake); above 0 and at most
-        300. A listener that sends no complete greeting within it is a V(tarpit).
+      - Seconds allowed for each network step of a probe (connect, one reply, a TLS handshake); at least 8 and at most
+        300. A listener that sends no complete greeting within it is a V(tarpit); Postfix behind postscreen completes
+        its greeting only after 6 s, so a shorter step would class an open relay as a tarpit and is refused.
     type: float
     default: 10
   tls_versions:
@@ -216,6 +217,7 @@ def problems(params):
     found = _sweep.range_problems(params["ranges"], params["exclude"], params["max_addresses"],
                                   params["allow_large_ranges"])
     found += option_problems(dict(timeout=params["timeout"], probe_domain=params["probe_domain"]))
+    found.append(_sweep.timeout_problem(params["timeout"]))
     if not 0 < params["connect_timeout"] <= 300:
         found.append("connect_timeout must be a number of seconds above 0 and at most 300, got %s"
                      % params["connect_timeout"])

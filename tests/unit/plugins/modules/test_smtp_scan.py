@@ -15,7 +15,7 @@ from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.fake_
 
 
 def run_module(capsys, **args):
-    args.setdefault("timeout", 1.0)
+    args.setdefault("timeout", 8.0)
     args.setdefault("connect_timeout", 1.0)
     args.setdefault("tls_versions", [])
     with patch_module_args(args), pytest.raises(SystemExit) as exc:
@@ -49,6 +49,8 @@ def test_a_sweep_reports_what_a_security_team_reads_first(capsys, smtp_server):
 @pytest.mark.parametrize("args, message", [
     (dict(ranges=["127.92.0.0/16"]), "ranges hold 65536 addresses, more than max_addresses (1024)"),
     (dict(ranges=["127.0.92.5/29"]), "use the network address 127.0.92.0/29"),
+    # a step shorter than postscreen's greeting would class an open relay as a tarpit
+    (dict(ranges=["127.0.92.0/29"], timeout=5.0), "timeout must be at least 8 seconds for a sweep"),
     (dict(ranges=["127.0.92.0/29"], registry=[dict(name="x", addresses=["127.0.92.0/29"])]),
      "registry[0].addresses: '127.0.92.0/29' is not a bare"),
     (dict(ranges=["127.0.92.0/29"], concurrency=0), "concurrency must be from 1 to 512"),
