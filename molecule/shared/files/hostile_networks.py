@@ -44,7 +44,7 @@ def written(rng, net):
 def main():
     rng = random.Random(25)
     cases = []
-    for _ in range(int(sys.argv[1])):
+    for _index in range(int(sys.argv[1])):
         value = written(rng, network(rng))
         try:
             canonical = _inputs.postfix_network(_inputs.network(value, "postfix_trusted_networks",
