@@ -12,7 +12,6 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _input_ty
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
 
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")
 _LISTENER = re.compile(r"^[A-Za-z0-9@._:-]{1,64}\Z")
 
 
@@ -25,10 +24,8 @@ def baseline_problems(values):
             problems.append("%s must be true or false, not %s" % (name, policy.describe(values.get(name))))
     problems.extend(_input_types.problems("baseline_unattended_upgrades_mail",
                                           values.get("baseline_unattended_upgrades_mail")))
-    reboot = values.get("baseline_unattended_upgrades_reboot_time")
-    if not isinstance(reboot, str) or (reboot and not _TIME.match(reboot)):
-        problems.append("baseline_unattended_upgrades_reboot_time must be HH:MM (24 h) or '' to never reboot by "
-                        "itself, not %s" % policy.describe(reboot))
+    problems.extend(_input_types.problems("baseline_unattended_upgrades_reboot_time",
+                                          values.get("baseline_unattended_upgrades_reboot_time")))
     allowed = values.get("baseline_allowed_listeners")
     if not isinstance(allowed, (list, tuple)) or not all(isinstance(a, str) and _LISTENER.match(a) for a in allowed):
         problems.append("baseline_allowed_listeners must list systemd units or process names, e.g. "

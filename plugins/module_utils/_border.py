@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _firewall_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
 
@@ -42,10 +43,7 @@ def border_problems(values):
     if not isinstance(ports, (list, tuple)) or not ports or not all(policy.whole(p, 1, 65535) for p in ports):
         problems.append("border_firewall_ports must list the mail ports the border watches, e.g. [25, 465, 587], "
                         "not %s" % policy.describe(ports))
-    rate = values.get("border_firewall_log_rate")
-    if rate != "" and not _firewall_inputs.rate_ok(rate):
-        problems.append("border_firewall_log_rate must be '' (no log lines) or log lines like '10/minute', not %s"
-                        % policy.describe(rate))
+    problems.extend(_input_types.problems("border_firewall_log_rate", values.get("border_firewall_log_rate")))
     if not isinstance(values.get("border_firewall_persist"), bool):
         problems.append("border_firewall_persist must be true or false, not %s"
                         % policy.describe(values.get("border_firewall_persist")))

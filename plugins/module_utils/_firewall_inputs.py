@@ -19,12 +19,10 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_pol
 
 MODES = ("mx", "relay_client", "local_only")
 PROTOCOLS = ("tcp", "udp")
-_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}\Z")
 # An extra rule is one nft statement inside the input chain: no second statement, no comment that
 # could hide one, no braces except a balanced anonymous set.
 _RULE_FORBIDDEN = re.compile(r"[;\n\r#]")
-_RATE = re.compile(r"^[1-9][0-9]{0,5}/(second|minute|hour)\Z")
 # Words of an nft rule that match packets; a rule that accepts needs one before its verdict.
 _MATCH_WORDS = frozenset(("saddr", "daddr", "dport", "sport", "iif", "iifname", "oif", "oifname", "ct", "meta",
                           "mark", "type", "l4proto", "protocol", "nexthdr", "length", "flags"))
@@ -170,29 +168,14 @@ def firewall_problems(values):
                         "to port 25 (['0.0.0.0/0', '::/0'] for the whole Internet)")
     if values.get("firewall_submission_enabled") is True and mode != "mx":
         problems.append("firewall_submission_enabled needs firewall_mode mx (submission runs only there)")
-    if not _port(values.get("firewall_ssh_port")):
-        problems.append("firewall_ssh_port must be the port sshd listens on (1-65535), not %s"
-                        % policy.describe(values.get("firewall_ssh_port")))
-    rate = values.get("firewall_smtp_rate_limit")
-    if rate != "" and not rate_ok(rate):
-        problems.append("firewall_smtp_rate_limit must be '' (no limit) or new connections per source address "
-                        "like '30/minute', not %s" % policy.describe(rate))
-    users = values.get("firewall_outbound_smtp_users")
-    if not isinstance(users, (list, tuple)) or not users or not all(isinstance(u, str) and _USER.match(u)
-                                                                    for u in users):
-        problems.append("firewall_outbound_smtp_users must list the users that may open SMTP connections "
-                        "(the MTA's, postfix), not %s" % policy.describe(users))
+    for name in ("firewall_ssh_port", "firewall_smtp_rate_limit", "firewall_outbound_smtp_users"):
+        problems.extend(_input_types.problems(name, values.get(name)))
     problems.extend(_input_types.problems("firewall_outbound_smtp_ports", values.get("firewall_outbound_smtp_ports")))
     ssh_port = values.get("firewall_ssh_port")
     problems.extend(_allow_problems(values.get("firewall_allow"), "firewall_allow", ssh_port))
     problems.extend(_rule_problems(values.get("firewall_extra_input_rules"), "firewall_extra_input_rules", ssh_port))
     problems.extend(ruleset_path_problems(values.get("firewall_ruleset_path"), "firewall_ruleset_path"))
     return problems
-
-
-def rate_ok(value):
-    """True for an nft rate such as '30/minute'."""
-    return isinstance(value, str) and bool(_RATE.match(value))
 
 
 def ruleset_path_problems(path, variable):

@@ -25,6 +25,7 @@ MIN_JOURNAL = 64 * 1024 ** 2
 _DOMAIN_LIST = dict(parse=_inputs.hostname, example="['example.org']", what="domain name")
 _TRUSTED = dict(postfix_brackets=True)
 _SOURCES = dict(bare_address=True)
+_USERS = dict(parse=_inputs.user_name, example="['postfix']", allow_empty=False)
 
 TYPES = {
     # postfix
@@ -43,11 +44,16 @@ TYPES = {
     # baseline
     "baseline_journal_max_use": (_inputs.size, dict(low=MIN_JOURNAL)),
     "baseline_unattended_upgrades_mail": (_inputs.mail_address, dict(optional=True)),
+    "baseline_unattended_upgrades_reboot_time": (_inputs.time_of_day, dict(optional=True)),
     # firewall and border
     "firewall_admin_networks": (_inputs.networks, _SOURCES),
     "firewall_smtp_sources": (_inputs.networks, _SOURCES),
     "firewall_submission_sources": (_inputs.networks, _SOURCES),
     "firewall_outbound_smtp_ports": (_inputs.ports, dict(allow_empty=True)),
+    "firewall_outbound_smtp_users": (_inputs.a_list, _USERS),
+    "firewall_smtp_rate_limit": (_inputs.rate, dict(optional=True)),
+    "firewall_ssh_port": (_inputs.port, {}),
+    "border_firewall_log_rate": (_inputs.rate, dict(optional=True)),
     "border_firewall_campus_networks": (_inputs.networks, _SOURCES),
 }
 

@@ -338,6 +338,34 @@ def relayhost(value, variable):
     return rendered
 
 
+_RATE = re.compile(r"^[1-9][0-9]{0,5}/(second|minute|hour)\Z")
+_USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
+_TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")
+
+
+def rate(value, variable):
+    """An nft rate: a whole number per second, minute or hour, such as 30/minute."""
+    if not isinstance(value, str) or not _RATE.match(value):
+        raise Refusal(variable, "must be '' (none) or a rate like '30/minute' (a whole number per second, minute or "
+                      "hour), not %s" % shown(value))
+    return value
+
+
+def user_name(value, variable):
+    """A Unix user name (lower-case letters, digits, '_' and '-', at most 32)."""
+    if not isinstance(value, str) or not _USER_NAME.match(value):
+        raise Refusal(variable, "must name Unix users (lower-case letters, digits, '_' and '-'), e.g. ['postfix'], "
+                      "not %s" % shown(value))
+    return value
+
+
+def time_of_day(value, variable):
+    """A time of day as HH:MM (24 h)."""
+    if not isinstance(value, str) or not _TIME_OF_DAY.match(value):
+        raise Refusal(variable, "must be HH:MM (24 h), not %s" % shown(value))
+    return value
+
+
 # --- Numbers, switches, choices --------------------------------------------------------------------------
 
 _TRUE_WORDS = ("true", "yes", "on", "1")

@@ -162,6 +162,8 @@ GOOD_TYPED = {
     "baseline_unattended_upgrades_mail": "root", "firewall_admin_networks": ["192.0.2.7"],
     "firewall_smtp_sources": ["0.0.0.0/0"], "firewall_submission_sources": ["::/0"],
     "firewall_outbound_smtp_ports": [2525], "border_firewall_campus_networks": ["10.0.0.0/8"],
+    "firewall_outbound_smtp_users": ["postfix"], "firewall_smtp_rate_limit": "30/minute", "firewall_ssh_port": "22",
+    "border_firewall_log_rate": "10/minute", "baseline_unattended_upgrades_reboot_time": "02:30",
 }
 
 
