@@ -202,7 +202,6 @@ findings:
   elements: dict
 """
 
-import ipaddress
 import math
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -265,7 +264,7 @@ def main():
     problem = _problem(p)
     if problem:
         module.fail_json(msg=problem)
-    resolvers = [str(ipaddress.ip_address(r)) for r in p["resolvers"]]
+    resolvers = [str(_inputs.address(r, "resolvers")) for r in p["resolvers"]]
     if not resolvers:
         try:
             with open("/etc/resolv.conf") as handle:
@@ -277,7 +276,7 @@ def main():
 
     lookup = _dns.make_lookup(p["timeout"], p["port"])
     host_name = _fcrdns.check_name(p["name"], lookup, resolvers, p["retries"]) if p["name"] else None
-    addresses = [str(ipaddress.ip_address(a)) for a in p["addresses"]] or (host_name or {}).get("addresses", [])
+    addresses = [str(_inputs.address(a, "addresses")) for a in p["addresses"]] or (host_name or {}).get("addresses", [])
     results = [_fcrdns.check_address(a, lookup, resolvers, p["helo"], p["retries"]) for a in addresses]
     confirmed = bool(results) and all(r["confirmed"] and r["helo_matches"] is not False for r in results) \
         and not (host_name and host_name["reason"])

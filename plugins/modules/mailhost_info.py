@@ -130,7 +130,6 @@ summary:
 """
 
 import datetime
-import ipaddress
 import os
 import pwd
 import re
@@ -139,6 +138,7 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
@@ -475,12 +475,10 @@ def main():
         ),
         supports_check_mode=True,
     )
-    for network in module.params["admin_networks"]:
-        try:
-            ipaddress.ip_network(network, strict=False)
-        except ValueError:
-            module.fail_json(msg="admin_networks: %r is not a network (CIDR) or an address; list the networks SSH "
-                                 "must stay reachable from, e.g. 192.0.2.0/24" % network)
+    try:
+        _inputs.networks(module.params["admin_networks"], "admin_networks", bare_address=True)
+    except _inputs.Refusal as refusal:
+        module.fail_json(msg="%s; list the networks SSH must stay reachable from, e.g. 192.0.2.0/24" % refusal)
     evidence = gather(module, module.params["config_dir"], module.params["admin_networks"])
     mode = module.params["mode"] or _controls.infer_mode(evidence)
     findings = _controls.evaluate(evidence, mode)

@@ -5,7 +5,11 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
@@ -61,3 +65,14 @@ def test_the_cleanup_services_own_table_decides_the_attachment_controls():
     assert finding["status"] == "fail", finding
     assert "(master.cf service cleanup/unix)" in finding["actual"]
     assert "not refused:" in finding["actual"]
+
+
+@pytest.mark.parametrize("network, says", [
+    ("2001:db8::%eth0 0.0.0.0/0/64", "admin_networks: '2001:db8::%eth0 0.0.0.0/0/64' has a zone ID"),
+    ("::ffff:10.0.0.0/104", "is IPv4 space (10.0.0.0/8) written as IPv6"),
+])
+def test_admin_networks_are_read_by_the_input_layer_before_anything_is_gathered(capsys, network, says):
+    with patch_module_args(dict(admin_networks=[network])), pytest.raises(SystemExit) as exc:
+        mailhost_info.main()
+    result = json.loads(capsys.readouterr().out)
+    assert exc.value.code == 1 and says in result["msg"]
