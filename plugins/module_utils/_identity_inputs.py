@@ -85,6 +85,14 @@ def identity_problems(values):
     return problems
 
 
+def _tsig_secret(text):
+    """Whether TEXT is a base64 TSIG secret of at least 16 bytes."""
+    try:
+        return len(base64.b64decode(text.strip(), validate=True)) >= 16
+    except (binascii.Error, ValueError):
+        return False
+
+
 def publish_problems(values):
     """Problems with the RFC 2136 settings; the secret is judged, never shown."""
     problems = []
@@ -102,15 +110,9 @@ def publish_problems(values):
     if values.get("mail_identity_tsig_key_algorithm") not in TSIG_ALGORITHMS:
         problems.append("mail_identity_tsig_key_algorithm must be one of %s, not %s"
                         % (", ".join(TSIG_ALGORITHMS), policy.describe(values.get("mail_identity_tsig_key_algorithm"))))
-    secret = values.get("mail_identity_tsig_key_secret")
-    try:
-        valid = isinstance(secret, str) and len(base64.b64decode(secret.strip(), validate=True)) >= 16
-    except (binascii.Error, ValueError):
-        valid = False
-    if not valid:
-        problems.append("mail_identity_tsig_key_secret must be the key's base64 secret (the secret line of "
-                        "tsig-keygen's output, at least 16 bytes; keep it in a vault); the value given is not "
-                        "(it is not shown here)")
+    problems.extend(_inputs.problems_of(lambda: _inputs.secret(
+        values.get("mail_identity_tsig_key_secret"), "mail_identity_tsig_key_secret", _tsig_secret,
+        "the key's base64 secret (the secret line of tsig-keygen's output, at least 16 bytes; keep it in a vault)")))
     for name in ("mail_identity_forward_zone", "mail_identity_reverse_zones"):
         value = values.get(name)
         zones = value if isinstance(value, (list, tuple)) else [value]
