@@ -33,9 +33,16 @@ def old_backups(files, kept, originals):
     return _baseline_inputs.old_backups(files, kept, originals)
 
 
+def journal_check(lines, configured):
+    """journald's messages since its restart judged against the SystemMaxUse it was given (bytes)."""
+    if not isinstance(lines, list) or isinstance(configured, bool) or not isinstance(configured, int):
+        raise AnsibleFilterError("journal_check: give journald's message lines and the configured size in bytes")
+    return _baseline_inputs.journal_check(lines, configured)
+
+
 class FilterModule:
     """Baseline filters."""
 
     def filters(self):
         return {"baseline_input_problems": baseline_input_problems, "stray_listeners": stray_listeners,
-                "old_backups": old_backups}
+                "old_backups": old_backups, "journal_check": journal_check}

@@ -88,3 +88,35 @@ def test_journald_settings_later_files_win():
 def test_timespan_days(span, days):
     result = _mailhost.timespan_days(span)
     assert (result is None and days is None) or abs(result - days) < 0.01
+
+
+# --- journald's own report after the restart (tasks/journal_apply.yml) ------------------------------------
+
+REPORT = "System Journal (/var/log/journal/7bccaebad0df431e8952af85dab19909) is 8M, max %s, 1.9G free."
+GIB = 1024 ** 3
+
+
+@pytest.mark.parametrize("said, configured, effective", [
+    ("2G", 2 * GIB, 2 * GIB),
+    ("64M", 64 * 1024 ** 2, 64 * 1024 ** 2),
+    ("1.5G", 1536 * 1024 ** 2, int(1.5 * GIB)),
+])
+def test_journald_keeping_what_was_asked_passes(said, configured, effective):
+    verdict = baseline.journal_check(["Journal stopped", "Journal started", REPORT % said], configured)
+    assert verdict == dict(effective=effective, problem="", note="")
+
+
+def test_journald_keeping_more_than_asked_did_not_read_the_setting():
+    # journald's default (10% of the file system) after it skipped an unreadable SystemMaxUse line
+    verdict = baseline.journal_check([REPORT % "4G"], 64 * 1024 ** 2)
+    assert "did not read the setting" in verdict["problem"] and verdict["effective"] == 4 * GIB
+
+
+def test_journald_capped_by_disk_space_is_noted_not_refused():
+    verdict = baseline.journal_check([REPORT % "11.1G"], 3 * 1024 ** 4)
+    assert verdict["problem"] == "" and "no more room" in verdict["note"]
+
+
+def test_journald_without_a_persistent_journal_fails():
+    verdict = baseline.journal_check(["Journal started", "Runtime Journal (/run/log/journal/x) is 8M, max 64M."], GIB)
+    assert "Storage=persistent did not take effect" in verdict["problem"]
