@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export CONTAINERS_CONF := $(CURDIR)/.testbed/containers.conf
 
-.PHONY: help venv setup demo demo-clean test bench lint sanity units molecule build controls-doc clean
+.PHONY: help venv setup demo demo-clean test check bench lint sanity units molecule build controls-doc clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ test: setup  ## Everything CI runs: yamllint, ansible-lint, sanity, unit tests, 
 
 bench: setup  ## Benchmarks: the audit on 1 and 8 hosts, an idempotent re-run, mail through the filters, a sweep vs nmap (numbers in .testbed/bench/)
 	@bash testbed/bench.sh
+
+check: venv  ## The inner loop, no containers: yamllint, ansible-lint, sanity and unit tests
+	@bash testbed/run-tests.sh yamllint ansible_lint sanity units
 
 lint: venv  ## yamllint and ansible-lint only
 	@bash testbed/run-tests.sh yamllint ansible_lint

@@ -35,9 +35,26 @@ def nft_networks(networks, family):
         raise AnsibleFilterError("nft_networks: %s" % error)
 
 
+def firewall_allow_rules(entries, ssh_port):
+    """The firewall_allow ENTRIES as the ruleset writes them (name, port, protocol, ipv4, ipv6)."""
+    try:
+        return _firewall_inputs.allow_rules(entries, ssh_port)
+    except ValueError as error:
+        raise AnsibleFilterError("firewall_allow_rules: %s" % error)
+
+
+def firewall_extra_rules(rules, ssh_port):
+    """The firewall_extra_input_rules RULES as the ruleset writes them, each checked again."""
+    try:
+        return _firewall_inputs.extra_rules(rules, ssh_port)
+    except ValueError as error:
+        raise AnsibleFilterError("firewall_extra_rules: %s" % error)
+
+
 class FilterModule:
     """Firewall filters."""
 
     def filters(self):
         return {"firewall_input_problems": firewall_input_problems,
-                "firewall_connection_problem": firewall_connection_problem, "nft_networks": nft_networks}
+                "firewall_connection_problem": firewall_connection_problem, "nft_networks": nft_networks,
+                "firewall_allow_rules": firewall_allow_rules, "firewall_extra_rules": firewall_extra_rules}

@@ -11,6 +11,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_pol
 from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
 from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
+from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import site_setting_lines
 
 _CHECKS = {
     "networks": _mail_policy.network_problems,
@@ -67,16 +68,34 @@ def postfix_master_cf(live, block=""):
     return _submission.master_cf(str(live), str(block or ""))
 
 
+def postfix_site_settings(extra):
+    """The main.cf lines of postfix_extra_settings EXTRA, each value in its one written form."""
+    try:
+        return site_setting_lines(extra)
+    except ValueError as error:
+        raise AnsibleFilterError("postfix_site_settings: %s" % error)
+
+
+def dovecot_passwd_line(name, password_hash):
+    """The Dovecot passwd-file line of login NAME with PASSWORD_HASH; the hash is never shown in an error."""
+    try:
+        return _submission.passwd_line(name, password_hash)
+    except ValueError as error:
+        raise AnsibleFilterError("dovecot_passwd_line: %s" % error)
+
+
 class FilterModule:
     """Mail-host input checks and main.cf helpers."""
 
     def filters(self):
         return {
+            "dovecot_passwd_line": dovecot_passwd_line,
             "intent_switch": intent_switch,
             "mail_input_problems": mail_input_problems,
             "postfix_input_problems": postfix_input_problems,
             "postfix_master_cf": postfix_master_cf,
             "postfix_sender_logins": postfix_sender_logins,
             "postfix_settings": postfix_settings,
+            "postfix_site_settings": postfix_site_settings,
             "postfix_written_marker": postfix_written_marker,
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
 
@@ -30,9 +31,7 @@ def baseline_problems(values):
     if not isinstance(allowed, (list, tuple)) or not all(isinstance(a, str) and _LISTENER.match(a) for a in allowed):
         problems.append("baseline_allowed_listeners must list systemd units or process names, e.g. "
                         "['nginx.service', 'chronyd'], not %s" % policy.describe(allowed))
-    if not policy.whole(values.get("baseline_log_retention_days"), 1, 3650):
-        problems.append("baseline_log_retention_days must be a number of days from 1 to 3650, not %s"
-                        % policy.describe(values.get("baseline_log_retention_days")))
+    problems.extend(_input_types.problems("baseline_log_retention_days", values.get("baseline_log_retention_days")))
     problems.extend(_input_types.problems("baseline_journal_max_use", values.get("baseline_journal_max_use")))
     kept = values.get("baseline_backups_kept")
     if isinstance(kept, str) and kept.isdigit():
@@ -60,7 +59,7 @@ def stray_listeners(listeners, allowed):
     return [strays[k] for k in sorted(strays)]
 
 
-_BACKUP = re.compile(r"^(?P<original>.+)\.[0-9]+\.[0-9]{4}-[0-9]{2}-[0-9]{2}@[0-9]{2}:[0-9]{2}:[0-9]{2}~$")
+_BACKUP = re.compile(r"^(?P<original>.+)\.[0-9]+\.[0-9]{4}-[0-9]{2}-[0-9]{2}@[0-9]{2}:[0-9]{2}:[0-9]{2}~\Z")
 
 
 def old_backups(files, kept, originals):
@@ -76,3 +75,33 @@ def old_backups(files, kept, originals):
         newest_first = sorted(by_original[original], key=lambda f: (f.get("mtime", 0), f["path"]), reverse=True)
         old.extend(f["path"] for f in newest_first[kept:])
     return old
+
+
+# journald's own report after it opened the persistent journal, e.g.
+# "System Journal (/var/log/journal/<id>) is 8M, max 2G, 1.9G free." (units of 1024, one decimal).
+_JOURNAL_REPORT = re.compile(r"System Journal \(.*\) is .*, max (?P<number>[0-9]+(?:\.[0-9]+)?)(?P<unit>[BKMGTPE]?)B?,")
+_JOURNAL_UNITS = dict(B=1, K=1024, M=1024 ** 2, G=1024 ** 3, T=1024 ** 4, P=1024 ** 5, E=1024 ** 6)
+# journald prints one decimal: 1.5G stands for anything from 1.45G to 1.55G.
+_JOURNAL_ROUNDING = 0.05
+
+
+def journal_check(lines, configured):
+    """Judge journald's messages since its restart, LINES, against the SystemMaxUse it was given,
+    CONFIGURED bytes. Returns {effective, problem, note}: the size journald says it keeps (None when it
+    did not say), a sentence when it did not take the setting, a sentence when disk space caps it."""
+    reports = [match for match in (_JOURNAL_REPORT.search(line) for line in lines or []) if match]
+    if not reports:
+        return dict(effective=None, note="", problem=(
+            "journald did not report its persistent journal after the restart (no 'System Journal ... max' "
+            "line): Storage=persistent did not take effect"))
+    last = reports[-1]
+    effective = int(float(last.group("number")) * _JOURNAL_UNITS[last.group("unit") or "B"])
+    if effective > configured * (1 + _JOURNAL_ROUNDING):
+        return dict(effective=effective, note="", problem=(
+            "journald keeps up to %s, not the %s of SystemMaxUse: it did not read the setting"
+            % (last.group("number") + last.group("unit"), _inputs.render_size(configured))))
+    if effective < configured * (1 - _JOURNAL_ROUNDING):
+        return dict(effective=effective, problem="", note=(
+            "journald keeps up to %s, less than the %s asked for: the file system has no more room"
+            % (last.group("number") + last.group("unit"), _inputs.render_size(configured))))
+    return dict(effective=effective, problem="", note="")

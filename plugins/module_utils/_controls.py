@@ -121,7 +121,7 @@ class Evidence(object):
     def seconds(self, name):
         """A Postfix time value (60s, 1m, 1h, a bare number of seconds) in seconds."""
         text = self.param(name)
-        match = re.match(r"^(\d+)([smhdw]?)$", text)
+        match = re.match(r"^(\d+)([smhdw]?)\Z", text)
         if not match:
             raise EvidenceMissing("%s = %s is not a time value" % (name, text))
         unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
@@ -1657,7 +1657,7 @@ def catalogue_problems():
         if control.id in seen:
             problems.append("%s is defined twice" % control.id)
         seen.add(control.id)
-        if not re.match(r"^MAIL-[A-Z]+-\d{3}$", control.id) or control.family not in FAMILIES:
+        if not re.match(r"^MAIL-[A-Z]+-\d{3}\Z", control.id) or control.family not in FAMILIES:
             problems.append("%s: malformed ID or unknown family" % control.id)
         if control.severity not in SEVERITIES:
             problems.append("%s: unknown severity %s" % (control.id, control.severity))

@@ -15,7 +15,6 @@ import re
 from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 
-CLAMAV_SOURCES = ("official", "mirror", "local")
 SIGNATURE_SUFFIXES = ("hdb", "hsb", "ndb", "ldb", "ign2", "fp", "sfp", "cdb", "msb", "mdb")
 # ClamAV documentation: 3 GiB for the official database.
 MIN_MEMORY_MB = 3072
@@ -23,17 +22,12 @@ MIN_MEMORY_MB = 3072
 _SIGNATURE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(%s)\Z" % "|".join(SIGNATURE_SUFFIXES))
 
 
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def clamav_problems(values, memory_mb):
     """Problems with the clamav role's VALUES on a host with MEMORY_MB of RAM for clamd; with MEMORY_MB
     None (the memory not read yet) everything but the memory is judged."""
     problems = []
     source = values.get("clamav_signature_source")
-    if source not in CLAMAV_SOURCES:
-        problems.append("clamav_signature_source: %s is not one of %s" % (policy.describe(source), ", ".join(CLAMAV_SOURCES)))
+    problems.extend(_input_types.problems("clamav_signature_source", source))
     if source == "mirror":
         problems.extend(_input_types.problems("clamav_private_mirror", values.get("clamav_private_mirror")))
     signatures = values.get("clamav_local_signatures")
@@ -49,13 +43,9 @@ def clamav_problems(values, memory_mb):
     if source == "local" and not signatures:
         problems.append("clamav_local_signatures must list at least one signature file for the local source, "
                         "or clamd has nothing to scan with")
-    if not policy.whole(values.get("clamav_freshclam_checks"), 1, 50):
-        problems.append("clamav_freshclam_checks must be a whole number from 1 to 50 (checks a day), not %s"
-                        % policy.describe(values.get("clamav_freshclam_checks")))
-    if not policy.whole(values.get("clamav_max_message_size"), 65536, 2 ** 31 - 1):
-        problems.append("clamav_max_message_size must be a whole number of bytes from 65536 to 2147483647, not %s "
-                        "(set mailsec_message_size_limit for Postfix and ClamAV together)"
-                        % policy.describe(values.get("clamav_max_message_size")))
+    problems.extend(_input_types.problems("clamav_freshclam_checks", values.get("clamav_freshclam_checks")))
+    problems.extend("%s (set mailsec_message_size_limit for Postfix and ClamAV together)" % problem for problem in
+                    _input_types.problems("clamav_max_message_size", values.get("clamav_max_message_size")))
     low = values.get("clamav_allow_low_memory")
     if not isinstance(low, bool):
         problems.append("clamav_allow_low_memory must be true or false, not %s" % policy.describe(low))
@@ -76,22 +66,18 @@ def spamassassin_problems(values):
     """Problems with the spamassassin role's VALUES."""
     problems = []
     required = values.get("spamassassin_required_score")
-    if not (_number(required) and 0 < required <= 50):
-        problems.append("spamassassin_required_score must be a number above 0 and at most 50, not %s"
-                        % policy.describe(required))
-        required = None
+    required_problems = _input_types.problems("spamassassin_required_score", required)
+    problems.extend(required_problems)
     reject = values.get("spamassassin_reject_score")
-    # spamass-milter reads -r as a whole number (atoi): 15.5 would silently refuse from 15.
-    if reject is not None and not (policy.whole(reject, 1, 1000) and (required is None or reject >= required)):
-        problems.append("spamassassin_reject_score must be null (never refuse) or a whole number at least "
-                        "spamassassin_required_score (%s), so nothing is refused that would not even be tagged; "
-                        "not %s" % (required, policy.describe(reject)))
+    reject_problems = _input_types.problems("spamassassin_reject_score", reject)
+    if reject_problems or (reject is not None and not required_problems and reject < required):
+        problems.append("spamassassin_reject_score must be null (never refuse) or a whole number from 1 to 1000 and "
+                        "at least spamassassin_required_score (%s), so nothing is refused that would not even be "
+                        "tagged; not %s" % (required, policy.describe(reject)))
     for key in ("spamassassin_skip_authenticated", "spamassassin_network_tests", "spamassassin_rule_updates"):
         if not isinstance(values.get(key), bool):
             problems.append("%s must be true or false, not %s" % (key, policy.describe(values.get(key))))
-    if not policy.whole(values.get("spamassassin_max_children"), 1, 100):
-        problems.append("spamassassin_max_children must be a whole number from 1 to 100, not %s"
-                        % policy.describe(values.get("spamassassin_max_children")))
+    problems.extend(_input_types.problems("spamassassin_max_children", values.get("spamassassin_max_children")))
     problems.extend(_input_types.problems("spamassassin_reject_message", values.get("spamassassin_reject_message")))
     problems.extend(policy.network_problems(values.get("spamassassin_trusted_networks"),
                                             "spamassassin_trusted_networks"))

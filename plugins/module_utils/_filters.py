@@ -66,7 +66,7 @@ def extra_milter_problems(milters, variable):
 
 def size_value(text):
     """A ClamAV size (25M, 1024K, 1000) in bytes; None when it does not read as one."""
-    match = re.match(r"^\s*(\d+)\s*([kKmM]?)[bB]?\s*$", str(text))
+    match = re.match(r"^\s*(\d+)\s*([kKmM]?)[bB]?\s*\Z", str(text))
     if not match:
         return None
     return int(match.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[match.group(2).lower()]
@@ -93,10 +93,10 @@ def milter_address(text):
     ("unix", path): inet:HOST:PORT, inet:[HOST]:PORT, inet:PORT@HOST, inet6:PORT@HOST, unix:PATH,
     local:PATH or a bare /PATH. None when it reads as none of them."""
     text = (text or "").strip()
-    libmilter = re.match(r"^inet6?:(?P<port>\d{1,5})@\[?(?P<host>[^\]@]+?)\]?$", text)
-    postfix = re.match(r"^inet:\[?(?P<host>.+?)\]?:(?P<port>\d{1,5})$", text)
+    libmilter = re.match(r"^inet6?:(?P<port>\d{1,5})@\[?(?P<host>[^\]@]+?)\]?\Z", text)
+    postfix = re.match(r"^inet:\[?(?P<host>.+?)\]?:(?P<port>\d{1,5})\Z", text)
     match = libmilter or postfix
     if match:
         return ("inet", match.group("host").lower(), int(match.group("port")))
-    match = re.match(r"^(?:unix:|local:)?(/\S+)$", text)
+    match = re.match(r"^(?:unix:|local:)?(/\S+)\Z", text)
     return ("unix", match.group(1)) if match else None

@@ -17,7 +17,6 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _input_ty
 from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 
-MODES = ("mx", "relay_client", "local_only")
 PROTOCOLS = ("tcp", "udp")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}\Z")
 # An extra rule is one nft statement inside the input chain: no second statement, no comment that
@@ -106,12 +105,33 @@ def _rule_problems(rules, variable, ssh_port=22):
     for rule in rules:
         if not isinstance(rule, str) or not rule.strip():
             problems.append("%s: %s is not an nft rule" % (variable, policy.describe(rule)))
-        elif _RULE_FORBIDDEN.search(rule) or not _braces_nest(rule):
-            problems.append("%s: %s must be one rule on one line, without ';', '#' or unbalanced braces (it goes "
-                            "into the input chain as it is)" % (variable, policy.describe(rule)))
+        elif _RULE_FORBIDDEN.search(rule) or _inputs.NOT_PRINTABLE.search(rule) or not _braces_nest(rule):
+            problems.append("%s: %s must be one rule on one line of printable ASCII, without ';', '#' or unbalanced "
+                            "braces (it goes into the input chain as it is)" % (variable, policy.describe(rule)))
         elif _escape_problem(rule, ssh_port, variable):
             problems.append(_escape_problem(rule, ssh_port, variable))
     return problems
+
+
+def allow_rules(entries, ssh_port, variable="firewall_allow"):
+    """The FIREWALL_ALLOW entries as the ruleset writes them: name, port as a number, protocol, and the
+    sources of each family as nft elements. ValueError with the check's problems when it refuses them."""
+    problems = _allow_problems(entries, variable, ssh_port)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return [dict(name=entry["name"], port=_inputs.port(entry["port"], variable),
+                 protocol=entry.get("protocol", "tcp"),
+                 ipv4=family_networks(entry["sources"], "ipv4"), ipv6=family_networks(entry["sources"], "ipv6"))
+            for entry in entries]
+
+
+def extra_rules(rules, ssh_port, variable="firewall_extra_input_rules"):
+    """The extra input rules as the ruleset writes them, one statement per line, white space trimmed.
+    ValueError with the check's problems when it refuses them."""
+    problems = _rule_problems(rules, variable, ssh_port)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return [rule.strip() for rule in rules]
 
 
 def _allow_problems(entries, variable, ssh_port=22):
@@ -153,9 +173,7 @@ def firewall_problems(values):
     """Problems with the firewall role's VALUES (name to value)."""
     problems = []
     mode = values.get("firewall_mode")
-    if mode not in MODES:
-        problems.append("firewall_mode (mailsec_mode) must be one of %s, not %s"
-                        % (", ".join(MODES), policy.describe(mode)))
+    problems.extend(_input_types.problems("firewall_mode", mode, "firewall_mode (mailsec_mode)"))
     for name in ("firewall_submission_enabled", "firewall_log_refused", "firewall_persist"):
         if not isinstance(values.get(name), bool):
             problems.append("%s must be true or false, not %s" % (name, policy.describe(values.get(name))))

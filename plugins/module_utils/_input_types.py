@@ -7,11 +7,12 @@
 The role's input checks (``problems``) and the templates (the ``canonical`` filter) read the
 same entry, so a template writes exactly what the check accepted, in its canonical form, and
 never the user's string. An entry is the input layer's parser and its options; ``optional``
-marks a variable whose empty value means "not set".
+marks a variable whose empty string means "not set", ``nullable`` one whose null does.
 """
 
 from __future__ import annotations
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
 
 # clamav-milter replaces one %v in RejectMsg with the virus name and refuses any other directive.
@@ -21,6 +22,8 @@ CLAMAV_REJECT_DIRECTIVES = ("%v",)
 SYSTEMD_QUOTED_FORBIDDEN = '"\\%$'
 # The journal must hold the retention period: a typo such as 2M for 2G keeps about a day.
 MIN_JOURNAL = 64 * 1024 ** 2
+# Postfix and ClamAV read sizes and limits as C ints: larger values stop them.
+MAX_INT = 2 ** 31 - 1
 
 _DOMAIN_LIST = dict(parse=_inputs.hostname, example="['example.org']", what="domain name")
 _TRUSTED = dict(postfix_brackets=True)
@@ -34,18 +37,44 @@ TYPES = {
     "postfix_trusted_networks": (_inputs.networks, _TRUSTED),
     "postfix_relayhost": (_inputs.relayhost, dict(optional=True)),
     "postfix_root_alias": (_inputs.mail_address, dict(optional=True)),
+    "postfix_mode": (_inputs.choice, dict(choices=_controls.MODES)),
+    "postfix_inet_protocols": (_inputs.choice, dict(choices=("all", "ipv4", "ipv6"))),
+    "postfix_tls_min_protocol": (_inputs.choice, dict(choices=("TLSv1.2", "TLSv1.3"))),
+    "postfix_tls_cert_file": (_inputs.path, dict(allow_empty=True)),
+    "postfix_tls_key_file": (_inputs.path, dict(allow_empty=True)),
+    # RFC 5321 (4.5.3.1.7 and 4.5.3.1.8): at least 64 KB messages and 100 recipients.
+    "postfix_message_size_limit": (_inputs.integer, dict(low=65536, high=MAX_INT, unit="bytes")),
+    "postfix_recipient_limit": (_inputs.integer, dict(low=100, high=MAX_INT)),
+    # 0 would switch a limit off.
+    "postfix_client_connection_count_limit": (_inputs.integer, dict(low=1, high=MAX_INT)),
+    "postfix_client_connection_rate_limit": (_inputs.integer, dict(low=1, high=MAX_INT)),
+    "postfix_backups_kept": (_inputs.integer, dict(low=1, high=MAX_INT)),
+    "postfix_wide_trust_reason": (_inputs.text, dict(max_length=500, allow_empty=True)),
+    "postfix_submission_auth_rate_limit": (_inputs.integer, dict(low=1, high=100000,
+                                                                 unit="AUTH commands per client and minute")),
+    "postfix_submission_message_rate_limit": (_inputs.integer, dict(low=1, high=100000,
+                                                                    unit="messages per client and minute")),
     # spamassassin
     "spamassassin_trusted_networks": (_inputs.networks, _TRUSTED),
     "spamassassin_reject_message": (_inputs.reject_text, dict(forbidden=SYSTEMD_QUOTED_FORBIDDEN)),
+    "spamassassin_required_score": (_inputs.number, dict(low=0, high=50)),
+    # spamass-milter reads -r as a whole number (atoi): 15.5 would silently refuse from 15.
+    "spamassassin_reject_score": (_inputs.integer, dict(low=1, high=1000, nullable=True)),
+    "spamassassin_max_children": (_inputs.integer, dict(low=1, high=100)),
     # clamav
     "clamav_private_mirror": (_inputs.url, {}),
     "clamav_reject_message": (_inputs.reject_text, dict(directives=CLAMAV_REJECT_DIRECTIVES)),
     "clamav_report_hostname": (_inputs.hostname, dict(qualified=False)),
+    "clamav_signature_source": (_inputs.choice, dict(choices=("official", "mirror", "local"))),
+    "clamav_freshclam_checks": (_inputs.integer, dict(low=1, high=50, unit="checks a day")),
+    "clamav_max_message_size": (_inputs.integer, dict(low=65536, high=MAX_INT, unit="bytes")),
     # baseline
     "baseline_journal_max_use": (_inputs.size, dict(low=MIN_JOURNAL)),
     "baseline_unattended_upgrades_mail": (_inputs.mail_address, dict(optional=True)),
     "baseline_unattended_upgrades_reboot_time": (_inputs.time_of_day, dict(optional=True)),
+    "baseline_log_retention_days": (_inputs.integer, dict(low=1, high=3650, unit="days")),
     # firewall and border
+    "firewall_mode": (_inputs.choice, dict(choices=_controls.MODES)),
     "firewall_admin_networks": (_inputs.networks, _SOURCES),
     "firewall_smtp_sources": (_inputs.networks, _SOURCES),
     "firewall_submission_sources": (_inputs.networks, _SOURCES),
@@ -60,11 +89,12 @@ TYPES = {
 
 def parse(variable, value, name=None):
     """VALUE of role variable VARIABLE as its canonical typed value; raises _inputs.Refusal naming NAME
-    (the variable the user set, VARIABLE by default). An optional variable's empty string stays ''."""
+    (the variable the user set, VARIABLE by default). An optional variable's empty string and a
+    nullable one's null mean "not set" and are returned as they are."""
     kind, options = TYPES[variable]
     options = dict(options)
-    if options.pop("optional", False) and value == "":
-        return ""
+    if (options.pop("optional", False) and value == "") or (options.pop("nullable", False) and value is None):
+        return value
     return kind(value, name or variable, **options)
 
 

@@ -29,6 +29,9 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 _PREFIX = re.compile(r"^[0-9]{1,3}\Z")
 _ADDRESS_CHARS = re.compile(r"^[0-9A-Fa-f:.]+\Z")
 _PRINTABLE = re.compile(r"^[\x20-\x7e]*\Z")
+# Anything a configuration line cannot carry as it is: line breaks, tabs and other control
+# characters, and everything beyond ASCII (C1 controls, U+2028, look-alike letters).
+NOT_PRINTABLE = re.compile(r"[^\x20-\x7e]")
 _DIGITS = re.compile(r"^[0-9]+\Z")
 _SIZE = re.compile(r"^(?P<number>[1-9][0-9]{0,12})(?P<unit>[KMGT]?)\Z")
 _PATH = re.compile(r"^(/[A-Za-z0-9._+@-]+)+\Z")
@@ -490,7 +493,7 @@ def path(value, variable, suffix="", allow_empty=False):
 
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)"
-                  r"(?::(?P<port>[0-9]{1,5}))?(?P<path>/[A-Za-z0-9._~/-]*)?$")
+                  r"(?::(?P<port>[0-9]{1,5}))?(?P<path>/[A-Za-z0-9._~/-]*)?\Z")
 
 
 def url(value, variable, schemes=("http", "https")):

@@ -32,7 +32,6 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")
 _IPV4_EMBEDDING = (ipaddress.ip_network("::ffff:0:0/96"), ipaddress.ip_network("64:ff9b::/96"))
 
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # Short, single-line description of a value for messages, and the YAML-ish name of its type.
@@ -224,12 +223,13 @@ def setting_shape_problems(name, value, variable):
     if not isinstance(name, str) or not _PARAMETER_NAME.match(name):
         problem = "%s: %s is not a Postfix parameter name (lower-case letters, digits and underscores)" % (
             variable, describe(name))
-        if any(isinstance(s, str) and _CONTROL.search(s) for s in _scalars(name)):
+        if any(isinstance(s, str) and _inputs.NOT_PRINTABLE.search(s) for s in _scalars(name)):
             problem += "; it contains a line break, which would add lines to main.cf"
         return [problem]
     problems = []
-    if any(isinstance(s, str) and _CONTROL.search(s) for s in _scalars(value)):
-        problems.append("%s contains a line break or another control character; give one value on one line" % where)
+    if any(isinstance(s, str) and _inputs.NOT_PRINTABLE.search(s) for s in _scalars(value)):
+        problems.append("%s contains a line break, another control character or a non-ASCII character; give one "
+                        "value on one line of printable ASCII" % where)
     if value is None or isinstance(value, (dict, float)):
         problems.append("%s is %s; give text, a whole number, yes/no, or a list of text" % (where, type_name(value)))
     elif isinstance(value, (list, tuple)):

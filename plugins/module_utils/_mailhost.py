@@ -19,7 +19,7 @@ def parse_postconf(text):
     settings = {}
     for line in text.splitlines():
         name, sep, value = line.partition(" =")
-        if sep and re.match(r"^[a-z][a-z0-9_]*$", name):
+        if sep and re.match(r"^[a-z][a-z0-9_]*\Z", name):
             settings[name] = value.strip()
     return settings
 
@@ -169,7 +169,7 @@ def unit_of_cgroup(text):
     lines = [line.split(":", 2) for line in (text or "").splitlines() if line.count(":") >= 2]
     ordered = [l for l in lines if l[0] == "0"] + [l for l in lines if l[1] == "name=systemd"]
     for _hierarchy, _controllers, path in ordered:
-        units = [part for part in path.split("/") if re.match(r"^[^/]+\.(service|socket|scope)$", part)]
+        units = [part for part in path.split("/") if re.match(r"^[^/]+\.(service|socket|scope)\Z", part)]
         if units:
             return units[-1]
     return ""
@@ -206,7 +206,7 @@ def timespan_days(value):
     text = str(value or "").strip()
     if not text:
         return None
-    if re.match(r"^[0-9]+(\.[0-9]+)?$", text):
+    if re.match(r"^[0-9]+(\.[0-9]+)?\Z", text):
         return float(text) / 86400
     total = 0.0
     for number, unit in re.findall(r"([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)", text):

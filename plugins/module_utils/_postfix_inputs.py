@@ -24,25 +24,19 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_pol
 from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
 from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import setting_risks
 
-MODES = ("mx", "relay_client", "local_only")
-INET_PROTOCOLS = ("all", "ipv4", "ipv6")
-TLS_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
-# Postfix reads these limits as C ints: larger values stop it with "bad numerical configuration".
-MAX_INT = 2 ** 31 - 1
-# Smallest value of each limit, and why.
+# Why each limit has its smallest value (the range itself is the variable's type, _input_types).
 LIMITS = {
-    "postfix_message_size_limit": (65536, "RFC 5321 (section 4.5.3.1.7) requires accepting messages of 64 KB"),
-    "postfix_recipient_limit": (100, "RFC 5321 (section 4.5.3.1.8) requires accepting 100 recipients per message"),
-    "postfix_client_connection_count_limit": (1, "0 would switch the limit off"),
-    "postfix_client_connection_rate_limit": (1, "0 would switch the limit off"),
-    "postfix_backups_kept": (1, "the previous configuration must stay available to put back"),
+    "postfix_message_size_limit": "RFC 5321 (section 4.5.3.1.7) requires accepting messages of 64 KB",
+    "postfix_recipient_limit": "RFC 5321 (section 4.5.3.1.8) requires accepting 100 recipients per message",
+    "postfix_client_connection_count_limit": "0 would switch the limit off",
+    "postfix_client_connection_rate_limit": "0 would switch the limit off",
+    "postfix_backups_kept": "the previous configuration must stay available to put back",
 }
 # Postfix's defaults for the limits message_size_limit must not exceed (0 means no limit).
 MAILBOX_LIMITS = {"mailbox_size_limit": 51200000, "virtual_mailbox_limit": 51200000}
 # Local names that lead back to root: aliasing root to one of them loops.
 ROOT_NAMES = ("root", "postmaster", "mailer-daemon")
 
-_PATH = re.compile(r"^/[A-Za-z0-9._/+@-]+\Z")
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*\Z")
 
 
@@ -61,16 +55,18 @@ class _Checker:
     def extend(self, problems):
         self.problems.extend(problems)
 
-    def choice(self, key, choices):
-        value = self.values.get(key)
-        if value not in choices:
-            self.add(key, ": %s is not one of %s" % (policy.describe(value), ", ".join(choices)))
+    def typed(self, key):
+        """The canonical value of KEY (its type in _input_types), or None with the refusal added."""
+        try:
+            return _input_types.parse(key, self.values.get(key), self.name(key))
+        except _inputs.Refusal as refusal:
+            self.problems.append(str(refusal))
             return None
-        return value
 
     def integer(self, key):
         value = self.values.get(key)
-        minimum, why = LIMITS[key]
+        minimum, maximum = (_input_types.TYPES[key][1][bound] for bound in ("low", "high"))
+        why = LIMITS[key]
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(key, " must be a whole number, not %s" % (
                 policy.describe(value) if isinstance(value, str) else policy.type_name(value)))
@@ -78,8 +74,8 @@ class _Checker:
         if value < minimum:
             self.add(key, ": %d is too small; use at least %d (%s)" % (value, minimum, why))
             return None
-        if value > MAX_INT:
-            self.add(key, ": %d is larger than Postfix can read (%d)" % (value, MAX_INT))
+        if value > maximum:
+            self.add(key, ": %d is larger than Postfix can read (%d)" % (value, maximum))
             return None
         return value
 
@@ -105,12 +101,7 @@ def _check_names(check, mode):
 def _check_trust(check):
     networks = check.values.get("postfix_trusted_networks")
     reason_key = "postfix_wide_trust_reason"
-    reason = check.values.get(reason_key, "")
-    if reason:
-        reason_problems = policy.text_problems(reason, check.name(reason_key))
-        check.extend(reason_problems)
-        if reason_problems:
-            reason = ""
+    reason = check.typed(reason_key) or ""
     ceiling = check.values.get("postfix_trust_ceiling") or {}
     if not isinstance(ceiling, dict) or set(ceiling) - set(("ipv4", "ipv6")) or not all(
             isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
@@ -169,14 +160,8 @@ def _check_root_alias(check):
 
 def _check_tls(check):
     cert_key, key_key = "postfix_tls_cert_file", "postfix_tls_key_file"
-    cert, key = check.values.get(cert_key, ""), check.values.get(key_key, "")
-    for name, path in ((cert_key, cert), (key_key, key)):
-        if not isinstance(path, str):
-            check.add(name, " must be an absolute path, not %s" % policy.type_name(path))
-        elif path and not _PATH.match(path):
-            check.add(name, ": %s must be an absolute path of letters, digits and . _ / + @ - only (no spaces, "
-                            "line breaks, commas or $)" % policy.describe(path))
-    if isinstance(cert, str) and isinstance(key, str) and bool(cert) != bool(key):
+    cert, key = check.typed(cert_key), check.typed(key_key)
+    if cert is not None and key is not None and bool(cert) != bool(key):
         check.problems.append("%s and %s must be set together (or both left empty for a self-signed certificate)"
                               % (check.name(cert_key), check.name(key_key)))
 
@@ -216,6 +201,29 @@ def _check_extra(check, reason, ceiling):
     return extra
 
 
+def site_setting_lines(extra, variable="postfix_extra_settings"):
+    """The main.cf lines of the site's settings EXTRA (name to value), in name order, each value in one
+    form: yes/no, whole numbers, list items joined by ', ', text without surrounding white space.
+
+    ValueError naming VARIABLE for a setting whose name or shape the role check refuses."""
+    if not isinstance(extra, dict):
+        raise ValueError("%s must be a mapping of main.cf parameter names to values" % variable)
+    lines = []
+    for name in sorted(extra, key=str):
+        value = extra[name]
+        problems = policy.setting_shape_problems(name, value, variable)
+        if problems:
+            raise ValueError("; ".join(problems))
+        if isinstance(value, bool):
+            written = "yes" if value else "no"
+        elif isinstance(value, (list, tuple)):
+            written = ", ".join(str(item).strip() for item in value)
+        else:
+            written = str(value).strip()
+        lines.append(("%s = %s" % (name, written)).rstrip())
+    return lines
+
+
 def _check_drop(check):
     key = "postfix_drop_settings"
     drop = check.values.get(key, [])
@@ -244,9 +252,9 @@ def _check_content_filters(check, mode):
 def role_input_problems(values, names=None):
     """Every problem with the postfix role's inputs VALUES, each naming the variable from NAMES."""
     check = _Checker(values, names)
-    mode = check.choice("postfix_mode", MODES)
-    check.choice("postfix_inet_protocols", INET_PROTOCOLS)
-    check.choice("postfix_tls_min_protocol", TLS_PROTOCOLS)
+    mode = check.typed("postfix_mode")
+    check.typed("postfix_inet_protocols")
+    check.typed("postfix_tls_min_protocol")
     if not isinstance(values.get("postfix_reject_unknown_sender_domain"), bool):
         check.add("postfix_reject_unknown_sender_domain", " must be true or false, not %s"
                   % policy.describe(values.get("postfix_reject_unknown_sender_domain")))

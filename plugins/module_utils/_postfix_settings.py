@@ -41,7 +41,7 @@ _SAFE_PERMITS = frozenset(("permit_mynetworks", "permit_sasl_authenticated", "pe
                            "permit_auth_destination"))
 # Restrictions that take the next word as their argument.
 _TAKES_ARGUMENT = re.compile(r"^(check_\w+|reject_rbl_client|reject_rhsbl_\w+|permit_dnswl_client|"
-                             r"permit_rhswl_client|reject_dnsbl_\w+|sleep|warn_if_reject)$")
+                             r"permit_rhswl_client|reject_dnsbl_\w+|sleep|warn_if_reject)\Z")
 
 # Parameters whose value lists clients that are trusted for something, and what they may do.
 ADDRESS_TRUST = {
@@ -233,7 +233,7 @@ def setting_risks(name, value, ceiling=None):
     """
     text = render_setting(value)
     if re.search(r"_(reject|defer)_code$", name):
-        if not re.match(r"^[45]\d\d$", text.strip()):
+        if not re.match(r"^[45]\d\d\Z", text.strip()):
             return [risk("must be a 4xx or 5xx reply code; %s would accept mail that should be refused" % text, False)]
         return []
     if name in REFUSED:

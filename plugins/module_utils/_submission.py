@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 
 BACKENDS = ("passwd_file", "system")
@@ -23,14 +24,25 @@ MIN_PASSWORD_LENGTH = 12
 _LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\Z")
 # Printable ASCII without ':', which would end the hash's field and start the next one in passwd-file.
 _HASH = re.compile(r"^\{(?P<scheme>[A-Z0-9-]+)\}[!-9;-~]+\Z")
-RATE_LIMITS = {
-    "postfix_submission_auth_rate_limit": "AUTH commands",
-    "postfix_submission_message_rate_limit": "messages",
-}
+RATE_LIMITS = ("postfix_submission_auth_rate_limit", "postfix_submission_message_rate_limit")
 BLOCK_BEGIN = "# BEGIN mailsec.hardening submission services"
 BLOCK_END = "# END mailsec.hardening submission services"
 # master.cf service names that listen on the submission ports.
 SUBMISSION_NAMES = {"submission": 587, "587": 587, "submissions": 465, "smtps": 465, "465": 465}
+
+
+def passwd_line(name, password_hash):
+    """The Dovecot passwd-file line 'login:{SCHEME}hash' of one account the role check accepted.
+
+    ValueError when the login or the hash could end its field or its line (the hash is never shown)."""
+    if not isinstance(name, str) or not _LOGIN.match(name):
+        raise ValueError("postfix_submission_users: login %s must be letters, digits and . _ - (no spaces or colons)"
+                         % policy.describe(name))
+    match = _HASH.match(password_hash) if isinstance(password_hash, str) else None
+    if not match or match.group("scheme") not in HASH_SCHEMES:
+        raise ValueError("postfix_submission_users (%s): the password hash is not one line of a Dovecot %s hash "
+                         "without ':' (not shown here)" % (name, " or ".join(HASH_SCHEMES)))
+    return "%s:%s" % (name, password_hash)
 
 
 def _user_label(index, user):
@@ -105,11 +117,8 @@ def input_problems(values, names=None):
     if backend not in BACKENDS:
         problems.append("postfix_submission_auth_backend: %s is not one of %s"
                         % (policy.describe(backend), ", ".join(BACKENDS)))
-    for key, what in RATE_LIMITS.items():
-        value = values.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 100000:
-            problems.append("%s must be a whole number of %s per client and minute from 1 to 100000, not %s"
-                            % (key, what, policy.describe(value)))
+    for key in RATE_LIMITS:
+        problems.extend(_input_types.problems(key, values.get(key)))
     users = values.get("postfix_submission_users")
     if not isinstance(users, (list, tuple)):
         problems.append("postfix_submission_users must be a list of accounts, not %s" % policy.type_name(users))

@@ -156,7 +156,7 @@ CLAMD_CONF = "/etc/clamav/clamd.conf"
 CLAMAV_SIGNATURE_SUFFIXES = ("cvd", "cld", "cud", "hdb", "hsb", "ndb", "ldb", "cdb", "msb", "mdb", "fp", "sfp", "ign2")
 # SpamAssassin reads its packaged defaults, then the site's files, in name order.
 SPAMASSASSIN_CONFIG_DIRS = ("/usr/share/spamassassin", "/etc/spamassassin")
-_ALIAS_MAP = re.compile(r"^(hash|btree|lmdb|cdb|dbm|texthash):(/\S+)$")
+_ALIAS_MAP = re.compile(r"^(hash|btree|lmdb|cdb|dbm|texthash):(/\S+)\Z")
 
 
 class Reader(object):

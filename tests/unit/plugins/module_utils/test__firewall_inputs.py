@@ -38,7 +38,7 @@ def test_the_defaults_with_admin_networks_are_accepted():
     (dict(firewall_admin_networks=["2001:db8::%eth0 accept/64"]),
      "firewall_admin_networks (mailsec_admin_networks): '2001:db8::%eth0 accept/64' has a zone ID"),
     (dict(firewall_admin_networks="192.0.2.0/24"), "must be a list"),
-    (dict(firewall_mode="relay"), "firewall_mode (mailsec_mode) must be one of"),
+    (dict(firewall_mode="relay"), "firewall_mode (mailsec_mode): 'relay' is not one of"),
     (dict(firewall_smtp_sources=[]), "no mail could reach this mx"),
     (dict(firewall_submission_enabled="yes"), "firewall_submission_enabled must be true or false"),
     (dict(firewall_mode="relay_client", firewall_submission_enabled=True), "needs firewall_mode mx"),

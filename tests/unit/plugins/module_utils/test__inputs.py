@@ -164,6 +164,15 @@ GOOD_TYPED = {
     "firewall_outbound_smtp_ports": [2525], "border_firewall_campus_networks": ["10.0.0.0/8"],
     "firewall_outbound_smtp_users": ["postfix"], "firewall_smtp_rate_limit": "30/minute", "firewall_ssh_port": "22",
     "border_firewall_log_rate": "10/minute", "baseline_unattended_upgrades_reboot_time": "02:30",
+    "postfix_mode": "mx", "postfix_inet_protocols": "all", "postfix_tls_min_protocol": "TLSv1.2",
+    "postfix_tls_cert_file": "/etc/ssl/certs/mail.pem", "postfix_tls_key_file": "/etc/ssl/private/mail.key",
+    "postfix_message_size_limit": 26214400, "postfix_recipient_limit": 100,
+    "postfix_client_connection_count_limit": 20, "postfix_client_connection_rate_limit": 60,
+    "postfix_backups_kept": 5, "postfix_wide_trust_reason": "the campus network, ticket 1234",
+    "spamassassin_required_score": 5.0, "spamassassin_reject_score": 15, "spamassassin_max_children": 5,
+    "clamav_signature_source": "official", "clamav_freshclam_checks": 12, "clamav_max_message_size": 26214400,
+    "baseline_log_retention_days": 90, "firewall_mode": "mx",
+    "postfix_submission_auth_rate_limit": 10, "postfix_submission_message_rate_limit": 60,
 }
 
 
@@ -175,7 +184,7 @@ def _with_rider(good, rider, front):
     if isinstance(good, list):
         item = good[0]
         return [(rider + str(item)) if front else (str(item) + rider)]
-    return (rider + good) if front else (good + rider)
+    return (rider + str(good)) if front else (str(good) + rider)
 
 
 @BOUNDED

@@ -133,7 +133,7 @@ BAD_INPUTS = [
     ("relative key path", dict(postfix_tls_cert_file="/etc/ssl/a.pem", postfix_tls_key_file="a.key"), "must be an absolute path"),
     ("key path with $", dict(postfix_tls_cert_file="/etc/ssl/a.pem", postfix_tls_key_file="/etc/$x.key"), "no spaces"),
     ("certificate without key", dict(postfix_tls_cert_file="/etc/ssl/a.pem"), "must be set together"),
-    ("certificate path as a list", dict(postfix_tls_cert_file=["/a"], postfix_tls_key_file="/b"), "must be an absolute path, not a list"),
+    ("certificate path as a list", dict(postfix_tls_cert_file=["/a"], postfix_tls_key_file="/b"), "postfix_tls_cert_file must be text such as"),
     # Mail stopped while the run said ok
     ("host name with a trailing dot", dict(postfix_hostname="mx.dept.example.org."), "mailsec_fqdn: 'mx.dept.example.org.' ends with a dot"),
     ("domain with a trailing dot", dict(postfix_domains=["dept.example.org."]), "mailsec_mail_domains: 'dept.example.org.' ends with a dot"),
