@@ -34,6 +34,43 @@ SERVING = ("mx",)
 CLIENTS = ("relay_client", "local_only")
 DELIVERING = ("mx", "local_only")  # hosts that deliver mail locally, and so read aliases
 
+# --- Bounds the roles and the audit share ------------------------------------------------------------------
+# Each bound is owned here, by the control that judges it. A role's input type reads it (_input_types), so
+# the role refuses what the control would fail; the control's check reads the same numbers.
+# Role variable: (control, the setting the audit reads, lowest, highest); None is no bound on that side.
+BOUNDS = {
+    "postfix_client_connection_count_limit": ("MAIL-DOS-001", "smtpd_client_connection_count_limit", 1, 50),
+    "postfix_client_connection_rate_limit": ("MAIL-DOS-002", "smtpd_client_connection_rate_limit", 1, None),
+    "postfix_submission_auth_rate_limit": ("MAIL-DOS-003", "smtpd_client_auth_rate_limit", 1, None),
+    "postfix_submission_message_rate_limit": ("MAIL-DOS-003", "smtpd_client_message_rate_limit", 1, None),
+    "postfix_message_size_limit": ("MAIL-DOS-004", "message_size_limit", 65536, 104857600),
+    "postfix_recipient_limit": ("MAIL-DOS-004", "smtpd_recipient_limit", 1, 1000),
+    "spamassassin_required_score": ("MAIL-SPAM-003", "required_score", 3, 10),
+    "baseline_log_retention_days": ("MAIL-HOST-002", "MaxRetentionSec (days)", 30, None),
+}
+# main.cf settings no role variable sets, bounded by a control: postfix_extra_settings may not cross them.
+# Setting: (control, lowest, highest, unit); 0 switches each limit off, so the lowest is 1.
+SETTING_BOUNDS = {
+    "smtpd_soft_error_limit": ("MAIL-DOS-005", 1, 10, ""),
+    "smtpd_hard_error_limit": ("MAIL-DOS-005", 1, 20, ""),
+    "smtpd_junk_command_limit": ("MAIL-DOS-005", 1, 100, ""),
+    "smtpd_error_sleep_time": ("MAIL-DOS-005", 1, None, "seconds"),
+    "header_size_limit": ("MAIL-DOS-004", 1, 102400, ""),
+}
+
+
+def bound(variable):
+    """(lowest, highest) of a role variable or main.cf setting in BOUNDS or SETTING_BOUNDS."""
+    entry = BOUNDS.get(variable) or SETTING_BOUNDS[variable]
+    return (entry[2], entry[3]) if variable in BOUNDS else (entry[1], entry[2])
+
+
+def within(value, variable):
+    """Whether VALUE lies within the bounds of VARIABLE."""
+    low, high = bound(variable)
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 FAMILIES = {
     "RELAY": "Relay control",
     "NET": "Network exposure and packages",
@@ -270,6 +307,15 @@ def number_between(name, low=None, high=None):
     return check
 
 
+def within_bounds(variable):
+    """The check that the setting a role variable writes lies within its BOUNDS."""
+    name = BOUNDS[variable][1]
+
+    def check(ev):
+        return within(ev.number(name), variable), "%s = %s" % (name, ev.param(name))
+    return check
+
+
 def _relay_closed(ev):
     relay, recipient = ev.param("smtpd_relay_restrictions"), ev.param("smtpd_recipient_restrictions")
     problems = _postfix_settings.relay_list_problems(relay, recipient)
@@ -379,10 +425,11 @@ def _submission_sender_owned(ev):
 def _submission_rate_limits(ev):
     faults, shown = [], []
     for service in ev.submission_services():
-        for name in ("smtpd_client_auth_rate_limit", "smtpd_client_message_rate_limit"):
+        for variable in sorted(v for v, entry in BOUNDS.items() if entry[0] == "MAIL-DOS-003"):
+            name = BOUNDS[variable][1]
             value = ev.service_value(service, name)
             shown.append("%s %s = %s" % (service["service"], name, value))
-            if not value.isdigit() or int(value) == 0:
+            if not value.isdigit() or not within(int(value), variable):
                 faults.append("%s: %s = %s (no limit)" % (service["service"], name, value))
     return not faults, "; ".join(faults or shown)
 
@@ -475,7 +522,7 @@ def _firewall_mail_ports_only(ev):
     listening = set((item.get("port"), item.get("protocol", "tcp")) for item in ev.listeners()
                     if not _loopback(str(item.get("address", ""))))
     open_needless = [a for a in answers if a.get("verdict") == "accept" and a.get("port") not in needed | optional
-                     and ((a.get("port"), a.get("protocol", "tcp")) in listening or a.get("port") == 22)]
+                     and ((a.get("port"), a.get("protocol", "tcp")) in listening or a.get("port") == _ssh_port(ev))]
     closed_needed = [a for a in answers if a.get("verdict") != "accept" and a.get("port") in needed]
     shown = [_verdict_text(a) for a in open_needless + closed_needed]
     opened = sorted(set("%s/%s" % (a["port"], a.get("protocol", "tcp")) for a in answers if a.get("verdict") == "accept"))
@@ -483,24 +530,30 @@ def _firewall_mail_ports_only(ev):
         _shown(opened), ("; wrong: " + ", ".join(shown)) if shown else "")
 
 
+def _ssh_port(ev):
+    """The SSH port the host intent names (mailsec_ssh_port, given to mailhost_info), else 22."""
+    return ev.section("firewall").get("ssh_port") or 22
+
+
 def _firewall_ssh_admin_only(ev):
     answers = _firewall_answers(ev, "inbound")
     if answers is None:
         return False, "nft is not installed: SSH is open to everyone who reaches the host"
-    ssh = [a for a in answers if a.get("port") == 22 and a.get("protocol", "tcp") == "tcp"]
+    ssh = [a for a in answers if a.get("port") == _ssh_port(ev) and a.get("protocol", "tcp") == "tcp"]
     admin = _firewall_answers(ev, "admin") or []
     strangers_in = [a for a in ssh if a.get("verdict") == "accept"]
     locked_out = [a for a in admin if a.get("verdict") != "accept"]
     text = "; ".join(_verdict_text(a) for a in ssh + admin)
-    return bool(ssh) and not strangers_in and not locked_out, text or "no verdict on port 22"
+    return bool(ssh) and not strangers_in and not locked_out, text or "no verdict on port %s" % _ssh_port(ev)
 
 
 def _firewall_outbound_mta_only(ev):
     answers = _firewall_answers(ev, "outbound")
     if answers is None:
         return False, "nft is not installed: every process can send SMTP to the world"
-    others = [a for a in answers if a.get("user") != "postfix"]
-    mta = [a for a in answers if a.get("user") == "postfix" and a.get("port") == 25]
+    mta_users = ev.section("firewall").get("mta_users") or ["postfix"]
+    others = [a for a in answers if a.get("user") not in mta_users]
+    mta = [a for a in answers if a.get("user") in mta_users and a.get("port") == 25]
     others_out = [a for a in others if a.get("verdict") == "accept"]
     mta_blocked = [a for a in mta if a.get("verdict") != "accept"] if ev.data.get("mode") != "local_only" else []
     shown = [_verdict_text(a) for a in (others_out + mta_blocked)] or \
@@ -511,7 +564,7 @@ def _firewall_outbound_mta_only(ev):
 def _logs_kept(ev):
     logs = ev.section("logs")
     days = logs.get("retention_days")
-    kept = logs.get("persistent") and (days is None or days == 0 or days >= 30)
+    kept = logs.get("persistent") and (days is None or days == 0 or within(days, "baseline_log_retention_days"))
     return bool(kept) or bool(logs.get("rsyslog_installed")), "journal Storage=%s (%s on disk), MaxRetentionSec=%s%s" % (
         logs.get("storage"), "kept" if logs.get("persistent") else "not kept", logs.get("max_retention") or "unset",
         "; rsyslog writes /var/log" if logs.get("rsyslog_installed") else "")
@@ -566,21 +619,28 @@ def _proxy_trust_loopback(ev):
 
 
 def _error_throttles(ev):
-    checks = [("smtpd_soft_error_limit", ev.number, 10, "at most"), ("smtpd_hard_error_limit", ev.number, 20, "at most"),
-              ("smtpd_junk_command_limit", ev.number, 100, "at most"), ("smtpd_error_sleep_time", ev.seconds, 1, "at least")]
     faults, shown = [], []
-    for name, read, bound, how in checks:
-        value = read(name)
+    for name in sorted(n for n, entry in SETTING_BOUNDS.items() if entry[0] == "MAIL-DOS-005"):
+        value = (ev.seconds if SETTING_BOUNDS[name][3] == "seconds" else ev.number)(name)
         shown.append("%s = %s" % (name, ev.param(name)))
-        if (how == "at most" and (value > bound or value == 0)) or (how == "at least" and value < bound):
-            faults.append("%s = %s (%s %s)" % (name, ev.param(name), how, bound))
+        if not within(value, name):
+            faults.append("%s = %s (%s)" % (name, ev.param(name), bound_text(name)))
     return not faults, "; ".join(faults or shown)
+
+
+def bound_text(variable):
+    """The bounds of VARIABLE in words: 'from 1 to 10', 'at least 1'."""
+    low, high = bound(variable)
+    if high is None:
+        return "at least %s" % low
+    return "from %s to %s" % (low, high) if low is not None else "at most %s" % high
 
 
 def _size_limits(ev):
     size, header, recipients = (ev.number("message_size_limit"), ev.number("header_size_limit"),
                                 ev.number("smtpd_recipient_limit"))
-    passed = 65536 <= size <= 104857600 and 0 < header <= 102400 and 0 < recipients <= 1000
+    passed = (within(size, "postfix_message_size_limit") and within(header, "header_size_limit")
+              and within(recipients, "postfix_recipient_limit"))
     return passed, "message_size_limit = %d; header_size_limit = %d; smtpd_recipient_limit = %d" % (
         size, header, recipients)
 
@@ -886,8 +946,9 @@ def _spam_marking(ev):
     stars = [name for name, template in config.get("headers", {}).items()
              if name.split()[0] == "all" and "_STARS(" in template]
     faults = []
-    if not 3 <= required <= 10:
-        faults.append("required_score %s is outside 3 to 10" % config.get("required_score"))
+    if not within(required, "spamassassin_required_score"):
+        faults.append("required_score %s is outside %s" % (config.get("required_score"),
+                                                           bound_text("spamassassin_required_score")))
     if str(config.get("report_safe")).strip() != "0":
         faults.append("report_safe %s rewrites spam instead of adding headers" % config.get("report_safe"))
     if not stars:
@@ -1282,7 +1343,9 @@ CONTROLS = (
             deviation={"mx": _CIS_LOCAL_ONLY}),
     Control("MAIL-NET-002", "Postfix listens only on the mail ports", "medium", ALL_MODES,
             "master.cf has inet services only on 25, 465 and 587 (or loopback)",
-            _approved_postfix_listeners, "postfix role (refuses other listeners)", ["CIS 2.1.22"]),
+            _approved_postfix_listeners,
+            "remove the other inet services from master.cf (the postfix role writes 25, and 465 and 587 with "
+            "postfix_submission_enabled)", ["CIS 2.1.22"]),
     Control("MAIL-NET-003", "A host firewall drops what is not allowed", "medium", ALL_MODES,
             "an nftables input chain with policy drop (or reject)", _firewall_present,
             "firewall role", ["CIS 2.1.22", "PF POSTSCREEN_README (port roles)"], needs=()),
@@ -1302,14 +1365,14 @@ CONTROLS = (
             "firewall role (firewall_allow for other services, with sources)",
             ["CIS 2.1.22", "PF POSTSCREEN_README (port roles)"], needs=()),
     Control("MAIL-NET-008", "SSH is open only to the admin networks", "high", ALL_MODES,
-            "in the live ruleset a new SSH connection from an unknown address is dropped (IPv4 and IPv6), and one "
-            "from each admin network gets in", _firewall_ssh_admin_only,
-            "firewall role (firewall_admin_networks, mailsec_admin_networks)",
+            "in the live ruleset a new SSH connection (to mailsec_ssh_port, 22 by default) from an unknown address is "
+            "dropped (IPv4 and IPv6), and one from each admin network gets in", _firewall_ssh_admin_only,
+            "firewall role (firewall_admin_networks, mailsec_admin_networks; mailsec_ssh_port)",
             ["CIS 4 (host based firewall)", "CIS 5.1 (SSH server)"], needs=()),
     Control("MAIL-NET-009", "Only the MTA can open SMTP connections to other hosts", "medium", ALL_MODES,
             "in the live ruleset a process of an ordinary user (nobody) cannot connect to port 25, 465 or 587 "
-            "elsewhere; the postfix user can reach port 25 (except local_only)", _firewall_outbound_mta_only,
-            "firewall role (firewall_outbound_smtp_users)",
+            "elsewhere; the MTA's users (mailsec_mta_users, postfix by default) can reach port 25 (except local_only)",
+            _firewall_outbound_mta_only, "firewall role (firewall_outbound_smtp_users, mailsec_mta_users)",
             ["M3AAWG Managing Port 25", "RFC 5068 §3", "NFT Matching packet metainformation (skuid)"],
             needs=()),
 
@@ -1366,11 +1429,12 @@ CONTROLS = (
 
     # --- Rate and size limits --------------------------------------------------------------------------
     Control("MAIL-DOS-001", "Concurrent connections per client are bounded", "medium", ALL_MODES,
-            "smtpd_client_connection_count_limit from 1 to 50", number_between("smtpd_client_connection_count_limit", 1, 50),
+            "smtpd_client_connection_count_limit " + bound_text("postfix_client_connection_count_limit"),
+            within_bounds("postfix_client_connection_count_limit"),
             "postfix_client_connection_count_limit", ["PF smtpd_client_connection_count_limit", "SSG postfix_server_dos"]),
     Control("MAIL-DOS-002", "Connection rate is limited", "medium", SERVING,
             "smtpd_client_connection_rate_limit above 0 per anvil_rate_time_unit (60s)",
-            all_of(number_between("smtpd_client_connection_rate_limit", 1), param_equals("anvil_rate_time_unit", "60s")),
+            all_of(within_bounds("postfix_client_connection_rate_limit"), param_equals("anvil_rate_time_unit", "60s")),
             "postfix_client_connection_rate_limit", ["PF smtpd_client_connection_rate_limit", "SSG postfix_server_dos"],
             settings={"anvil_rate_time_unit": "60s"}, setting_modes=ALL_MODES),
     Control("MAIL-DOS-003", "Submission limits AUTH attempts and messages", "medium", SERVING,

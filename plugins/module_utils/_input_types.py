@@ -25,6 +25,13 @@ MIN_JOURNAL = 64 * 1024 ** 2
 # Postfix and ClamAV read sizes and limits as C ints: larger values stop them.
 MAX_INT = 2 ** 31 - 1
 
+
+def _bounded(kind, low, high, **options):
+    """KIND with the range LOW to HIGH narrowed to the bounds the catalogue gives the variable
+    (_controls.BOUNDS), so the role refuses what its own audit would fail; filled in below."""
+    return kind, dict(options, low=low, high=high, bounded=True)
+
+
 _DOMAIN_LIST = dict(parse=_inputs.hostname, example="['example.org']", what="domain name")
 _TRUSTED = dict(postfix_brackets=True)
 _SOURCES = dict(bare_address=True)
@@ -43,21 +50,20 @@ TYPES = {
     "postfix_tls_cert_file": (_inputs.path, dict(allow_empty=True)),
     "postfix_tls_key_file": (_inputs.path, dict(allow_empty=True)),
     # RFC 5321 (4.5.3.1.7 and 4.5.3.1.8): at least 64 KB messages and 100 recipients.
-    "postfix_message_size_limit": (_inputs.integer, dict(low=65536, high=MAX_INT, unit="bytes")),
-    "postfix_recipient_limit": (_inputs.integer, dict(low=100, high=MAX_INT)),
+    "postfix_message_size_limit": _bounded(_inputs.integer, 65536, MAX_INT, unit="bytes"),
+    "postfix_recipient_limit": _bounded(_inputs.integer, 100, MAX_INT),
     # 0 would switch a limit off.
-    "postfix_client_connection_count_limit": (_inputs.integer, dict(low=1, high=MAX_INT)),
-    "postfix_client_connection_rate_limit": (_inputs.integer, dict(low=1, high=MAX_INT)),
-    "postfix_backups_kept": (_inputs.integer, dict(low=1, high=MAX_INT)),
+    "postfix_client_connection_count_limit": _bounded(_inputs.integer, 1, MAX_INT),
+    "postfix_client_connection_rate_limit": _bounded(_inputs.integer, 1, MAX_INT),
+    "postfix_backups_kept": (_inputs.integer, dict(low=1, high=100)),
     "postfix_wide_trust_reason": (_inputs.text, dict(max_length=500, allow_empty=True)),
-    "postfix_submission_auth_rate_limit": (_inputs.integer, dict(low=1, high=100000,
-                                                                 unit="AUTH commands per client and minute")),
-    "postfix_submission_message_rate_limit": (_inputs.integer, dict(low=1, high=100000,
-                                                                    unit="messages per client and minute")),
+    "postfix_submission_auth_rate_limit": _bounded(_inputs.integer, 1, 100000,
+                                                   unit="AUTH commands per client and minute"),
+    "postfix_submission_message_rate_limit": _bounded(_inputs.integer, 1, 100000, unit="messages per client and minute"),
     # spamassassin
     "spamassassin_trusted_networks": (_inputs.networks, _TRUSTED),
     "spamassassin_reject_message": (_inputs.reject_text, dict(forbidden=SYSTEMD_QUOTED_FORBIDDEN)),
-    "spamassassin_required_score": (_inputs.number, dict(low=0, high=50)),
+    "spamassassin_required_score": _bounded(_inputs.number, 0, 50),
     # spamass-milter reads -r as a whole number (atoi): 15.5 would silently refuse from 15.
     "spamassassin_reject_score": (_inputs.integer, dict(low=1, high=1000, nullable=True)),
     "spamassassin_max_children": (_inputs.integer, dict(low=1, high=100)),
@@ -72,7 +78,7 @@ TYPES = {
     "baseline_journal_max_use": (_inputs.size, dict(low=MIN_JOURNAL)),
     "baseline_unattended_upgrades_mail": (_inputs.mail_address, dict(optional=True)),
     "baseline_unattended_upgrades_reboot_time": (_inputs.time_of_day, dict(optional=True)),
-    "baseline_log_retention_days": (_inputs.integer, dict(low=1, high=3650, unit="days")),
+    "baseline_log_retention_days": _bounded(_inputs.integer, 1, 3650, unit="days"),
     # firewall and border
     "firewall_mode": (_inputs.choice, dict(choices=_controls.MODES)),
     "firewall_admin_networks": (_inputs.networks, _SOURCES),
@@ -85,6 +91,17 @@ TYPES = {
     "border_firewall_log_rate": (_inputs.rate, dict(optional=True)),
     "border_firewall_campus_networks": (_inputs.networks, _SOURCES),
 }
+
+
+def _narrow_to_the_catalogue():
+    for variable, (dummy, options) in TYPES.items():
+        if options.pop("bounded", False):
+            low, high = _controls.bound(variable)
+            options["low"] = options["low"] if low is None else max(options["low"], low)
+            options["high"] = options["high"] if high is None else min(options["high"], high)
+
+
+_narrow_to_the_catalogue()
 
 
 def parse(variable, value, name=None):

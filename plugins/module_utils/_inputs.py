@@ -408,9 +408,9 @@ def ports(value, variable, allow_empty=False):
 
 
 def number(value, variable, low, high, unit=""):
-    """A number (whole or decimal) above LOW and at most HIGH."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high:
-        raise Refusal(variable, "must be a number%s above %s and at most %s, not %s"
+    """A number (whole or decimal) from LOW to HIGH."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise Refusal(variable, "must be a number%s from %s to %s, not %s"
                       % (" of " + unit if unit else "", low, high, shown(value)))
     return value
 

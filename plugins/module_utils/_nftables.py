@@ -296,12 +296,12 @@ def first_address(network):
     return str(next(iter(net.hosts()), net.network_address))
 
 
-def evidence(ruleset_json, ports, users, admin_networks=(), outbound_ports=(25, 465, 587)):
+def evidence(ruleset_json, ports, users, admin_networks=(), outbound_ports=(25, 465, 587), ssh_port=22):
     """The firewall evidence the audit judges: {input_policy, tables, inbound: [{port, protocol, family, verdict, by,
     uncertain}], admin: [...], outbound: [{port, family, user, uid, verdict, by, uncertain}]}.
 
     PORTS: [(port, protocol)] to ask about for a stranger; USERS: [(name, uid)] whose outbound SMTP is
-    judged; ADMIN_NETWORKS: networks whose first address is asked about SSH (port 22).
+    judged; ADMIN_NETWORKS: networks whose first address is asked about SSH (on SSH_PORT).
     """
     ruleset = Ruleset(ruleset_json)
     found = dict(input_policy=input_policy(ruleset), tables=["%s %s" % table for table in ruleset.tables], inbound=[],
@@ -313,8 +313,8 @@ def evidence(ruleset_json, ports, users, admin_networks=(), outbound_ports=(25, 
     for network in admin_networks:
         family = "ipv6" if ":" in str(network) else "ipv4"
         address = first_address(network)
-        found["admin"].append(dict(port=22, protocol="tcp", family=family, source=address, network=network,
-                                   **inbound(ruleset, 22, source=address, nfproto=family)))
+        found["admin"].append(dict(port=ssh_port, protocol="tcp", family=family, source=address, network=network,
+                                   **inbound(ruleset, ssh_port, source=address, nfproto=family)))
     for name, uid in users:
         for port in outbound_ports:
             for family in ("ipv4", "ipv6"):

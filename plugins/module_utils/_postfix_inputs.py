@@ -17,6 +17,7 @@ import ipaddress
 import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
@@ -75,9 +76,47 @@ class _Checker:
             self.add(key, ": %d is too small; use at least %d (%s)" % (value, minimum, why))
             return None
         if value > maximum:
-            self.add(key, ": %d is larger than Postfix can read (%d)" % (value, maximum))
+            self.add(key, ": %d is above %d, %s" % (value, maximum, _ceiling_reason(key, maximum)))
             return None
         return value
+
+
+def _ceiling_reason(key, maximum):
+    """Why KEY may not exceed MAXIMUM: the control that bounds it in the catalogue, or Postfix itself."""
+    if key in _controls.BOUNDS and _controls.bound(key)[1] == maximum:
+        control = _controls.BY_ID[_controls.BOUNDS[key][0]]
+        return "the most %s (%s) passes; the audit would fail it" % (control.id, control.title.lower())
+    return "the largest number Postfix can read"
+
+
+def _setting_bound_problems(name, value, variable):
+    """Problems with site setting NAME = VALUE where the catalogue bounds it or a role variable sets it."""
+    owners = dict((entry[1], owner) for owner, entry in _controls.BOUNDS.items())
+    if name in owners and owners[name].startswith("postfix_"):
+        return ["%s.%s is written by the role from %s; set it there, where it is checked against %s"
+                % (variable, name, owners[name], _controls.BOUNDS[owners[name]][0])]
+    if name not in _controls.SETTING_BOUNDS:
+        return []
+    control, dummy, dummy, unit = _controls.SETTING_BOUNDS[name]
+    number = _postfix_time(value) if unit == "seconds" else _postfix_number(value)
+    if number is None or not _controls.within(number, name):
+        return ["%s.%s = %s must be %s%s; %s fails %s (%s)" % (
+            variable, name, policy.describe(value), _controls.bound_text(name), " (in %s)" % unit if unit else "",
+            "a weaker value" if number is not None else "a value Postfix cannot read as such", control,
+            _controls.BY_ID[control].title.lower())]
+    return []
+
+
+def _postfix_number(value):
+    text = str(value).strip()
+    return int(text) if text.isdigit() and not isinstance(value, bool) else None
+
+
+def _postfix_time(value):
+    match = re.match(r"^([0-9]+)([smhdw]?)\Z", str(value).strip()) if not isinstance(value, bool) else None
+    if not match:
+        return None
+    return int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
 
 
 def _local_targets(values):
@@ -191,6 +230,7 @@ def _check_extra(check, reason, ceiling):
     for name, value in extra.items():
         if not isinstance(name, str) or policy.setting_shape_problems(name, value, ""):
             continue
+        check.extend(_setting_bound_problems(name, value, check.name(key)))
         for item in setting_risks(name, value, ceiling):
             if item["acknowledgeable"] and reason:
                 continue

@@ -44,6 +44,18 @@ options:
     type: list
     elements: str
     default: []
+  ssh_port:
+    description:
+      - The port SSH listens on (C(mailsec_ssh_port)); the firewall controls ask about it for strangers and for each of
+        O(admin_networks).
+    type: int
+    default: 22
+  mta_users:
+    description:
+      - The users allowed to send SMTP to other hosts (C(mailsec_mta_users)); every other user must be stopped.
+    type: list
+    elements: str
+    default: [postfix]
 extends_documentation_fragment:
   - mailsec.hardening.read_only
 notes:
@@ -335,21 +347,22 @@ def _uid(name):
         return None
 
 
-def _firewall(reader, listeners, admin_networks):
+def _firewall(reader, listeners, admin_networks, ssh_port=22, mta_users=("postfix",)):
     """The live ruleset's answers: for a stranger, each mail port, SSH and every port something
-    listens on beyond loopback; SSH from each admin network; outbound SMTP as nobody and as postfix."""
+    listens on beyond loopback; SSH from each admin network; outbound SMTP as nobody and as each MTA user."""
     rc, out, err = reader.run("nft", "-j", "list", "ruleset")
     if rc is None:
         return dict(nft_available=False, input_policy="none")
     if rc != 0:
         return dict(nft_available=True, input_policy="unreadable", error=err.strip())
-    ports = set((p, "tcp") for p in (22, 25, 465, 587))
+    ports = set((p, "tcp") for p in (ssh_port, 25, 465, 587))
     ports.update((item["port"], item["protocol"]) for item in listeners
                  if not _mailhost.is_loopback(item.get("address")))
-    users = [(name, uid) for name, uid in (("nobody", _uid("nobody")), ("postfix", _uid("postfix"))) if uid is not None]
-    found = dict(nft_available=True, input_policy=_nftables.input_policy(out))
+    users = [(name, uid) for name, uid in [(name, _uid(name)) for name in ["nobody"] + list(mta_users)] if uid is not None]
+    found = dict(nft_available=True, input_policy=_nftables.input_policy(out), ssh_port=ssh_port,
+                 mta_users=list(mta_users))
     try:
-        found.update(_nftables.evidence(out, sorted(ports), users, admin_networks))
+        found.update(_nftables.evidence(out, sorted(ports), users, admin_networks, ssh_port=ssh_port))
     except (ValueError, KeyError, TypeError) as error:
         found["error"] = "the ruleset could not be evaluated: %s" % error
     return found
@@ -454,14 +467,15 @@ def _host(reader, postfix):
     return dict(fqdn=name, resolved=resolved, addresses=_mailhost.global_addresses(out))
 
 
-def gather(module, config_dir, admin_networks=()):
+def gather(module, config_dir, admin_networks=(), ssh_port=22, mta_users=("postfix",)):
     reader = Reader(module)
     packages = _packages(reader)
     units = _units(reader)
     postfix = _postfix(reader, config_dir)
     listeners = _listeners()
     return dict(host=_host(reader, postfix), postfix=postfix, listeners=listeners, packages=packages, units=units,
-                firewall=_firewall(reader, listeners, admin_networks), updates=_updates(reader, packages),
+                firewall=_firewall(reader, listeners, admin_networks, ssh_port, mta_users),
+                updates=_updates(reader, packages),
                 logs=_logs(reader, packages),
                 clamav=_clamav(reader, packages, units), spamassassin=_spamassassin(reader, packages, units))
 
@@ -472,6 +486,8 @@ def main():
             mode=dict(type="str", choices=list(_controls.MODES)),
             config_dir=dict(type="path", default="/etc/postfix"),
             admin_networks=dict(type="list", elements="str", default=[]),
+            ssh_port=dict(type="int", default=22),
+            mta_users=dict(type="list", elements="str", default=["postfix"]),
         ),
         supports_check_mode=True,
     )
@@ -479,7 +495,14 @@ def main():
         _inputs.networks(module.params["admin_networks"], "admin_networks", bare_address=True)
     except _inputs.Refusal as refusal:
         module.fail_json(msg="%s; list the networks SSH must stay reachable from, e.g. 192.0.2.0/24" % refusal)
-    evidence = gather(module, module.params["config_dir"], module.params["admin_networks"])
+    try:
+        _inputs.port(module.params["ssh_port"], "ssh_port")
+        _inputs.a_list(module.params["mta_users"], "mta_users", _inputs.user_name, "['postfix']", allow_empty=False)
+    except _inputs.Refusal as refusal:
+        module.fail_json(msg="%s; give the host's SSH port (mailsec_ssh_port) and the users that send mail "
+                             "(mailsec_mta_users)" % refusal)
+    evidence = gather(module, module.params["config_dir"], module.params["admin_networks"], module.params["ssh_port"],
+                      module.params["mta_users"])
     mode = module.params["mode"] or _controls.infer_mode(evidence)
     findings = _controls.evaluate(evidence, mode)
     summary = _controls.summarize(findings)

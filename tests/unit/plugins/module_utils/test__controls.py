@@ -54,12 +54,40 @@ def host_evidence(postconf, master="master-hardened-mx-debian13.txt", overrides=
     )
 
 
-def firewall_evidence(ruleset, admin=("10.88.0.1/32",)):
-    """What mailhost_info reports for a live RULESET (a fixture of nft -j list ruleset)."""
+def firewall_evidence(ruleset, admin=("10.88.0.1/32",), ssh_port=None, text=None, mta_users=None):
+    """What mailhost_info reports for a live RULESET (a fixture of nft -j list ruleset, or TEXT), asked
+    about SSH_PORT (mailsec_ssh_port; not given: the default 22) and MTA_USERS (mailsec_mta_users)."""
     found = dict(nft_available=True)
-    found.update(_nftables.evidence(fixture(ruleset), [(22, "tcp"), (25, "tcp"), (465, "tcp"), (587, "tcp")],
-                                    [("nobody", 65534), ("postfix", 100)], list(admin)))
+    if ssh_port is not None:
+        found["ssh_port"] = ssh_port
+    if mta_users is not None:
+        found["mta_users"] = mta_users
+    found.update(_nftables.evidence(text or fixture(ruleset), [(ssh_port or 22, "tcp"), (25, "tcp"), (465, "tcp"), (587, "tcp")],
+                                    [("nobody", 65534), ("postfix", 100), ("exim", 101)], list(admin),
+                                    ssh_port=ssh_port or 22))
     return found
+
+
+def test_the_ssh_port_the_host_intent_names_is_the_one_judged():
+    moved = fixture("nft_mailsec_mx.json").replace('"field": "dport"}}, "right": 22}', '"field": "dport"}}, "right": 2222}')
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    # sshd moved to 2222 and the ruleset with it: the audit must ask about 2222, not 22
+    evidence.update(firewall=firewall_evidence(None, ssh_port=2222, text=moved))
+    assert by_id(cat.evaluate(evidence, "mx"))["MAIL-NET-008"]["status"] == "pass"
+    # the ruleset still opens 22 only: the admins are locked out of 2222
+    evidence.update(firewall=firewall_evidence("nft_mailsec_mx.json", ssh_port=2222))
+    finding = by_id(cat.evaluate(evidence, "mx"))["MAIL-NET-008"]
+    assert finding["status"] == "fail" and "2222" in finding["actual"], finding
+
+
+def test_the_mta_users_the_host_intent_names_are_the_ones_allowed_out():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    # the ruleset lets uid 100 (postfix) out; a host whose MTA runs as exim is then cut off from port 25
+    evidence.update(firewall=firewall_evidence("nft_mailsec_mx.json", mta_users=["exim"]))
+    finding = by_id(cat.evaluate(evidence, "mx"))["MAIL-NET-009"]
+    assert finding["status"] == "fail" and "exim" in finding["actual"], finding
+    evidence.update(firewall=firewall_evidence("nft_mailsec_mx.json", mta_users=["postfix"]))
+    assert by_id(cat.evaluate(evidence, "mx"))["MAIL-NET-009"]["status"] == "pass"
 
 
 def statuses(findings, status):
