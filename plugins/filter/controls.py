@@ -10,10 +10,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 
 
-def control_settings(mode):
-    """The main.cf settings of the controls the postfix role implements for MODE, grouped by control."""
+def control_settings(mode, optouts=None):
+    """The main.cf settings of the controls the postfix role implements for MODE, grouped by control,
+    without the controls switched off in OPTOUTS ({id, reason})."""
     try:
-        return _controls.role_settings(mode)
+        return _controls.role_settings(mode, optouts)
     except ValueError as error:
         raise AnsibleFilterError("control_settings: %s" % error)
 

@@ -14,16 +14,16 @@ from ansible_collections.mailsec.hardening.plugins.module_utils import _intent
 FORMS = ("text", "postfix", "size")
 
 
-def canonical(value, variable, form="text"):
+def canonical(value, variable, form="text", optouts=None):
     """VALUE of the role variable VARIABLE as its canonical value, in FORM; an error naming VARIABLE when the
-    input layer refuses it."""
+    input layer refuses it. OPTOUTS: the controls the site switched off, which widen a bounded variable."""
     if variable not in _input_types.TYPES:
         raise AnsibleFilterError("canonical: %r is not a typed role variable (one of %s)"
                                  % (variable, ", ".join(sorted(_input_types.TYPES))))
     if form not in FORMS:
         raise AnsibleFilterError("canonical: form must be one of %s, not %r" % (", ".join(FORMS), form))
     try:
-        return _input_types.rendered(variable, value, form)
+        return _input_types.rendered(variable, value, form, optouts or ())
     except _inputs.Refusal as refusal:
         raise AnsibleFilterError(str(refusal))
 

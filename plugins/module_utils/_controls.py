@@ -1621,14 +1621,19 @@ def controls(source=None):
     return [c for c in CONTROLS if source is None or c.source == source]
 
 
-def role_settings(mode):
+def role_settings(mode, optouts=None):
     """The main.cf settings the postfix role writes for MODE, grouped by control:
-    [{id, title, settings: [[name, value], ...]}] in catalogue order."""
+    [{id, title, settings: [[name, value], ...]}] in catalogue order; the controls switched off in
+    OPTOUTS ({id, reason}) are left out, so the role leaves their settings alone."""
     if mode not in MODES:
         raise ValueError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
+    problems = optout_problems(optouts or [], "optouts")
+    if problems:
+        raise ValueError("; ".join(problems))
+    off = _optout_reasons(optouts)
     groups = []
     for control in CONTROLS:
-        if control.settings and mode in control.setting_modes:
+        if control.settings and mode in control.setting_modes and control.id not in off:
             groups.append(dict(id=control.id, title=control.title,
                                settings=[[name, value] for name, value in sorted(control.settings.items())]))
     return groups
@@ -1660,8 +1665,64 @@ def finding(control, status, actual, note=""):
     return data
 
 
-def judge(control, evidence, mode, present=None):
-    """The finding of one CONTROL for EVIDENCE of a host in MODE (waivers come later: ``apply_waivers``)."""
+def optable(control):
+    """Whether a site may switch CONTROL off in its host intent (mailsec_control_optouts): a control the
+    postfix role implements with fixed settings or a bounded value, neither critical nor high, and never
+    one of the relay controls."""
+    implemented = bool(control.settings) or any(entry[0] == control.id and variable.startswith("postfix_")
+                                                for variable, entry in BOUNDS.items())
+    return implemented and control.severity not in ("critical", "high") and control.family != "RELAY"
+
+
+def optout_problems(optouts, variable="mailsec_control_optouts"):
+    """Problems with OPTOUTS, a list of {id, reason}: unknown or non-optable controls, a control twice, a
+    reason that is not one line of text."""
+    if not isinstance(optouts, (list, tuple)):
+        return ["%s must be a list of {id, reason}, not %s" % (variable, _inputs.type_name(optouts))]
+    problems, seen = [], set()
+    for index, item in enumerate(optouts):
+        where = "%s[%d]" % (variable, index)
+        if not isinstance(item, dict) or set(item) != {"id", "reason"}:
+            problems.append("%s must be a mapping with exactly id and reason, e.g. {id: MAIL-SMTPD-004, reason: "
+                            "'printers with bad HELO names, ticket 4711'}" % where)
+            continue
+        control = BY_ID.get(item["id"]) if isinstance(item["id"], str) else None
+        if control is None:
+            problems.append("%s: %s is not a control of the catalogue (docs/controls.md)" % (where, _inputs.shown(item["id"])))
+        elif not optable(control):
+            problems.append("%s: %s (%s) cannot be switched off: only medium and low controls the postfix role "
+                            "implements, outside the relay family, can" % (where, control.id, control.title.lower()))
+        elif control.id in seen:
+            problems.append("%s: %s is switched off twice" % (where, control.id))
+        seen.add(item["id"])
+        try:
+            _inputs.text(item["reason"], "%s.reason" % where, max_length=200)
+        except _inputs.Refusal as refusal:
+            problems.append(str(refusal))
+    return problems
+
+
+def _optout_reasons(optouts):
+    return dict((item["id"], item["reason"]) for item in optouts or [] if isinstance(item, dict) and "id" in item)
+
+
+def judge(control, evidence, mode, present=None, optouts=None):
+    """The finding of one CONTROL for EVIDENCE of a host in MODE (waivers come later: ``apply_waivers``).
+    A control the host intent switches off (OPTOUTS) is ``waived`` with its reason, whatever the check
+    says: never a pass, never silent."""
+    finding_ = _judge(control, evidence, mode, present)
+    reason = _optout_reasons(optouts).get(control.id)
+    if reason is not None and finding_["status"] in ("pass", "fail"):
+        finding_ = dict(finding_, status="waived", note=_joined(
+            finding_.get("note"), "switched off in the host intent (mailsec_control_optouts): %s" % reason))
+    return finding_
+
+
+def _joined(first, second):
+    return "%s; %s" % (first, second) if first else second
+
+
+def _judge(control, evidence, mode, present=None):
     present = components(evidence) if present is None else present
     missing = [n for n in control.needs if n not in present]
     if missing:
@@ -1677,8 +1738,9 @@ def judge(control, evidence, mode, present=None):
     return finding(control, "pass" if passed else "fail", actual)
 
 
-def evaluate(evidence, mode, source=HOST, only=None):
-    """Judge every control of SOURCE against EVIDENCE for a host in MODE; ONLY limits the IDs."""
+def evaluate(evidence, mode, source=HOST, only=None, optouts=None):
+    """Judge every control of SOURCE against EVIDENCE for a host in MODE; ONLY limits the IDs; OPTOUTS
+    ({id, reason}) are the controls the host intent switches off."""
     if mode not in MODES:
         raise ValueError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
     evidence = dict(evidence) if isinstance(evidence, dict) else {}
@@ -1687,7 +1749,7 @@ def evaluate(evidence, mode, source=HOST, only=None):
         present = components(evidence)
     else:
         present = set(["registered"]) if source == SCAN and evidence.get("registry") else set()
-    return [judge(c, evidence, mode, present) for c in controls(source) if only is None or c.id in only]
+    return [judge(c, evidence, mode, present, optouts) for c in controls(source) if only is None or c.id in only]
 
 
 def summarize(findings):

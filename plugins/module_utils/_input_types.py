@@ -93,9 +93,15 @@ TYPES = {
 }
 
 
+# The role's own range of each bounded variable, before the catalogue narrows it: what the role
+# accepts once the site switched the owning control off (mailsec_control_optouts).
+ROLE_RANGES = {}
+
+
 def _narrow_to_the_catalogue():
     for variable, (dummy, options) in TYPES.items():
         if options.pop("bounded", False):
+            ROLE_RANGES[variable] = (options["low"], options["high"])
             low, high = _controls.bound(variable)
             options["low"] = options["low"] if low is None else max(options["low"], low)
             options["high"] = options["high"] if high is None else min(options["high"], high)
@@ -104,27 +110,30 @@ def _narrow_to_the_catalogue():
 _narrow_to_the_catalogue()
 
 
-def parse(variable, value, name=None):
+def parse(variable, value, name=None, optouts=()):
     """VALUE of role variable VARIABLE as its canonical typed value; raises _inputs.Refusal naming NAME
     (the variable the user set, VARIABLE by default). An optional variable's empty string and a
-    nullable one's null mean "not set" and are returned as they are."""
+    nullable one's null mean "not set" and are returned as they are. When OPTOUTS ({id, reason})
+    switch off the control that bounds VARIABLE, the role's own range applies."""
     kind, options = TYPES[variable]
     options = dict(options)
+    if variable in ROLE_RANGES and _controls.BOUNDS[variable][0] in [item.get("id") for item in optouts or []]:
+        options["low"], options["high"] = ROLE_RANGES[variable]
     if (options.pop("optional", False) and value == "") or (options.pop("nullable", False) and value is None):
         return value
     return kind(value, name or variable, **options)
 
 
-def problems(variable, value, name=None):
+def problems(variable, value, name=None, optouts=()):
     """The refusal of VALUE for VARIABLE as a list of one sentence, or [] when the layer accepts it."""
-    return _inputs.problems_of(lambda: parse(variable, value, name))
+    return _inputs.problems_of(lambda: parse(variable, value, name, optouts))
 
 
-def rendered(variable, value, form="text"):
+def rendered(variable, value, form="text", optouts=()):
     """VALUE of VARIABLE as a template writes it: networks as address/prefix (FORM ``postfix``: as
     Postfix lists them, IPv6 in brackets), sizes as 2G/500M (FORM ``size``), lists item by item, the
     rest as its canonical text or number."""
-    canonical = parse(variable, value)
+    canonical = parse(variable, value, optouts=optouts)
     if isinstance(canonical, tuple):
         return [_render_one(item, form) for item in canonical]
     return _render_one(canonical, form)

@@ -67,6 +67,10 @@ class _Checker:
     def integer(self, key):
         value = self.values.get(key)
         minimum, maximum = (_input_types.TYPES[key][1][bound] for bound in ("low", "high"))
+        optouts = self.values.get("postfix_control_optouts") or []
+        if key in _input_types.ROLE_RANGES and not _controls.optout_problems(optouts) and \
+                _controls.BOUNDS[key][0] in [item["id"] for item in optouts]:
+            minimum, maximum = _input_types.ROLE_RANGES[key]
         why = LIMITS[key]
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(key, " must be a whole number, not %s" % (
@@ -292,6 +296,8 @@ def _check_content_filters(check, mode):
 def role_input_problems(values, names=None):
     """Every problem with the postfix role's inputs VALUES, each naming the variable from NAMES."""
     check = _Checker(values, names)
+    if "postfix_control_optouts" in values:
+        check.extend(_controls.optout_problems(values["postfix_control_optouts"], check.name("postfix_control_optouts")))
     mode = check.typed("postfix_mode")
     check.typed("postfix_inet_protocols")
     check.typed("postfix_tls_min_protocol")

@@ -56,6 +56,24 @@ options:
     type: list
     elements: str
     default: [postfix]
+  optouts:
+    description:
+      - The controls the host intent switches off (C(mailsec_control_optouts)), each with its reason. They are reported
+        C(waived) with the reason, whatever their check finds; never C(pass), never left out.
+      - Only medium and low controls the postfix role implements, outside the relay family, can be switched off; any
+        other is refused.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      id:
+        description: The control's ID, for example V(MAIL-SMTPD-004).
+        type: str
+        required: true
+      reason:
+        description: Why the site switches it off; one line of text.
+        type: str
+        required: true
 extends_documentation_fragment:
   - mailsec.hardening.read_only
 notes:
@@ -488,6 +506,8 @@ def main():
             admin_networks=dict(type="list", elements="str", default=[]),
             ssh_port=dict(type="int", default=22),
             mta_users=dict(type="list", elements="str", default=["postfix"]),
+            optouts=dict(type="list", elements="dict", default=[],
+                         options=dict(id=dict(type="str", required=True), reason=dict(type="str", required=True))),
         ),
         supports_check_mode=True,
     )
@@ -504,7 +524,10 @@ def main():
     evidence = gather(module, module.params["config_dir"], module.params["admin_networks"], module.params["ssh_port"],
                       module.params["mta_users"])
     mode = module.params["mode"] or _controls.infer_mode(evidence)
-    findings = _controls.evaluate(evidence, mode)
+    optout_problems = _controls.optout_problems(module.params["optouts"], "optouts")
+    if optout_problems:
+        module.fail_json(msg="; ".join(optout_problems) + " (set in mailsec_control_optouts)")
+    findings = _controls.evaluate(evidence, mode, optouts=module.params["optouts"])
     summary = _controls.summarize(findings)
     module.exit_json(changed=False, mode=mode, mode_inferred=not module.params["mode"], evidence=evidence,
                      findings=findings, summary=summary)

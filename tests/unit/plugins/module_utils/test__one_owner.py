@@ -35,11 +35,12 @@ SUBMISSION = dict(postfix_submission_enabled=True, postfix_submission_auth_backe
                   postfix_submission_message_rate_limit=60)
 
 
-def _role_problems(variable, value):
+def _role_problems(variable, value, optouts=None):
+    extra = dict(postfix_control_optouts=optouts) if optouts else {}
     if variable.startswith("postfix_submission_"):
-        return role_input_problems(dict(POSTFIX, **dict(SUBMISSION, **{variable: value})))
+        return role_input_problems(dict(POSTFIX, **dict(SUBMISSION, **dict(extra, **{variable: value}))))
     if variable.startswith("postfix_"):
-        return role_input_problems(dict(POSTFIX, **{variable: value}))
+        return role_input_problems(dict(POSTFIX, **dict(extra, **{variable: value})))
     if variable.startswith("spamassassin_"):
         return _filter_inputs.spamassassin_problems(spamassassin(**{variable: value}))
     return _baseline_inputs.baseline_problems(baseline(**{variable: value}))
@@ -131,3 +132,56 @@ def test_a_site_setting_the_role_accepts_passes_the_control_that_bounds_it(name,
 def test_extra_settings_that_weaken_a_bounded_setting_are_refused(extra, says):
     problems = role_input_problems(dict(POSTFIX, postfix_extra_settings=extra))
     assert any(says in p and p.startswith("postfix_extra_settings.") for p in problems), problems
+
+
+# --- A control switched off in the host intent (mailsec_control_optouts) ------------------------------------
+
+OPTABLE_BOUNDED = sorted(v for v in cat.BOUNDS if v.startswith("postfix_") and cat.optable(cat.BY_ID[cat.BOUNDS[v][0]]))
+
+
+def _optout(control):
+    return [dict(id=control, reason="printers behind one NAT address, ticket 4711")]
+
+
+@BOUNDED
+@given(st.sampled_from(OPTABLE_BOUNDED), values)
+def test_a_value_beyond_the_bound_is_accepted_only_with_a_reason_the_audit_shows_as_waived(variable, value):
+    control = cat.BOUNDS[variable][0]
+    optouts = _optout(control)
+    if _role_problems(variable, value, optouts):
+        return
+    written = _input_types.rendered(variable, value, optouts=optouts)
+    (finding,) = cat.evaluate(_evidence_with(variable, written), "mx", only=[control], optouts=optouts)
+    if not _role_problems(variable, value):
+        assert _status(_evidence_with(variable, written), control)["status"] == "pass"
+    assert finding["status"] == "waived" and "ticket 4711" in finding["note"], finding
+
+
+def test_a_connection_limit_of_100_needs_mail_dos_001_switched_off():
+    assert _role_problems("postfix_client_connection_count_limit", 100)
+    assert role_input_problems(dict(POSTFIX, postfix_client_connection_count_limit=100,
+                                    postfix_control_optouts=_optout("MAIL-DOS-001"))) == []
+    assert _input_types.rendered("postfix_client_connection_count_limit", 100, optouts=_optout("MAIL-DOS-001")) == 100
+
+
+def test_a_switched_off_control_is_waived_never_passed_and_its_settings_are_not_written():
+    optouts = _optout("MAIL-SMTPD-004")
+    (finding,) = cat.evaluate(EVIDENCE, "mx", only=["MAIL-SMTPD-004"], optouts=optouts)
+    assert finding["status"] == "waived" and "mailsec_control_optouts" in finding["note"]
+    assert "MAIL-SMTPD-004" in [group["id"] for group in cat.role_settings("mx")]
+    assert "MAIL-SMTPD-004" not in [group["id"] for group in cat.role_settings("mx", optouts)]
+
+
+@pytest.mark.parametrize("optouts, says", [
+    ([{"id": "MAIL-RELAY-004", "reason": "x"}], "cannot be switched off"),
+    ([{"id": "MAIL-SMTPD-007", "reason": "x"}], "cannot be switched off"),   # high
+    ([{"id": "MAIL-NET-008", "reason": "x"}], "cannot be switched off"),     # not the postfix role's
+    ([{"id": "MAIL-XYZ-001", "reason": "x"}], "is not a control of the catalogue"),
+    ([{"id": "MAIL-SMTPD-004", "reason": "a\nMAIL-RELAY-001"}], "line break"),
+    ([{"id": "MAIL-SMTPD-004"}], "exactly id and reason"),
+    ([{"id": "MAIL-SMTPD-004", "reason": "x"}, {"id": "MAIL-SMTPD-004", "reason": "y"}], "twice"),
+    ("MAIL-SMTPD-004", "must be a list"),
+])
+def test_optouts_that_are_not_allowed_are_refused_naming_the_variable(optouts, says):
+    problems = role_input_problems(dict(POSTFIX, postfix_control_optouts=optouts))
+    assert any(p.startswith("postfix_control_optouts") and says in p for p in problems), problems
