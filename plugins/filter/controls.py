@@ -19,8 +19,18 @@ def control_settings(mode, optouts=None):
         raise AnsibleFilterError("control_settings: %s" % error)
 
 
+def shared_value(name):
+    """A value the roles and the audit share, owned by the catalogue (the mail ports, the TLS floor, the
+    memory ClamAV needs), so a role never spells it again."""
+    try:
+        return _controls.SHARED[name]
+    except (KeyError, TypeError):
+        raise AnsibleFilterError("shared_value: %r is not a shared value (one of %s)"
+                                 % (name, ", ".join(sorted(_controls.SHARED))))
+
+
 class FilterModule:
     """Control catalogue filters."""
 
     def filters(self):
-        return {"control_settings": control_settings}
+        return {"control_settings": control_settings, "shared_value": shared_value}

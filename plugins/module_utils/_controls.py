@@ -34,6 +34,22 @@ SERVING = ("mx",)
 CLIENTS = ("relay_client", "local_only")
 DELIVERING = ("mx", "local_only")  # hosts that deliver mail locally, and so read aliases
 
+# --- Values the roles and the audit share -------------------------------------------------------------------
+# Each is written once, here; templates and role variables read them through the shared_value filter.
+SMTP_PORT = 25
+SUBMISSION_PORTS = (587, 465)
+MAIL_PORTS = (SMTP_PORT,) + tuple(sorted(SUBMISSION_PORTS))
+SSH_PORT = 22
+# TLS versions a server may accept (MAIL-TLS-003, MAIL-TLS-008); the first is the floor.
+TLS_ACCEPTED = ("TLSv1.2", "TLSv1.3")
+TLS_REFUSED = ("SSLv3", "TLSv1", "TLSv1.1")
+# ClamAV documentation: the official database needs 3 GiB; a concurrent reload holds two copies (MAIL-AV-006).
+CLAMAV_DATABASE_MEMORY_MB = 3072
+CLAMAV_RELOAD_MEMORY_MB = 4096
+SHARED = dict(smtp_port=SMTP_PORT, submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS),
+              ssh_port=SSH_PORT, tls_floor=TLS_ACCEPTED[0], clamav_database_memory_mb=CLAMAV_DATABASE_MEMORY_MB,
+              clamav_reload_memory_mb=CLAMAV_RELOAD_MEMORY_MB)
+
 # --- Bounds the roles and the audit share ------------------------------------------------------------------
 # Each bound is owned here, by the control that judges it. A role's input type reads it (_input_types), so
 # the role refuses what the control would fail; the control's check reads the same numbers.
@@ -186,7 +202,7 @@ class Evidence(object):
         return [s for s in self.services() if s.get("command") == "smtpd" and s.get("type") == "inet"]
 
     def submission_services(self):
-        return [s for s in self.smtpd_services() if s.get("port") in (465, 587)]
+        return [s for s in self.smtpd_services() if s.get("port") in SUBMISSION_PORTS]
 
     def receiving_services(self):
         """The smtpd services that take mail from other hosts: beyond loopback, or behind postscreen."""
@@ -449,7 +465,7 @@ def _submission_mandatory_tls(ev):
 def _local_only(ev):
     interfaces = ev.param("inet_interfaces")
     public = sorted({"%s:%s" % (item.get("address"), item.get("port")) for item in ev.listeners()
-                     if item.get("port") in (25, 465, 587) and not _loopback(str(item.get("address", "")))})
+                     if item.get("port") in MAIL_PORTS and not _loopback(str(item.get("address", "")))})
     passed = interfaces.lower() in ("loopback-only", "localhost", "127.0.0.1", "127.0.0.1, [::1]") and not public
     return passed, "inet_interfaces = %s; mail ports open beyond loopback: %s" % (interfaces, _shown(public))
 
@@ -467,7 +483,7 @@ def _approved_postfix_listeners(ev):
         if port in _APPROVED_SERVICES or _loopback(address):
             continue
         stray.append("%s (%s %s)" % (service["service"], service.get("command"), port))
-    return not stray, "inet services beyond 25, 465, 587 and loopback: %s" % _shown(stray)
+    return not stray, "inet services beyond %s and loopback: %s" % (", ".join(map(str, MAIL_PORTS)), _shown(stray))
 
 
 # Ports a departmental mail host may expose besides mail: SSH for its administrators.
@@ -517,8 +533,8 @@ def _firewall_mail_ports_only(ev):
     if answers is None:
         return False, "nft is not installed: nothing filters the ports"
     mode = ev.data.get("mode")
-    needed = {25} if mode == "mx" else set()
-    optional = {465, 587} if mode == "mx" else set()
+    needed = {SMTP_PORT} if mode == "mx" else set()
+    optional = set(SUBMISSION_PORTS) if mode == "mx" else set()
     listening = set((item.get("port"), item.get("protocol", "tcp")) for item in ev.listeners()
                     if not _loopback(str(item.get("address", ""))))
     open_needless = [a for a in answers if a.get("verdict") == "accept" and a.get("port") not in needed | optional
@@ -532,7 +548,7 @@ def _firewall_mail_ports_only(ev):
 
 def _ssh_port(ev):
     """The SSH port the host intent names (mailsec_ssh_port, given to mailhost_info), else 22."""
-    return ev.section("firewall").get("ssh_port") or 22
+    return ev.section("firewall").get("ssh_port") or SSH_PORT
 
 
 def _firewall_ssh_admin_only(ev):
@@ -911,9 +927,9 @@ def _clamav_memory(ev):
     if memory is None:
         raise EvidenceMissing("the host's memory was not read")
     faults = []
-    if official and memory < 3072:
-        faults.append("the official database needs 3 GiB of RAM; the host has %d MiB" % memory)
-    if memory < 4096 and reload_ not in ("no", "false"):
+    if official and memory < CLAMAV_DATABASE_MEMORY_MB:
+        faults.append("the official database needs %d MiB of RAM; the host has %d MiB" % (CLAMAV_DATABASE_MEMORY_MB, memory))
+    if memory < CLAMAV_RELOAD_MEMORY_MB and reload_ not in ("no", "false"):
         faults.append("ConcurrentDatabaseReload %s holds two databases in memory during reloads, with %d MiB"
                       % (reload_, memory))
     return not faults, "; ".join(faults) or "%d MiB; official database %s; ConcurrentDatabaseReload %s" % (
@@ -1128,8 +1144,8 @@ def _network_tls_floor(ev):
         versions = target.get("tls_versions")
         if not isinstance(versions, dict):
             continue
-        old = [v for v in ("SSLv3", "TLSv1", "TLSv1.1") if versions.get(v)]
-        new = [v for v in ("TLSv1.2", "TLSv1.3") if versions.get(v)]
+        old = [v for v in TLS_REFUSED if versions.get(v)]
+        new = [v for v in TLS_ACCEPTED if versions.get(v)]
         shown.append("%s: %s" % (_label(target), ", ".join(new) or "no TLS"))
         untested = [v for v in ("TLSv1", "TLSv1.1") if versions.get(v) is None]
         if old:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
 
 SIGNATURE_SUFFIXES = ("hdb", "hsb", "ndb", "ldb", "ign2", "fp", "sfp", "cdb", "msb", "mdb")
-# ClamAV documentation: 3 GiB for the official database.
-MIN_MEMORY_MB = 3072
+MIN_MEMORY_MB = _controls.CLAMAV_DATABASE_MEMORY_MB
 
 _SIGNATURE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(%s)\Z" % "|".join(SIGNATURE_SUFFIXES))
 

@@ -46,7 +46,7 @@ TYPES = {
     "postfix_root_alias": (_inputs.mail_address, dict(optional=True)),
     "postfix_mode": (_inputs.choice, dict(choices=_controls.MODES)),
     "postfix_inet_protocols": (_inputs.choice, dict(choices=("all", "ipv4", "ipv6"))),
-    "postfix_tls_min_protocol": (_inputs.choice, dict(choices=("TLSv1.2", "TLSv1.3"))),
+    "postfix_tls_min_protocol": (_inputs.choice, dict(choices=_controls.TLS_ACCEPTED)),
     "postfix_tls_cert_file": (_inputs.path, dict(allow_empty=True)),
     "postfix_tls_key_file": (_inputs.path, dict(allow_empty=True)),
     # RFC 5321 (4.5.3.1.7 and 4.5.3.1.8): at least 64 KB messages and 100 recipients.

@@ -17,6 +17,8 @@ from __future__ import annotations
 import ipaddress
 import json
 
+from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
+
 L4 = {"tcp": 6, "udp": 17, "icmp": 1, "ipv6-icmp": 58, "icmpv6": 58}
 NFPROTO = {"ip": "ipv4", "ip6": "ipv6"}
 FAMILIES = {"ipv4": ("ip", "inet"), "ipv6": ("ip6", "inet")}
@@ -296,7 +298,8 @@ def first_address(network):
     return str(next(iter(net.hosts()), net.network_address))
 
 
-def evidence(ruleset_json, ports, users, admin_networks=(), outbound_ports=(25, 465, 587), ssh_port=22):
+def evidence(ruleset_json, ports, users, admin_networks=(), outbound_ports=_controls.MAIL_PORTS,
+             ssh_port=_controls.SSH_PORT):
     """The firewall evidence the audit judges: {input_policy, tables, inbound: [{port, protocol, family, verdict, by,
     uncertain}], admin: [...], outbound: [{port, family, user, uid, verdict, by, uncertain}]}.
 

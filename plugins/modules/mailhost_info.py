@@ -365,7 +365,7 @@ def _uid(name):
         return None
 
 
-def _firewall(reader, listeners, admin_networks, ssh_port=22, mta_users=("postfix",)):
+def _firewall(reader, listeners, admin_networks, ssh_port=_controls.SSH_PORT, mta_users=("postfix",)):
     """The live ruleset's answers: for a stranger, each mail port, SSH and every port something
     listens on beyond loopback; SSH from each admin network; outbound SMTP as nobody and as each MTA user."""
     rc, out, err = reader.run("nft", "-j", "list", "ruleset")
@@ -373,7 +373,7 @@ def _firewall(reader, listeners, admin_networks, ssh_port=22, mta_users=("postfi
         return dict(nft_available=False, input_policy="none")
     if rc != 0:
         return dict(nft_available=True, input_policy="unreadable", error=err.strip())
-    ports = set((p, "tcp") for p in (ssh_port, 25, 465, 587))
+    ports = set((p, "tcp") for p in (ssh_port,) + _controls.MAIL_PORTS)
     ports.update((item["port"], item["protocol"]) for item in listeners
                  if not _mailhost.is_loopback(item.get("address")))
     users = [(name, uid) for name, uid in [(name, _uid(name)) for name in ["nobody"] + list(mta_users)] if uid is not None]
@@ -485,7 +485,7 @@ def _host(reader, postfix):
     return dict(fqdn=name, resolved=resolved, addresses=_mailhost.global_addresses(out))
 
 
-def gather(module, config_dir, admin_networks=(), ssh_port=22, mta_users=("postfix",)):
+def gather(module, config_dir, admin_networks=(), ssh_port=_controls.SSH_PORT, mta_users=("postfix",)):
     reader = Reader(module)
     packages = _packages(reader)
     units = _units(reader)
@@ -504,7 +504,7 @@ def main():
             mode=dict(type="str", choices=list(_controls.MODES)),
             config_dir=dict(type="path", default="/etc/postfix"),
             admin_networks=dict(type="list", elements="str", default=[]),
-            ssh_port=dict(type="int", default=22),
+            ssh_port=dict(type="int", default=_controls.SSH_PORT),
             mta_users=dict(type="list", elements="str", default=["postfix"]),
             optouts=dict(type="list", elements="dict", default=[],
                          options=dict(id=dict(type="str", required=True), reason=dict(type="str", required=True))),

@@ -150,7 +150,7 @@ def main():
         argument_spec=dict(
             host=dict(type="str", required=True),
             addresses=dict(type="list", elements="str"),
-            ports=dict(type="list", elements="int", default=[25, 465, 587]),
+            ports=dict(type="list", elements="int", default=list(_controls.MAIL_PORTS)),
             mode=dict(type="str", choices=list(_controls.MODES), default="mx"),
             tls_versions=dict(type="list", elements="str", choices=list(TLS_VERSIONS), default=list(TLS_VERSIONS)),
             timeout=dict(type="float", default=10),

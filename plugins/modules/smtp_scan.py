@@ -259,7 +259,7 @@ def main():
         argument_spec=dict(
             ranges=dict(type="list", elements="str", required=True),
             exclude=dict(type="list", elements="str", default=[]),
-            ports=dict(type="list", elements="int", default=[25, 465, 587]),
+            ports=dict(type="list", elements="int", default=list(_controls.MAIL_PORTS)),
             implicit_tls_ports=dict(type="list", elements="int", default=[465]),
             registry=dict(type="list", elements="dict", default=[]),
             max_addresses=dict(type="int", default=_sweep.DEFAULT_MAX_ADDRESSES),

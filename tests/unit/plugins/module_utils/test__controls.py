@@ -212,7 +212,7 @@ def _silent(evidence):
     ("MAIL-AV-005", lambda e: e["clamav"]["milter_conf"].update(maxfilesize="5M"), "delivered unscanned"),
     ("MAIL-AV-005", lambda e: e["clamav"]["clamd_conf"].update(streammaxlength="1M"), "below clamav-milter's"),
     ("MAIL-AV-006", lambda e: e["clamav"]["clamd_conf"].update(concurrentdatabasereload="yes"), "two databases"),
-    ("MAIL-AV-006", lambda e: e["clamav"].update(official_database=True), "needs 3 GiB"),
+    ("MAIL-AV-006", lambda e: e["clamav"].update(official_database=True), "needs 3072 MiB"),
     ("MAIL-AV-001", lambda e: e["clamav"].update(signature_age_hours=200), "200 hours old"),
     ("MAIL-SPAM-002", lambda e: e["spamassassin"].update(milter_args=["/usr/sbin/spamass-milter", "-m"]), "never refused"),
     ("MAIL-SPAM-003", lambda e: e["spamassassin"]["config"].update(report_safe="1"), "report_safe 1"),
