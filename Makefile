@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export CONTAINERS_CONF := $(CURDIR)/.testbed/containers.conf
 
-.PHONY: help venv setup demo demo-clean test check bench lint sanity units molecule build controls-doc clean
+.PHONY: help venv setup demo demo-clean test check bench lint sanity units molecule build controls-doc role-readmes clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ build: venv  ## Build the collection tarball into build/
 
 controls-doc: venv  ## Regenerate docs/controls.md from the control catalogue
 	@PYTHONPATH=.testbed/collections .venv/bin/python testbed/controls-doc.py
+
+role-readmes: venv  ## Regenerate each role's README.md from its argument spec
+	@PYTHONPATH=.testbed/collections .venv/bin/python testbed/role-readmes.py
 
 clean:  ## Remove generated files (not the image)
 	rm -rf .testbed/sanity .testbed/collections build tests/output
