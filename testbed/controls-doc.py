@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pathlib
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._controls_doc import markdown
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue._controls_doc import markdown
 
 TARGET = pathlib.Path(__file__).resolve().parent.parent / "docs" / "controls.md"
 

@@ -10,7 +10,7 @@ import pathlib
 
 import yaml
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._role_docs import markdown
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue._role_docs import markdown
 
 ROLES = pathlib.Path(__file__).resolve().parent.parent / "roles"
 

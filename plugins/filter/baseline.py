@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _baseline_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _baseline_inputs
 
 
 def baseline_input_problems(values):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filter_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _filter_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
 
 
 def milter_endpoint(name):

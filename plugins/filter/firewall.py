@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _firewall_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _firewall_inputs
 
 
 def firewall_input_problems(values):

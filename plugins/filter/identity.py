@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _fcrdns
-from ansible_collections.mailsec.hardening.plugins.module_utils import _identity_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _fcrdns
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _identity_inputs
 
 
 def identity_input_problems(values):

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy
-from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
-from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import site_setting_lines
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _submission
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import role_input_problems
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import site_setting_lines
 
 _CHECKS = {
     "networks": _mail_policy.network_problems,

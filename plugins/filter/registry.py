@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _border
-from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _border
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _registry
 
 
 def registry_entries(hosts, file_entries=None):

@@ -132,9 +132,9 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
-from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
-from ansible_collections.mailsec.hardening.plugins.module_utils import _report
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _registry
+from ansible_collections.mailsec.hardening.plugins.module_utils.report import _report
 
 REPORT_MODES = _controls.MODES + (_registry.UNREGISTERED,)
 
@@ -219,23 +219,21 @@ def main():
     generated = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     threshold = None if p["fail_severity"] == "none" else p["fail_severity"]
     unaudited = sorted(set(p["unaudited"]) - set(results))
-    terminal = _report.to_terminal(results, threshold, unaudited)
+    context = dict(generated=generated, unaudited=unaudited, details=p["details"], title=p["title"], threshold=threshold)
+    terminal = _report.render("text", results, context)
     dest = p["dest"]
     base = os.path.join(dest, p["name"])
-    paths = dict(json=base + ".json", junit=base + ".junit.xml", html=base + ".html", text=base + ".txt",
-                 hosts=dict((host, os.path.join(dest, "hosts", name + ".json"))
-                            for host, name in host_files(results).items()))
+    paths = dict((name, base + suffix) for name, (suffix, dummy) in _report.FORMATS.items())
+    paths["hosts"] = dict((host, os.path.join(dest, "hosts", name + ".json")) for host, name in host_files(results).items())
     changed = False
     if not module.check_mode:
         try:
             os.makedirs(os.path.join(dest, "hosts"), exist_ok=True)
             # the generated time is in the JSON and HTML, so those change on every run
-            changed |= write(paths["json"], _report.to_json(results, generated, unaudited, p["details"]))
-            changed |= write(paths["junit"], _report.to_junit(results, unaudited, p["title"]))
-            changed |= write(paths["html"], _report.to_html(results, generated, unaudited, p["title"]))
-            changed |= write(paths["text"], terminal)
+            for name in _report.FORMATS:
+                changed |= write(paths[name], terminal if name == "text" else _report.render(name, results, context))
             for host, path in paths["hosts"].items():
-                changed |= write(path, _report.to_json({host: results[host]}, generated))
+                changed |= write(path, _report.render("json", {host: results[host]}, dict(context, unaudited=(), details=None)))
         except (IOError, OSError) as error:
             module.fail_json(msg="cannot write the reports to %s: %s; choose a writable dest" % (dest, error))
     everything = [f for result in results.values() for f in result["findings"]]

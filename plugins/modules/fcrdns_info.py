@@ -206,10 +206,10 @@ import math
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
-from ansible_collections.mailsec.hardening.plugins.module_utils import _dns
-from ansible_collections.mailsec.hardening.plugins.module_utils import _fcrdns
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _dns
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _fcrdns
 
 
 def _problem(params):

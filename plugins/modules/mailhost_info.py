@@ -168,13 +168,13 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
-from ansible_collections.mailsec.hardening.plugins.module_utils import _nftables
-from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
-from ansible_collections.mailsec.hardening.plugins.module_utils._service_check import read_proc, socket_table
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_check import read_proc, socket_table
 
 PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "rsyslog", "clamav-daemon", "clamav-milter",
             "spamassassin", "spamd", "spamass-milter")

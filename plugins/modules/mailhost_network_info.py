@@ -123,8 +123,8 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
-from ansible_collections.mailsec.hardening.plugins.module_utils._probe import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._probe import (
     TLS_VERSIONS,
     address_problem,
     option_problems,

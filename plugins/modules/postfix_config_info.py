@@ -155,7 +155,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import (
     dropped_settings,
     map_files,
     master_services,

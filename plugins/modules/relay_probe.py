@@ -406,7 +406,7 @@ summary:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._probe import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._probe import (
     option_problems,
     run_relay_probe,
 )

@@ -200,16 +200,16 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
-from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
-from ansible_collections.mailsec.hardening.plugins.module_utils import _sweep
-from ansible_collections.mailsec.hardening.plugins.module_utils._probe import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _registry
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp import _sweep
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._probe import (
     TLS_VERSIONS,
     option_problems,
     port_problem,
     probe_listener,
 )
-from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import format_target
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._smtp import format_target
 
 
 def problems(params):

@@ -134,13 +134,13 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._service_check import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_check import (
     check_service,
     listening,
     read_proc,
     targets_for,
 )
-from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import SMTPClient
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._smtp import SMTPClient
 
 
 def _problem(params):

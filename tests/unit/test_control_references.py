@@ -10,9 +10,9 @@ import re
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filter_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _filter_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import role_input_problems
 from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.test__filter_inputs import clamav
 from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.test__postfix_inputs import GOOD
 

@@ -13,10 +13,10 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailsec.hardening.plugins.filter.controls import shared_value
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-OWNER = ROOT / "plugins" / "module_utils" / "_controls.py"
+OWNER = ROOT / "plugins" / "module_utils" / "catalogue" / "_controls.py"
 SHARED_LITERALS = [(25, 465, 587), (587, 465), (465, 587)]
 SHARED_NUMBERS = [_controls.CLAMAV_DATABASE_MEMORY_MB, _controls.CLAMAV_RELOAD_MEMORY_MB]
 # Role files a user reads as documentation (argument specs) must spell defaults out.

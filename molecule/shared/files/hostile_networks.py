@@ -14,7 +14,7 @@ import json
 import random
 import sys
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 
 RIDERS = ["\nsmtpd_authorized_xclient_hosts = static:all", " 0.0.0.0/0", "\r\n", "\t", "%v", " static:all",
           ",0.0.0.0/0", "}", "é", "$(id)", "#", "\n"]

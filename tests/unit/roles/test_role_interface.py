@@ -13,7 +13,7 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.mailsec.hardening.plugins.filter.roles import role_options
-from ansible_collections.mailsec.hardening.plugins.module_utils._role_docs import markdown
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue._role_docs import markdown
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "meta" / "argument_specs.yml").exists())

@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
 
 RULES = _attachments.rules(_attachments.DEFAULT_EXTENSIONS)
 

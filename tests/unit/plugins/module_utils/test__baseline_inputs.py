@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _baseline_inputs as baseline
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _baseline_inputs as baseline
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
 
 
 def good(**changes):

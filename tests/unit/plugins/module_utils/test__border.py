@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _border
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _border
 
 GOOD = dict(
     border_firewall_mode="enforce",

@@ -17,12 +17,12 @@ import re
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
-from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
-from ansible_collections.mailsec.hardening.plugins.module_utils import _nftables
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import master_services
-from ansible_collections.mailsec.hardening.plugins.module_utils._controls_doc import markdown
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import master_services
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue._controls_doc import markdown
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 

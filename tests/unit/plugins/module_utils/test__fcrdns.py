@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _fcrdns
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _fcrdns
 
 V4 = "192.0.2.25"
 V6 = "2001:db8::25"

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
-from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings as settings
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings as settings
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import role_input_problems
 from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.test__controls import (
     by_id,
     filtering_evidence,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filter_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _filter_inputs
 
 EICAR_HDB = "44d88612fea8a8f36de82e1278abb02f:68:Local.Test.EICAR"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
 
 
 def test_each_side_names_the_same_milter():

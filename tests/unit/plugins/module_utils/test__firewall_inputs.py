@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _firewall_inputs as inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _firewall_inputs as inputs
 
 
 def good(**changes):

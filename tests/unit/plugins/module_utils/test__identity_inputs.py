@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _fcrdns
-from ansible_collections.mailsec.hardening.plugins.module_utils import _identity_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _fcrdns
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _identity_inputs
 
 SECRET = "YIoONmR8caG5+HBRO0JAckKbyA3On6KGNnXy+D6tbLc="
 

@@ -16,16 +16,16 @@ from ansible.errors import AnsibleFilterError
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.mailsec.hardening.plugins.filter.inputs import FilterModule
-from ansible_collections.mailsec.hardening.plugins.module_utils import _border
-from ansible_collections.mailsec.hardening.plugins.module_utils import _baseline_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filter_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _firewall_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _identity_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _intent
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import parse_main_cf
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _border
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _baseline_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _filter_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _firewall_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _identity_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _intent
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import role_input_problems
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import parse_main_cf
 
 # Bounded and deterministic, so `make units` stays quick and CI sees the same examples every run.
 BOUNDED = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -261,7 +261,7 @@ def test_a_mirror_url_with_anything_else_is_refused(bad):
 
 
 def test_a_password_hash_with_a_field_separator_is_refused():
-    from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
+    from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _submission
     values = dict(postfix_submission_enabled=True, postfix_submission_auth_backend="passwd_file",
                   postfix_submission_auth_rate_limit=10, postfix_submission_message_rate_limit=60,
                   postfix_mode="mx", postfix_domains=["example.org"],

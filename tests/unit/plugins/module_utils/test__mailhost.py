@@ -9,10 +9,10 @@ import datetime
 import json
 import pathlib
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
-from ansible_collections.mailsec.hardening.plugins.module_utils import _nftables
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import master_services
-from ansible_collections.mailsec.hardening.plugins.module_utils._service_check import socket_table
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import master_services
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_check import socket_table
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 

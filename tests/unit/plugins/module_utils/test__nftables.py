@@ -11,7 +11,7 @@ import pathlib
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _nftables
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 

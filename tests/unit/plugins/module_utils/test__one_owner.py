@@ -16,12 +16,12 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _baseline_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filter_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import master_services
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _baseline_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _filter_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import role_input_problems
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import master_services
 from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.test__baseline_inputs import good as baseline
 from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.test__controls import (
     filtering_evidence, fixture)

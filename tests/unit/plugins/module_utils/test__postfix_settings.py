@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings as settings
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings as settings
 
 MAIN_CF = """# comment
 myhostname = mx.example.org

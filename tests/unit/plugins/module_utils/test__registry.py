@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _registry
 
 GOOD = dict(name="mx.physics.example.org", addresses=["192.0.2.25", "2001:db8:5:0::25"], ports=[25, 587],
             owner="Physics", contact="postmaster@physics.example.org")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._relay import (
     REFUSING_REASONS,
     RelayProbe,
     RelayProbeError,
@@ -25,7 +25,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
     server_name_from_banner,
     summarize,
 )
-from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._smtp import (
     SMTPClient,
     SMTPProtocolError,
     SMTPReply,

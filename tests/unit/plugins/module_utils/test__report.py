@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
-from ansible_collections.mailsec.hardening.plugins.module_utils import _report
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils.report import _report
 
 TODAY = datetime.date(2026, 11, 23)
 HOSTILE = '<script>alert("x")</script><b>Postfix</b> & "quotes"\x07'

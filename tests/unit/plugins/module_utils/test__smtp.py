@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._smtp import (
     SMTPClient,
     SMTPCommandError,
     SMTPProtocolError,

@@ -12,10 +12,10 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _firewall_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import site_setting_lines
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import parse_main_cf
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _firewall_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _submission
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import site_setting_lines
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import parse_main_cf
 
 BOUNDED = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 PRINTABLE = re.compile(r"^[ -~]*\Z")

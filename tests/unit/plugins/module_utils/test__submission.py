@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _submission as sub
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_inputs import role_input_problems
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import service_problems
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _submission as sub
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import role_input_problems
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import service_problems
 
 from test__postfix_inputs import GOOD  # the same well-formed role inputs
 

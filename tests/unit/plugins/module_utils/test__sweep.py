@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
-from ansible_collections.mailsec.hardening.plugins.module_utils import _sweep
-from ansible_collections.mailsec.hardening.plugins.module_utils._probe import probe_listener
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _registry
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp import _sweep
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._probe import probe_listener
 from ansible_collections.mailsec.hardening.tests.unit.plugins.module_utils.fake_smtp import free_port
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls as cat
 from ansible_collections.mailsec.hardening.plugins.modules import audit_report
 
 

@@ -133,7 +133,7 @@ def test_bad_arguments_are_refused_naming_the_option(capsys, args, message):
 
 
 def test_system_resolvers_come_from_resolv_conf_lines():
-    from ansible_collections.mailsec.hardening.plugins.module_utils import _dns
+    from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _dns
     text = "# local\nsearch example.org\nnameserver 192.0.2.53\nnameserver fe80::1%eth0 # link\nnameserver bad\n"
     assert _dns.system_resolvers(text) == ["192.0.2.53", "fe80::1"]
     assert socket.inet_pton(socket.AF_INET6, "fe80::1")

@@ -11,8 +11,8 @@ import pathlib
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls as cat
 from ansible_collections.mailsec.hardening.plugins.modules import mailhost_info
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "module_utils" / "fixtures"

@@ -13,9 +13,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
 
 PROTOCOLS = ("tcp", "udp")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}\Z")

@@ -7,7 +7,7 @@ a unit test fails when the file and the catalogue differ)."""
 
 from __future__ import annotations
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls as cat
 
 _MODE_NAMES = {"mx": "mx", "relay_client": "null client", "local_only": "loopback-only"}
 
@@ -33,9 +33,9 @@ def markdown():
     lines = [
         "# Control catalogue",
         "",
-        "<!-- Generated from plugins/module_utils/_controls.py by testbed/controls-doc.py; do not edit. -->",
+        "<!-- Generated from plugins/module_utils/catalogue/_controls.py by testbed/controls-doc.py; do not edit. -->",
         "",
-        "Every control of the collection, written once in `plugins/module_utils/_controls.py`. The `postfix`",
+        "Every control of the collection, written once in `plugins/module_utils/catalogue/_controls.py`. The `postfix`",
         "role writes the settings shown here (column *Written*), `mailhost_info` judges a host's own evidence",
         "(source *host*), the audit's network checks judge what an untrusted client sees (source *network*),",
         "the network sweep compares the servers it finds with the registry (source *scan*),",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 import struct
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._smtp import (
     SMTPCommandError,
     SMTPProtocolError,
     format_target,

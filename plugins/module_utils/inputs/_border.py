@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _firewall_inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
-from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _firewall_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _registry
 
 MODES = ("enforce", "monitor")
 

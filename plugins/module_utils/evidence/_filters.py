@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
 
 FILTERS = ("clamav", "spamassassin")
 

@@ -18,9 +18,9 @@ import ipaddress
 import socket
 import time
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
-from ansible_collections.mailsec.hardening.plugins.module_utils import _registry
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _registry
 
 DEFAULT_MAX_ADDRESSES = 1024
 HARD_MAX_ADDRESSES = 1 << 20  # even when large ranges are allowed: a /12 of IPv4 or a /108 of IPv6

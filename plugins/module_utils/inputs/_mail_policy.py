@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 
 # Broadest single prefix accepted as "trusted": wider blocks are provider-wide, not departmental.
 MIN_PREFIX = {4: 8, 6: 32}

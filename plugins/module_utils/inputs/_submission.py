@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
 
 BACKENDS = ("passwd_file", "system")
 # Dovecot password schemes that store a slow, salted hash. Plain, MD5 and unsalted schemes are refused.

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
-from ansible_collections.mailsec.hardening.plugins.module_utils import _postfix_settings
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 STATUSES = ("pass", "fail", "waived", "not_applicable", "error")

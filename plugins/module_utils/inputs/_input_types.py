@@ -12,8 +12,8 @@ marks a variable whose empty string means "not set", ``nullable`` one whose null
 
 from __future__ import annotations
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 
 # clamav-milter replaces one %v in RejectMsg with the virus name and refuses any other directive.
 CLAMAV_REJECT_DIRECTIVES = ("%v",)

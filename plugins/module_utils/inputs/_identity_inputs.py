@@ -14,8 +14,8 @@ import base64
 import binascii
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
 
 POLICIES = ("enforce", "warn")
 TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1", "hmac-md5")

@@ -16,14 +16,14 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _attachments
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
-from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
-from ansible_collections.mailsec.hardening.plugins.module_utils import _submission
-from ansible_collections.mailsec.hardening.plugins.module_utils._postfix_settings import setting_risks
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _submission
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import setting_risks
 
 # Why each limit has its smallest value (the range itself is the variable's type, _input_types).
 LIMITS = {

@@ -22,9 +22,9 @@ import ipaddress
 import re
 import socket
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _filters
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils._mail_policy import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._mail_policy import (
     LOOPBACK,
     describe_excess,
     render_setting,

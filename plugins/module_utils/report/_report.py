@@ -20,7 +20,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 NOT_AUDITED = "%s was not audited: unreachable, or a task failed there (see the run's output)"
@@ -223,3 +223,19 @@ def to_terminal(results, threshold=None, unaudited=()):
             verdict = "passed"
         lines.append("gate (%s and above): %s" % (threshold, verdict))
     return "\n".join(lines) + "\n"
+
+
+# The report formats audit_report writes, by name: (file suffix, writer). A writer takes
+# (results, context) where context has generated, unaudited, details, title and threshold.
+# To add a format, write its function above and name it here (docs/contributing.md).
+FORMATS = {
+    "json": (".json", lambda results, c: to_json(results, c["generated"], c["unaudited"], c["details"])),
+    "junit": (".junit.xml", lambda results, c: to_junit(results, c["unaudited"], c["title"])),
+    "html": (".html", lambda results, c: to_html(results, c["generated"], c["unaudited"], c["title"])),
+    "text": (".txt", lambda results, c: to_terminal(results, c["threshold"], c["unaudited"])),
+}
+
+
+def render(name, results, context):
+    """The report of format NAME (a key of FORMATS) for RESULTS."""
+    return FORMATS[name][1](results, context)

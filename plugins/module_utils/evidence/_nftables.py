@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
 
 L4 = {"tcp": 6, "udp": 17, "icmp": 1, "ipv6-icmp": 58, "icmpv6": 58}
 NFPROTO = {"ip": "ipv4", "ip6": "ipv6"}

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _input_types
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
 
 _LISTENER = re.compile(r"^[A-Za-z0-9@._:-]{1,64}\Z")
 

@@ -18,13 +18,13 @@ import socket
 import ssl
 import warnings
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._relay import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._relay import (
     MIN_ERRORS_PER_SESSION,
     RelayProbe,
     RelayProbeError,
     is_auth_extension,
 )
-from ansible_collections.mailsec.hardening.plugins.module_utils._smtp import (
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._smtp import (
     SMTPClient,
     SMTPCommandError,
     SMTPProtocolError,

@@ -13,8 +13,8 @@ each within bounds cannot add up to the Internet.
 
 from __future__ import annotations
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils import _mail_policy as policy
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
 
 # Variables that must agree, when the roles that read them are in the play: (what, [variables]).
 AGREEING = (

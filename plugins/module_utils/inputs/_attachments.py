@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils._mail_policy import describe
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._mail_policy import describe
 
 # Programs and scripts Windows, macOS or a browser will run or install when opened; from the
 # Postfix header_checks(5) example, the blocked lists of Gmail and Outlook (reference list in

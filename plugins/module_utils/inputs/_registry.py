@@ -17,8 +17,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.mailsec.hardening.plugins.module_utils import _inputs
-from ansible_collections.mailsec.hardening.plugins.module_utils._controls import MODES
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue._controls import MODES
 
 FIELDS = ("name", "addresses", "ports", "owner", "contact", "mode")
 DEFAULT_PORTS = (25,)
