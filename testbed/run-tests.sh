@@ -17,13 +17,12 @@ stage_units() {
 # and a site's hand-made settings, the same on every release, are split between the two runs.
 stage_molecule() {
   local scenario failed=0
-  export MAILSEC_POSTFIX_VERIFY=verify_inputs.yml   # the postfix scenario's share on Debian 13
   for scenario in $(molecule_scenarios); do
     molecule_test "$scenario" "$MAILSEC_RELEASE" || failed=1
   done
   return $failed
 }
-stage_molecule_debian12() { MAILSEC_POSTFIX_VERIFY=verify_site.yml molecule_test postfix 12; }
+stage_molecule_debian12() { molecule_test postfix 12; }
 # The audit scenario mostly waits on SMTP sessions too, so it runs beside the others; the identity
 # scenario follows it in the same stage (the two together end about when the longest stage does).
 stage_molecule_audit_identity() {
