@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.hardening.plugins.filter.mail_input_problems import FilterModule
+from ansible_collections.mailsec.hardening.plugins.filter.postfix import FilterModule as PostfixFilters
+from ansible_collections.mailsec.hardening.plugins.filter.inputs import FilterModule as InputFilters
 
 
-FILTERS = FilterModule().filters()
+FILTERS = dict(PostfixFilters().filters(), **InputFilters().filters())
 
 
 def test_filter_dispatches_by_kind_and_names_the_variable():
@@ -29,10 +30,10 @@ def test_unknown_kind_is_an_error():
     (True, True), (False, False), ("false", False), ("Yes", True), (" no ", False), ("1", True), ("off", False),
 ])
 def test_intent_switch_reads_booleans_and_their_words(value, expected):
-    assert FilterModule().filters()["intent_switch"](value, "mailsec_manage_identity") is expected
+    assert FILTERS["intent_switch"](value, "mailsec_manage_identity") is expected
 
 
 @pytest.mark.parametrize("value", ["ture", "", "false\nyes", 0, 2, None, ["true"]])
 def test_intent_switch_refuses_anything_else_naming_the_variable(value):
     with pytest.raises(AnsibleFilterError, match="^mailsec_manage_identity must be true or false, not "):
-        FilterModule().filters()["intent_switch"](value, "mailsec_manage_identity")
+        FILTERS["intent_switch"](value, "mailsec_manage_identity")

@@ -1,42 +1,16 @@
 # Copyright (c) 2026, Contributors to mailsec.hardening
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters that check mail-host intent before a role changes anything, and read main.cf text."""
+"""Filters of the postfix role: its input check, main.cf read and written, the submission files."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _submission
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import role_input_problems
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._postfix_inputs import site_setting_lines
-
-_CHECKS = {
-    "networks": _mail_policy.network_problems,
-    "fqdn": _mail_policy.fqdn_problems,
-    "domains": _mail_policy.domain_problems,
-    "settings": _mail_policy.restriction_problems,
-}
-
-
-def mail_input_problems(value, kind, variable):
-    """Return the problems of VALUE checked as KIND, each naming VARIABLE."""
-    try:
-        check = _CHECKS[kind]
-    except KeyError:
-        raise AnsibleFilterError("mail_input_problems: kind must be one of %s, not %r"
-                                 % (", ".join(sorted(_CHECKS)), kind))
-    return check(value, variable)
-
-
-def intent_switch(value, variable):
-    """VALUE as a boolean, or an error naming VARIABLE when it is neither a boolean nor a word for one."""
-    try:
-        return _mail_policy.switch(value, variable)
-    except ValueError as error:
-        raise AnsibleFilterError(str(error))
 
 
 def postfix_input_problems(values, names=None):
@@ -85,13 +59,11 @@ def dovecot_passwd_line(name, password_hash):
 
 
 class FilterModule:
-    """Mail-host input checks and main.cf helpers."""
+    """Postfix role filters."""
 
     def filters(self):
         return {
             "dovecot_passwd_line": dovecot_passwd_line,
-            "intent_switch": intent_switch,
-            "mail_input_problems": mail_input_problems,
             "postfix_input_problems": postfix_input_problems,
             "postfix_master_cf": postfix_master_cf,
             "postfix_sender_logins": postfix_sender_logins,
