@@ -18,6 +18,20 @@ def identity_input_problems(values):
     return _identity_inputs.identity_problems(values)
 
 
+def route_addresses(facts):
+    """The addresses of the host's default IPv4 and IPv6 routes, from its gathered FACTS (network subset):
+    the addresses it sends mail from unless mailsec_egress_addresses names them. The mail_identity role
+    and the audit both read this default, so they judge the same addresses."""
+    if not isinstance(facts, dict):
+        raise AnsibleFilterError("route_addresses: give the host's ansible_facts")
+    found = []
+    for family in ("default_ipv4", "default_ipv6"):
+        route = facts.get(family)
+        if isinstance(route, dict) and route.get("address"):
+            found.append(str(route["address"]))
+    return found
+
+
 def reverse_name(address):
     """The in-addr.arpa or ip6.arpa name of ADDRESS, where its PTR record lives."""
     try:
@@ -38,5 +52,5 @@ class FilterModule:
     """Host identity filters."""
 
     def filters(self):
-        return {"identity_input_problems": identity_input_problems, "reverse_name": reverse_name,
+        return {"identity_input_problems": identity_input_problems, "route_addresses": route_addresses, "reverse_name": reverse_name,
                 "reverse_zone": reverse_zone}

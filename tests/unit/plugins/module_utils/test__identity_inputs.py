@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.mailsec.hardening.plugins.filter.identity import route_addresses
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _fcrdns
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _identity_inputs
 
@@ -71,3 +72,14 @@ def test_the_reverse_zone_is_the_longest_listed_one_that_holds_the_name():
     assert _fcrdns.zone_for(name, ["example.org"]) == ""
     assert _fcrdns.zone_for(name, ["0.192.in-addr.arpa", "2.0.192.in-addr.arpa"]) == "2.0.192.in-addr.arpa"
     assert _fcrdns.zone_for("125.2.0.192.in-addr.arpa", ["25.2.0.192.in-addr.arpa"]) == ""
+
+
+# --- The default egress addresses, read by the mail_identity role and by the audit alike -----------------
+
+def test_the_default_egress_addresses_are_the_default_routes_addresses():
+    facts = dict(default_ipv4=dict(address="192.0.2.25", interface="eth0"),
+                 default_ipv6=dict(address="2001:db8::25", interface="eth0"),
+                 all_ipv4_addresses=["192.0.2.25", "198.51.100.9"])
+    assert route_addresses(facts) == ["192.0.2.25", "2001:db8::25"]
+    # a host without an IPv6 default route sends from its IPv4 address only; a secondary address is not one
+    assert route_addresses(dict(facts, default_ipv6={})) == ["192.0.2.25"]
