@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
@@ -23,7 +25,7 @@ def shared_value(name):
     """A value the roles and the audit share, owned by the catalogue (the mail ports, the TLS floor, the
     memory ClamAV needs), so a role never spells it again."""
     try:
-        return _controls.SHARED[name]
+        return copy.deepcopy(_controls.SHARED[name])
     except (KeyError, TypeError):
         raise AnsibleFilterError("shared_value: %r is not a shared value (one of %s)"
                                  % (name, ", ".join(sorted(_controls.SHARED))))

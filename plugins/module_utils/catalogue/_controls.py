@@ -46,9 +46,30 @@ TLS_REFUSED = ("SSLv3", "TLSv1", "TLSv1.1")
 # ClamAV documentation: the official database needs 3 GiB; a concurrent reload holds two copies (MAIL-AV-006).
 CLAMAV_DATABASE_MEMORY_MB = 3072
 CLAMAV_RELOAD_MEMORY_MB = 4096
+# The master.cf overrides both submission services carry (MAIL-RELAY-009, MAIL-TLS-002, MAIL-RELAY-010):
+# TLS before AUTH, AUTH through Dovecot, relaying only for the logged-in owner of the sender. The
+# postfix role writes them (with the login map and the rate limits it adds) and the checks read them.
+SUBMISSION_OVERRIDES = {
+    "smtpd_tls_security_level": "encrypt",
+    "smtpd_tls_auth_only": "yes",
+    "smtpd_sasl_auth_enable": "yes",
+    "smtpd_sasl_type": "dovecot",
+    "smtpd_sasl_path": "private/auth",
+    "smtpd_sasl_security_options": "noanonymous",
+    "smtpd_sasl_tls_security_options": "noanonymous",
+    "smtpd_sasl_authenticated_header": "no",
+    "smtpd_client_restrictions": "",
+    # Mail clients announce names like "laptop"; the HELO checks of port 25 are for servers.
+    "smtpd_helo_restrictions": "",
+    "smtpd_sender_restrictions": "reject_non_fqdn_sender,reject_sender_login_mismatch",
+    "smtpd_relay_restrictions": "permit_sasl_authenticated,reject",
+    "smtpd_recipient_restrictions": "reject_non_fqdn_recipient",
+    "milter_macro_daemon_name": "ORIGINATING",
+}
 SHARED = dict(smtp_port=SMTP_PORT, submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS),
               ssh_port=SSH_PORT, tls_floor=TLS_ACCEPTED[0], clamav_database_memory_mb=CLAMAV_DATABASE_MEMORY_MB,
-              clamav_reload_memory_mb=CLAMAV_RELOAD_MEMORY_MB)
+              clamav_reload_memory_mb=CLAMAV_RELOAD_MEMORY_MB, submission_overrides=SUBMISSION_OVERRIDES,
+              trust_ceiling=dict(("ipv%d" % version, prefix) for version, prefix in _mail_policy.DEFAULT_CEILING.items()))
 
 # --- Bounds the roles and the audit share ------------------------------------------------------------------
 # Each bound is owned here, by the control that judges it. A role's input type reads it (_input_types), so
@@ -415,12 +436,13 @@ def _submission_auth_over_tls(ev):
             continue
         wrapper = _yes(ev.service_value(service, "smtpd_tls_wrappermode"))
         level = ev.service_value(service, "smtpd_tls_security_level").lower()
-        if not wrapper and level != "encrypt":
+        if not wrapper and level != SUBMISSION_OVERRIDES["smtpd_tls_security_level"]:
             faults.append("%s: smtpd_tls_security_level = %s" % (name, level or "(empty)"))
         if not wrapper and not _yes(ev.service_value(service, "smtpd_tls_auth_only")):
             faults.append("%s: smtpd_tls_auth_only is off" % name)
         relay = ev.service_value(service, "smtpd_relay_restrictions")
-        if [w.lower() for w in _postfix_settings.words(relay)] != ["permit_sasl_authenticated", "reject"]:
+        if [w.lower() for w in _postfix_settings.words(relay)] != _postfix_settings.words(
+                SUBMISSION_OVERRIDES["smtpd_relay_restrictions"]):
             faults.append("%s: smtpd_relay_restrictions = %s" % (name, relay))
     fine = "%d submission service(s) take AUTH only over TLS and relay only for logged-in users" % len(services)
     return not faults, "; ".join(faults) or fine
@@ -457,7 +479,7 @@ def _submission_mandatory_tls(ev):
         level = ev.service_value(service, "smtpd_tls_security_level").lower()
         if service.get("port") == 465 and not wrapper:
             faults.append("%s on 465 without smtpd_tls_wrappermode" % service["service"])
-        if service.get("port") == 587 and level != "encrypt":
+        if service.get("port") == 587 and level != SUBMISSION_OVERRIDES["smtpd_tls_security_level"]:
             faults.append("%s on 587 with smtpd_tls_security_level = %s" % (service["service"], level))
     return not faults, "; ".join(faults) or "TLS is required on every submission port"
 
