@@ -44,6 +44,8 @@ SSH_PORT = 22
 TLS_ACCEPTED = ("TLSv1.2", "TLSv1.3")
 TLS_REFUSED = ("SSLv3", "TLSv1", "TLSv1.1")
 # ClamAV documentation: the official database needs 3 GiB; a concurrent reload holds two copies (MAIL-AV-006).
+# Mozilla's intermediate profile lets clients choose among strong ciphers (MAIL-TLS-004).
+CIPHER_PREEMPT = "no"
 CLAMAV_DATABASE_MEMORY_MB = 3072
 CLAMAV_RELOAD_MEMORY_MB = 4096
 # The master.cf overrides both submission services carry (MAIL-RELAY-009, MAIL-TLS-002, MAIL-RELAY-010):
@@ -1285,7 +1287,7 @@ class Control(object):
     that text, never as passed."""
 
     def __init__(self, id, title, severity, modes, expected, check, remediation, references,
-                 settings=None, setting_modes=None, needs=("postfix",), source=HOST, deviation=None):
+                 settings=None, setting_modes=None, needs=("postfix",), source=HOST, deviation=None, judge_settings=False):
         self.id = id
         self.family = id.split("-")[1]
         self.title = title
@@ -1294,7 +1296,9 @@ class Control(object):
         # A control whose check is "Postfix uses exactly the settings the role writes" states it
         # once, in SETTINGS: expected text and check are derived from them.
         self.expected = expected or "; ".join("%s = %s" % item for item in sorted((settings or {}).items()))
-        self.check = check or all_of(*(param_equals(name, value) for name, value in sorted((settings or {}).items())))
+        # JUDGE_SETTINGS: the check also requires SETTINGS as written, so it never spells them again.
+        held = [param_equals(name, value) for name, value in sorted((settings or {}).items())]
+        self.check = all_of(check, *held) if check and judge_settings else check or all_of(*held)
         self.remediation = remediation
         self.references = tuple(references)
         self.settings = dict(settings or {})
@@ -1489,15 +1493,15 @@ CONTROLS = (
             setting_modes=ALL_MODES),
     Control(id="MAIL-SMTPD-005", title="Envelope addresses are checked", severity="medium", modes=ALL_MODES,
             expected="reject_non_fqdn_sender in smtpd_sender_restrictions and strict_rfc821_envelopes = yes",
-            check=all_of(param_contains("smtpd_sender_restrictions", "reject_non_fqdn_sender"),
-                         param_equals("strict_rfc821_envelopes", "yes")),
+            check=param_contains("smtpd_sender_restrictions", "reject_non_fqdn_sender"),
+            judge_settings=True,
             remediation="postfix role (always written); postfix_reject_unknown_sender_domain adds the domain check",
             references=["PF SMTPD_ACCESS_README", "PF strict_rfc821_envelopes"],
             settings={"strict_rfc821_envelopes": "yes"}),
     Control(id="MAIL-SMTPD-006", title="Unauthorised pipelining is refused", severity="medium", modes=ALL_MODES,
             expected="smtpd_data_restrictions = reject_unauth_pipelining and smtpd_forbid_unauth_pipelining = yes",
-            check=all_of(param_contains("smtpd_data_restrictions", "reject_unauth_pipelining"),
-                         param_equals("smtpd_forbid_unauth_pipelining", "yes")),
+            check=param_contains("smtpd_data_restrictions", "reject_unauth_pipelining"),
+            judge_settings=True,
             remediation="postfix role (always written)",
             references=["PF reject_unauth_pipelining", "PF smtpd_forbid_unauth_pipelining"],
             settings={"smtpd_data_restrictions": "reject_unauth_pipelining", "smtpd_forbid_unauth_pipelining": "yes"}),
@@ -1553,7 +1557,8 @@ CONTROLS = (
             references=["PF smtpd_client_connection_count_limit", "SSG postfix_server_dos"]),
     Control(id="MAIL-DOS-002", title="Connection rate is limited", severity="medium", modes=SERVING,
             expected="smtpd_client_connection_rate_limit above 0 per anvil_rate_time_unit (60s)",
-            check=all_of(within_bounds("postfix_client_connection_rate_limit"), param_equals("anvil_rate_time_unit", "60s")),
+            check=within_bounds("postfix_client_connection_rate_limit"),
+            judge_settings=True,
             remediation="postfix_client_connection_rate_limit",
             references=["PF smtpd_client_connection_rate_limit", "SSG postfix_server_dos"],
             settings={"anvil_rate_time_unit": "60s"},
@@ -1598,10 +1603,10 @@ CONTROLS = (
     Control(id="MAIL-TLS-004", title="Cipher settings follow the guidelines", severity="low", modes=ALL_MODES,
             expected="smtpd_tls_mandatory_ciphers medium or high; tls_preempt_cipherlist = no",
             check=all_of(param_in("smtpd_tls_mandatory_ciphers", ("medium", "high")),
-                         param_equals("tls_preempt_cipherlist", "no")),
+                         param_equals("tls_preempt_cipherlist", CIPHER_PREEMPT)),
             remediation="postfix role (always written)",
             references=["PF smtpd_tls_mandatory_ciphers", "MOZ intermediate"],
-            settings={"smtpd_tls_mandatory_ciphers": "medium", "tls_preempt_cipherlist": "no"}),
+            settings={"smtpd_tls_mandatory_ciphers": "medium", "tls_preempt_cipherlist": CIPHER_PREEMPT}),
     Control(id="MAIL-TLS-005", title="Certificate and key are sound", severity="medium", modes=SERVING,
             expected="key owned by root, mode 0600; certificate valid and naming myhostname",
             check=_key_and_certificate,

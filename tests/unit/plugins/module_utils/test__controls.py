@@ -546,3 +546,17 @@ def test_dns_controls_without_dns_evidence_are_errors_and_apply_to_mx_only():
     assert set(findings) == {"MAIL-DNS-002", "MAIL-DNS-003", "MAIL-DNS-007", "MAIL-DNS-008"}
     assert all(f["status"] == "error" for f in findings.values())
     assert all(f["status"] == "not_applicable" for f in cat.evaluate({}, "relay_client", source=cat.DNS))
+
+
+@pytest.mark.parametrize("control, setting, weak", [
+    ("MAIL-SMTPD-005", "strict_rfc821_envelopes", "no"),
+    ("MAIL-SMTPD-006", "smtpd_forbid_unauth_pipelining", "no"),
+    ("MAIL-DOS-002", "anvil_rate_time_unit", "3600s"),
+    ("MAIL-TLS-004", "tls_preempt_cipherlist", "yes"),
+])
+def test_a_control_judges_the_settings_it_writes_without_spelling_them_again(control, setting, weak):
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    assert by_id(cat.evaluate(evidence, "mx"))[control]["status"] == "pass"
+    evidence["postfix"]["effective"][setting] = weak
+    finding = by_id(cat.evaluate(evidence, "mx"))[control]
+    assert finding["status"] == "fail" and weak in finding["actual"], finding
