@@ -31,6 +31,8 @@ def _default(option):
 
 def _type(option):
     kind = option.get("type", "str")
+    if option.get("choices"):
+        return "%s: %s" % (kind, ", ".join("`%s`" % choice for choice in option["choices"]))
     return "list of %s" % option["elements"] if kind == "list" and option.get("elements") else kind
 
 

@@ -13,6 +13,10 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.mailsec.hardening.plugins.filter.roles import role_options
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _identity_inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _submission
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue._role_docs import markdown
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -75,3 +79,21 @@ def test_the_types_refuse_a_wrong_type():
     # positive control: the validator the spec is read with does refuse
     result = ArgumentSpecValidator(dict(x=dict(type="int"))).validate(dict(x="many"))
     assert result.error_messages
+
+
+def _owners():
+    typed = dict((name, options["choices"]) for name, (dummy, options) in _input_types.TYPES.items() if "choices" in options)
+    return dict(typed, postfix_submission_auth_backend=_submission.BACKENDS,
+                mail_identity_fcrdns_policy=_identity_inputs.POLICIES,
+                mail_identity_tsig_key_algorithm=_identity_inputs.TSIG_ALGORITHMS,
+                firewall_mode=_controls.MODES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_choices_a_spec_declares_are_those_its_checks_accept(role):
+    owners = _owners()
+    for name, option in _options(role).items():
+        if "choices" in option:
+            assert tuple(option["choices"]) == tuple(owners[name]), name
+        elif name in owners:
+            pytest.fail("%s accepts only %s; declare them as choices" % (name, ", ".join(owners[name])))
