@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import struct
 
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._smtp import (
     SMTPCommandError,
     SMTPProtocolError,
@@ -33,6 +34,8 @@ def _decode_address(hex_address):
     raw = bytes.fromhex(hex_address)
     words = struct.unpack("<%dI" % (len(raw) // 4), raw)
     packed = struct.pack(">%dI" % len(words), *words)
+    # Kernel bytes, not text: no zone ID or rider can be in them; the text it returns is read by the
+    # input layer wherever it is used (targets_for).
     address = ipaddress.ip_address(packed)
     if address.version == 6 and address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
@@ -69,9 +72,9 @@ def targets_for(sockets):
     """Where to connect to reach each listening socket: a wildcard over loopback of its family."""
     targets = []
     for item in sockets:
-        address = ipaddress.ip_address(item["address"])
+        address = _inputs.address(item["address"], "listening address")
         if address.is_unspecified:
-            address = ipaddress.ip_address("127.0.0.1" if address.version == 4 else "::1")
+            address = _inputs.address("127.0.0.1" if address.version == 4 else "::1", "loopback")
         target = dict(host=str(address), port=item["port"])
         if target not in targets:
             targets.append(target)

@@ -9,10 +9,14 @@ import datetime
 import json
 import pathlib
 
+import pytest
+
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import master_services
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs._inputs import Refusal
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_check import socket_table
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_check import targets_for
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 
@@ -132,3 +136,11 @@ def test_global_addresses_skip_loopback_and_link_local():
     assert _mailhost.global_addresses(text) == ["10.89.0.5", "fd00::5"]
     assert _mailhost.global_addresses("not json") == []
     assert _mailhost.global_addresses('{"odd": 1}') == []
+
+
+def test_listening_sockets_are_reached_over_loopback_and_read_by_the_input_layer():
+    assert targets_for([dict(address="0.0.0.0", port=25), dict(address="::", port=25),
+                        dict(address="192.0.2.25", port=587)]) == [
+        dict(host="127.0.0.1", port=25), dict(host="::1", port=25), dict(host="192.0.2.25", port=587)]
+    with pytest.raises(Refusal):
+        targets_for([dict(address="fe80::1%eth0 0.0.0.0", port=25)])
