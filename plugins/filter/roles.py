@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import yaml
@@ -17,11 +18,17 @@ def role_options(role):
     """The variables of the collection's role ROLE, in the order its meta/argument_specs.yml lists them."""
     if not isinstance(role, str) or not role.replace("_", "").isalnum():
         raise AnsibleFilterError("role_options: %r is not a role name" % (role,))
+    return list(_spec_options(role))
+
+
+@functools.lru_cache(maxsize=None)
+def _spec_options(role):
+    """The option names of ROLE's spec, read once per process (the inputs are templated many times a run)."""
     path = os.path.join(ROLES_DIR, role, "meta", "argument_specs.yml")
     try:
         with open(path) as handle:
             spec = yaml.safe_load(handle)
-        return list(spec["argument_specs"]["main"]["options"])
+        return tuple(spec["argument_specs"]["main"]["options"])
     except (OSError, KeyError, TypeError, yaml.YAMLError) as error:
         raise AnsibleFilterError("role_options: cannot read the argument spec of role %s: %s" % (role, error))
 
