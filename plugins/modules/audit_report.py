@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: audit_report
 short_description: Apply waivers to audit or scan findings and write the reports
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Takes the findings of M(mailsec.hardening.mailhost_info) and M(mailsec.hardening.mailhost_network_info) for every
     audited host, or of M(mailsec.hardening.smtp_scan) for every swept address, and applies the waivers (a failed
@@ -129,6 +129,7 @@ import datetime
 import hashlib
 import os
 import re
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -170,18 +171,27 @@ def host_files(hosts):
                 for host, name in names.items())
 
 
-def write(path, text):
-    """Write TEXT to PATH atomically; True when the content changed."""
+def write(module, path, text):
+    """Write TEXT to PATH atomically; True when the content changed. The text goes to a temporary
+    file of its own beside PATH, reaches the disk, and then replaces PATH in one rename
+    (AnsibleModule.atomic_move), so a reader never sees half a report and two runs never share a
+    temporary file."""
     try:
         with open(path, encoding="utf-8") as handle:
             if handle.read() == text:
                 return False
-    except (IOError, OSError):
+    except (IOError, OSError, ValueError):
         pass
-    temporary = path + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".%s." % os.path.basename(path))
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        module.atomic_move(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
     return True
 
 
@@ -231,9 +241,9 @@ def main():
             os.makedirs(os.path.join(dest, "hosts"), exist_ok=True)
             # the generated time is in the JSON and HTML, so those change on every run
             for name in _report.FORMATS:
-                changed |= write(paths[name], terminal if name == "text" else _report.render(name, results, context))
+                changed |= write(module, paths[name], terminal if name == "text" else _report.render(name, results, context))
             for host, path in paths["hosts"].items():
-                changed |= write(path, _report.render("json", {host: results[host]}, dict(context, unaudited=(), details=None)))
+                changed |= write(module, path, _report.render("json", {host: results[host]}, dict(context, unaudited=(), details=None)))
         except (IOError, OSError) as error:
             module.fail_json(msg="cannot write the reports to %s: %s; choose a writable dest" % (dest, error))
     everything = [f for result in results.values() for f in result["findings"]]

@@ -72,6 +72,44 @@ def test_hosts_whose_names_make_the_same_file_name_get_a_report_each(capsys, tmp
         assert json.loads(open(paths[host]).read())["hosts"].keys() == {host}
 
 
+def test_a_report_is_replaced_whole_never_rewritten_in_place(capsys, tmp_path):
+    """A reader holding the previous report keeps it complete; the new one arrives in one rename,
+    readable by others as a new file is, and no temporary file is left beside it."""
+    dest = tmp_path / "reports"
+    run_module(capsys, results=results(), dest=str(dest), fail_severity="none")
+    before = dest / "audit.json"
+    held = open(str(before), encoding="utf-8")
+    inode = before.stat().st_ino
+    changed = results()
+    changed["mx.dept.example.org"]["findings"][0]["status"] = "pass"
+    rc, result = run_module(capsys, results=changed, dest=str(dest), fail_severity="none")
+    assert rc == 0 and result["changed"] is True
+    assert before.stat().st_ino != inode
+    old = json.loads(held.read())
+    held.close()
+    assert old["hosts"]["mx.dept.example.org"]["findings"] != \
+        json.loads(before.read_text())["hosts"]["mx.dept.example.org"]["findings"]
+    assert sorted(p.name for p in dest.iterdir() if p.name.startswith(".")) == []
+    assert before.stat().st_mode & 0o044 == 0o044
+    # the same results again: nothing is rewritten
+    rc, result = run_module(capsys, results=changed, dest=str(dest), fail_severity="none")
+    assert result["changed"] is False and before.stat().st_ino != inode
+
+
+def test_a_planted_temporary_name_is_never_written_through(capsys, tmp_path):
+    """Report directories are often shared: a link planted where a fixed temporary name would be
+    must not redirect the report into another file."""
+    dest = tmp_path / "reports"
+    dest.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("untouched")
+    for name in ("audit.json", "audit.html", "audit.junit.xml", "audit.txt"):
+        (dest / (name + ".tmp")).symlink_to(victim)
+    rc, result = run_module(capsys, results=results(), dest=str(dest), fail_severity="none")
+    assert rc == 0 and victim.read_text() == "untouched"
+    assert json.loads((dest / "audit.json").read_text())["hosts"].keys() == results().keys()
+
+
 def test_check_mode_writes_nothing(capsys, tmp_path):
     rc, result = run_module(capsys, check_mode=True, results=results(), dest=str(tmp_path / "reports"))
     assert rc == 0 and result["changed"] is False
