@@ -31,9 +31,9 @@ def border_problems(values):
         problems.append("border_firewall_mode must be enforce (only registered servers speak SMTP across the "
                         "border) or monitor (the others are logged and passed), not %s" % policy.describe(mode))
     campus = values.get("border_firewall_campus_networks")
-    found = _firewall_inputs.source_problems(campus, "border_firewall_campus_networks", required=True)
-    problems.extend(p.replace("SSH stays open only to them", "the border tells inside from outside by them")
-                    for p in found)
+    found = _firewall_inputs.source_problems(campus, "border_firewall_campus_networks", required=True,
+                                             what="the campus networks (the border tells inside from outside by them)")
+    problems.extend(found)
     networks = [] if found else _firewall_inputs.parse_sources(campus, "border_firewall_campus_networks")
     for network in networks:
         if network.prefixlen == 0:

@@ -31,21 +31,33 @@ def _port(value):
     return policy.whole(value, 1, 65535)
 
 
+def _ssh_port(values):
+    """firewall_ssh_port as the layer reads it (a number, also when it arrives as text from -e), or
+    None when it is refused: every comparison with a rule's port uses this, never the raw value."""
+    try:
+        return _input_types.parse("firewall_ssh_port", values.get("firewall_ssh_port"))
+    except _inputs.Refusal:
+        return None
+
+
 def parse_sources(value, variable="networks"):
     """VALUE as a list of networks (a bare address is its /32 or /128); raises _inputs.Refusal."""
     return list(_inputs.networks(value, variable, bare_address=True))
 
 
-def source_problems(value, variable, allow_everyone=True, required=False):
-    """Problems with a list of source networks (CIDR or bare addresses)."""
+ADMIN_NETWORKS_ARE = "the networks this host is managed from (SSH stays open only to them)"
+
+
+def source_problems(value, variable, allow_everyone=True, required=False, what=ADMIN_NETWORKS_ARE):
+    """Problems with a list of source networks (CIDR or bare addresses); REQUIRED refuses an empty
+    list, saying which networks WHAT to name."""
     try:
         networks = parse_sources(value, variable)
     except _inputs.Refusal as refusal:
         return ["%s; give a list of networks or addresses, e.g. ['192.0.2.0/24', '2001:db8::/48']" % refusal]
     problems = []
     if required and not networks:
-        problems.append("%s is empty: name the networks this host is managed from (SSH stays open only to them), "
-                        "e.g. ['192.0.2.0/24']" % variable)
+        problems.append("%s is empty: name %s, e.g. ['192.0.2.0/24']" % (variable, what))
     if not allow_everyone:
         for network in networks:
             if network.prefixlen == 0:
@@ -189,7 +201,7 @@ def firewall_problems(values):
     for name in ("firewall_ssh_port", "firewall_smtp_rate_limit", "firewall_outbound_smtp_users"):
         problems.extend(_input_types.problems(name, values.get(name)))
     problems.extend(_input_types.problems("firewall_outbound_smtp_ports", values.get("firewall_outbound_smtp_ports")))
-    ssh_port = values.get("firewall_ssh_port")
+    ssh_port = _ssh_port(values)
     problems.extend(_allow_problems(values.get("firewall_allow"), "firewall_allow", ssh_port))
     problems.extend(_rule_problems(values.get("firewall_extra_input_rules"), "firewall_extra_input_rules", ssh_port))
     problems.extend(ruleset_path_problems(values.get("firewall_ruleset_path"), "firewall_ruleset_path"))
@@ -241,16 +253,17 @@ def connection_problem(values, ssh_connection):
     address, port = client
     if address.is_loopback:
         return ""
-    if port == values.get("firewall_ssh_port") and _admitted(address, values.get("firewall_admin_networks") or []):
+    ssh_port = _ssh_port(values)
+    if port == ssh_port and _admitted(address, values.get("firewall_admin_networks") or []):
         return ""
     for entry in values.get("firewall_allow") or []:
         if entry.get("port") == port and entry.get("protocol", "tcp") == "tcp" and \
                 _admitted(address, entry.get("sources") or []):
             return ""
-    if port != values.get("firewall_ssh_port"):
+    if port != ssh_port:
         return ("this run's SSH connection arrives from %s on port %d, and the new rules open SSH only on "
                 "firewall_ssh_port %s: set firewall_ssh_port to %d; nothing was changed" % (
-                    address, port, values.get("firewall_ssh_port"), port))
+                    address, port, ssh_port, port))
     return ("the new rules would cut this run's SSH connection from %s (port %d): %s is not in "
             "firewall_admin_networks (mailsec_admin_networks) %s; add it or its network, or run from an admin "
             "network; nothing was changed" % (address, port, address, policy.describe(

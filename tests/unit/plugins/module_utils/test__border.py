@@ -28,7 +28,7 @@ def test_good_inputs_have_no_problems():
 @pytest.mark.parametrize("name, value, message", [
     ("border_firewall_mode", "", "border_firewall_mode must be enforce"),
     ("border_firewall_mode", "block", "border_firewall_mode must be enforce"),
-    ("border_firewall_campus_networks", [], "border_firewall_campus_networks is empty"),
+    ("border_firewall_campus_networks", [], "border_firewall_campus_networks is empty: name the campus networks (the border"),
     ("border_firewall_campus_networks", ["192.0.2.1/24"], "border_firewall_campus_networks: 192.0.2.1/24 has host bits set"),
     ("border_firewall_campus_networks", "192.0.2.0/24", "border_firewall_campus_networks must be a list"),
     ("border_firewall_campus_networks", ["0.0.0.0/0"], "0.0.0.0/0 is the whole Internet"),

@@ -97,3 +97,14 @@ def test_family_networks_merge_overlaps_for_an_interval_set():
     networks = ["192.0.2.0/25", "192.0.2.128/25", "10.0.0.0/8", "10.1.0.0/16", "2001:db8::/32"]
     assert inputs.family_networks(networks, "ipv4") == ["10.0.0.0/8", "192.0.2.0/24"]
     assert inputs.family_networks(networks, "ipv6") == ["2001:db8::/32"]
+
+
+def test_an_ssh_port_given_as_text_is_compared_as_the_number_it_is():
+    """-e firewall_ssh_port=2222 arrives as text: the checks compare the layer's number, so an allow
+    entry opening that port to everyone is still refused and an admin's connection is still kept."""
+    opened = good(firewall_ssh_port="2222", firewall_allow=[dict(name="ssh-alt", port=2222, sources=["0.0.0.0/0"])])
+    assert any("ssh-alt" in problem for problem in inputs.firewall_problems(opened)), inputs.firewall_problems(opened)
+    assert inputs.connection_problem(good(firewall_ssh_port="22"), "192.0.2.9 50000 192.0.2.25 22") == ""
+    assert inputs.connection_problem(good(firewall_ssh_port="2222"), "192.0.2.9 50000 192.0.2.25 2222") == ""
+    assert "set firewall_ssh_port to 22;" in inputs.connection_problem(good(firewall_ssh_port="2222"),
+                                                                       "192.0.2.9 50000 192.0.2.25 22")
