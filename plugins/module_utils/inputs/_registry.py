@@ -61,8 +61,9 @@ def _entry_problems(entry, index, variable):
     problems = []
     unknown = sorted(k for k in entry if k not in FIELDS and k != "_host")
     if unknown:
+        entry_name = "host %s" % entry["_host"] if entry.get("_host") is not None else "%s[%d]" % (variable, index)
         problems.append("%s has unknown field(s) %s; the fields are %s"
-                        % ("%s[%d]" % (variable, index), ", ".join(map(str, unknown)), ", ".join(FIELDS)))
+                        % (entry_name, ", ".join(map(str, unknown)), ", ".join(FIELDS)))
     name = entry.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
         problems.append("%s must be a host name such as mx.dept.example.org, got %r" % (where("name"), name))
@@ -96,7 +97,13 @@ def registry_problems(entries, variable="registry"):
                 % (variable, type(entries).__name__)]
     problems = []
     names, owners = {}, {}
-    for index, entry in enumerate(entries):
+    # Entries from the inventory's hosts come first and are named by host; the others are named by
+    # their place in VARIABLE's own list, counted without the hosts before them.
+    listed = [entry for entry in entries if not (isinstance(entry, dict) and entry.get("_host") is not None)]
+    places = iter(range(len(listed)))
+    for entry in entries:
+        from_host = isinstance(entry, dict) and entry.get("_host") is not None
+        index = -1 if from_host else next(places)
         if not isinstance(entry, dict):
             problems.append("%s[%d] must be a mapping with at least name and addresses" % (variable, index))
             continue

@@ -75,3 +75,18 @@ def test_in_ranges_keeps_the_families_apart():
     nets = [ipaddress.ip_network("192.0.2.0/24"), ipaddress.ip_network("2001:db8::/64")]
     assert _registry.in_ranges("192.0.2.9", nets) and _registry.in_ranges("2001:db8::9", nets)
     assert not _registry.in_ranges("198.51.100.1", nets) and not _registry.in_ranges("::ffff:192.0.2.9", nets)
+
+
+def test_a_file_entry_is_named_by_its_place_in_the_file_after_the_inventory_hosts():
+    """The inventory's hosts come first in the combined list: a fault in the registry file's first
+    entry must be named mailsec_registry_file[0], not by its place behind the hosts."""
+    hosts = _registry.entries_from_hosts([dict(inventory_hostname="mx1", ansible_host="192.0.2.1"),
+                                          dict(inventory_hostname="mx2", ansible_host="192.0.2.2")])
+    problems = _registry.registry_problems(hosts + [dict(name="hub", addresses=["192.0.2.300"]), "hub2"],
+                                           "mailsec_registry_file")
+    assert any(p.startswith("mailsec_registry_file[0].addresses") for p in problems), problems
+    assert "mailsec_registry_file[1] must be a mapping with at least name and addresses" in problems
+    assert not any("[2]" in p or "[3]" in p for p in problems), problems
+    odd = _registry.entries_from_hosts([dict(inventory_hostname="mx1", ansible_host="192.0.2.1")])
+    odd[0]["colour"] = "blue"
+    assert _registry.registry_problems(odd, "mailsec_registry_file")[0].startswith("host mx1 has unknown field(s) colour")
