@@ -68,7 +68,11 @@ SUBMISSION_OVERRIDES = {
     "smtpd_recipient_restrictions": "reject_non_fqdn_recipient",
     "milter_macro_daemon_name": "ORIGINATING",
 }
-SHARED = dict(smtp_port=SMTP_PORT, submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS),
+# A certificate is renewed this many days before it ends: the postfix role remakes its self-signed
+# certificate inside this window (openssl x509 -checkend) and MAIL-TLS-011 fails a certificate in it.
+CERT_RENEW_DAYS = 30
+
+SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, smtp_port=SMTP_PORT, submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS),
               ssh_port=SSH_PORT, tls_floor=TLS_ACCEPTED[0], clamav_database_memory_mb=CLAMAV_DATABASE_MEMORY_MB,
               clamav_reload_memory_mb=CLAMAV_RELOAD_MEMORY_MB, submission_overrides=SUBMISSION_OVERRIDES,
               trust_ceiling=dict(("ipv%d" % version, prefix) for version, prefix in _mail_policy.DEFAULT_CEILING.items()))
@@ -727,6 +731,23 @@ def _key_and_certificate(ev):
             faults.append("certificate names %s, not %s" % (", ".join(names), host))
     return not faults, "; ".join(faults) or "key %s root 0600; certificate for %s, %s days left" % (
         key.get("path"), ", ".join(cert.get("names") or []), cert.get("days_left"))
+
+
+def _certificate_lasts(ev):
+    tls = ev.postfix().get("tls_files")
+    if not isinstance(tls, dict):
+        raise EvidenceMissing("the TLS certificate and key were not read")
+    cert = tls.get("cert") or {}
+    if not cert.get("exists"):
+        return False, "certificate %s missing" % cert.get("path")
+    days = cert.get("days_left")
+    if days is None:
+        raise EvidenceMissing("the end date of certificate %s was not read%s" % (
+            cert.get("path"), ": %s" % cert["error"] if cert.get("error") else ""))
+    if days < CERT_RENEW_DAYS:
+        return False, "certificate %s ends in %d days (%s), inside the %d-day renewal window" % (
+            cert.get("path"), days, cert.get("not_after"), CERT_RENEW_DAYS)
+    return True, "certificate %s ends in %d days (%s)" % (cert.get("path"), days, cert.get("not_after"))
 
 
 def _hostname_resolves(ev):
@@ -1645,6 +1666,12 @@ CONTROLS = (
             references=["PF TLS_README (Supporting AUTH over TLS only)"],
             needs=(),
             source=NETWORK),
+    Control(id="MAIL-TLS-011", title="The certificate is renewed before it ends", severity="low", modes=SERVING,
+            expected="the certificate Postfix presents is valid for at least %d more days" % CERT_RENEW_DAYS,
+            check=_certificate_lasts,
+            remediation="postfix role (renews its self-signed certificate inside the window); a certificate "
+                        "given in postfix_tls_cert_file is renewed by its issuer (an ACME client or the CA)",
+            references=["PF TLS_README", "RFC 5280 §4.1.2.5"]),
 
     # --- Host identity ---------------------------------------------------------------------------------
     Control(id="MAIL-DNS-001", title="The host's name is fully qualified and resolves", severity="high", modes=ALL_MODES,

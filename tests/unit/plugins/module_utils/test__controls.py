@@ -560,3 +560,25 @@ def test_a_control_judges_the_settings_it_writes_without_spelling_them_again(con
     evidence["postfix"]["effective"][setting] = weak
     finding = by_id(cat.evaluate(evidence, "mx"))[control]
     assert finding["status"] == "fail" and weak in finding["actual"], finding
+
+
+@pytest.mark.parametrize("days, status, words", [
+    (300, "pass", "ends in 300 days"),
+    (cat.CERT_RENEW_DAYS, "pass", "ends in %d days" % cat.CERT_RENEW_DAYS),
+    (cat.CERT_RENEW_DAYS - 1, "fail", "inside the %d-day renewal window" % cat.CERT_RENEW_DAYS),
+    (-3, "fail", "ends in -3 days"),
+])
+def test_a_certificate_near_its_end_is_a_finding_before_it_expires(days, status, words):
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["postfix"]["tls_files"]["cert"].update(days_left=days, not_after="2027-01-01T00:00:00+00:00")
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    assert findings["MAIL-TLS-011"]["status"] == status and words in findings["MAIL-TLS-011"]["actual"]
+    # the soundness control fails only a certificate that has already ended
+    assert findings["MAIL-TLS-005"]["status"] == ("fail" if days < 0 else "pass")
+
+
+def test_an_unread_end_date_is_not_judged_as_lasting():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    evidence["postfix"]["tls_files"]["cert"].update(days_left=None, error="unable to load certificate")
+    finding = by_id(cat.evaluate(evidence, "mx"))["MAIL-TLS-011"]
+    assert finding["status"] == "error" and "unable to load certificate" in finding["actual"] + finding.get("note", "")
