@@ -67,3 +67,11 @@ def test_the_roles_read_the_shared_values():
     assert shared_value("mail_ports") == [25, 465, 587] and shared_value("tls_floor") == "TLSv1.2"
     with pytest.raises(AnsibleFilterError, match="not a shared value"):
         shared_value("smtp_ports")
+
+
+def test_the_filter_documents_exactly_the_shared_names():
+    """shared_value's documented choices are the catalogue's SHARED names, and its page repeats no value."""
+    import yaml
+
+    doc = yaml.safe_load((pathlib.Path(__file__).resolve().parents[2] / "plugins/filter/shared_value.yml").read_text())
+    assert sorted(doc["DOCUMENTATION"]["options"]["_input"]["choices"]) == sorted(_controls.SHARED)
