@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: fcrdns_info
 short_description: Check forward-confirmed reverse DNS and the HELO name of a mail host's addresses
-version_added: 1.2.0
+version_added: 1.0.0
 description:
   - For every address of O(addresses) asks the PTR records, then the A (IPv4) or AAAA (IPv6) records of each PTR name,
     and reports whether the address is forward-confirmed - a PTR name resolves back to the address, and that name is

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: mailhost_info
 short_description: Gather a mail host's evidence and judge it against the control catalogue
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Reads, in one call, everything the collection's host controls are judged by - Postfix's effective settings
     (C(postconf -x), defaults included, so an untouched host is judged by what Postfix really does), the warnings

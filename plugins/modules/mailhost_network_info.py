@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: mailhost_network_info
 short_description: Probe a mail host's listeners as an untrusted client and judge the network controls
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - From the host the task runs on (the vantage point, that is the control node or a scanner host through
     C(delegate_to)), connects to every address of a mail host on every port of O(ports), and for each listener that

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: postfix_config_info
 short_description: Read a host's Postfix configuration and check a candidate main.cf against it
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Reads the live configuration with C(postconf) - the explicit C(main.cf) settings, the C(master.cf) services and
     their C(-o) overrides - and reports every service override that weakens relay control or makes Postfix believe
@@ -31,7 +31,7 @@ options:
         candidate is checked with the live C(master.cf).
       - The services of this C(master.cf) are judged and returned in RV(candidate.services).
     type: str
-    version_added: 1.1.0
+    version_added: 1.0.0
   config_dir:
     description: Postfix configuration directory.
     type: path
@@ -146,7 +146,7 @@ candidate:
       description: The services of O(candidate_master_cf), in the form of RV(services); absent without it.
       type: list
       elements: dict
-      version_added: 1.1.0
+      version_added: 1.0.0
 """
 
 import os

@@ -70,7 +70,7 @@ options:
       - Cannot be V(true) together with O(starttls).
     type: bool
     default: false
-    version_added: 1.1.0
+    version_added: 1.0.0
   timeout:
     description:
       - Seconds allowed for each network step (connect, one reply, the TLS handshake).
@@ -302,7 +302,7 @@ ehlo_extensions_before_tls:
   type: list
   elements: str
   sample: [PIPELINING, SIZE 10240000, STARTTLS, ENHANCEDSTATUSCODES, 8BITMIME, DSN]
-  version_added: 1.1.0
+  version_added: 1.0.0
 auth_offered_before_tls:
   description:
     - With O(starttls=true), whether the plain-text EHLO before C(STARTTLS) offered C(AUTH), so a client
@@ -311,7 +311,7 @@ auth_offered_before_tls:
   returned: success
   type: bool
   sample: false
-  version_added: 1.1.0
+  version_added: 1.0.0
 auth_mechanisms:
   description:
     - SASL mechanisms offered by C(AUTH) (or the old C(AUTH=) form) in the EHLO of the session used for the battery
@@ -321,7 +321,7 @@ auth_mechanisms:
   type: list
   elements: str
   sample: [PLAIN, LOGIN]
-  version_added: 1.1.0
+  version_added: 1.0.0
 starttls_offered:
   description:
     - Whether the first EHLO listed STARTTLS (over plain text, or over TLS with O(implicit_tls=true)).

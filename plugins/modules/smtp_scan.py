@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: smtp_scan
 short_description: Sweep address ranges for mail servers, test each for open relaying, compare them with the registry
-version_added: 1.2.0
+version_added: 1.0.0
 description:
   - From the host the task runs on (normally the control node or a scanner host), connects to every address of
     O(ranges) (minus O(exclude)) on every port of O(ports), at most O(concurrency) connection attempts at a time,

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: smtp_service_info
 short_description: Check that the SMTP services listening on a host greet and take a recipient
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Finds the TCP sockets listening on O(ports) on the host the task runs on (from C(/proc/net/tcp) and
     C(/proc/net/tcp6)), connects to each (a wildcard socket over loopback of its address family) and holds a short
