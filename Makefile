@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export CONTAINERS_CONF := $(CURDIR)/.testbed/containers.conf
 
-.PHONY: help venv setup demo demo-clean test check bench lint sanity units molecule build controls-doc role-readmes clean
+.PHONY: help venv setup demo demo-clean test check bench lint sanity units molecule guide build controls-doc role-readmes clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ units: venv  ## Unit tests only
 
 molecule: setup  ## Molecule scenarios only (Debian 13, and the postfix scenario on Debian 12)
 	@bash testbed/run-tests.sh 'molecule_debian12&' 'molecule&' 'molecule_filtering_border&' 'molecule_audit_identity&'
+
+guide: setup  ## The README's "Using the collection" run literally, as an ordinary user, against a test server
+	@bash testbed/run-tests.sh guide
 
 build: venv  ## Build the collection tarball into build/
 	@.venv/bin/ansible-galaxy collection build --force --output-path build/

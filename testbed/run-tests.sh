@@ -37,6 +37,8 @@ stage_molecule_filtering_border() {
   molecule_test border "$MAILSEC_RELEASE" || failed=1
   return $failed
 }
+# The README's user path, literally, as an ordinary user in a fresh virtualenv (molecule/guide).
+stage_guide() { molecule_test guide "$MAILSEC_RELEASE"; }
 # Container and network names carry the release, and each run keeps its molecule state in its
 # own directory, so runs on different releases can overlap.
 molecule_test() {
@@ -53,7 +55,7 @@ molecule_scenarios() {
     case $dir in
       demo) ;;    # runs with `make demo`
       bench) ;;   # runs with `make bench`
-      audit|identity|filtering|border) ;;   # their own stages: molecule_audit_identity, molecule_filtering_border
+      audit|identity|filtering|border|guide) ;;   # their own stages: molecule_audit_identity, molecule_filtering_border, guide
       *) echo "$dir" ;;
     esac
   done
@@ -66,7 +68,7 @@ molecule_scenarios() {
 # for a stage it does not need.
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=('molecule_debian12&' 'molecule&' 'molecule_filtering_border&' 'molecule_audit_identity&'
-                                   yamllint ansible_lint sanity build units)
+                                   'guide&' yamllint ansible_lint sanity build units)
 mkdir -p "$STATE_DIR/logs"
 began=$(date +%s)
 rm -f "$STATE_DIR"/logs/*.result
@@ -77,7 +79,7 @@ stage_niceness() {
   case $1 in
     molecule) echo 0 ;;
     molecule_filtering_border) echo 2 ;;
-    molecule_*) echo 4 ;;
+    molecule_*|guide) echo 4 ;;
     *) echo 8 ;;
   esac
 }
