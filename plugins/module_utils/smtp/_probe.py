@@ -13,11 +13,11 @@ as an untrusted client sees it.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 import warnings
 
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._relay import (
     MIN_ERRORS_PER_SESSION,
     RelayProbe,
@@ -80,7 +80,7 @@ def name_problem(name, value, extra):
 
 def address_problem(name, value):
     try:
-        ipaddress.ip_address(value)
+        _inputs.address(value, name)
     except ValueError:
         return "%s must be a bare IPv4 or IPv6 address (no brackets), got %r" % (name, value)
     return None

@@ -15,8 +15,9 @@ No DATA command is ever sent.
 
 from __future__ import annotations
 
-import ipaddress
 import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._smtp import (
     SMTPProtocolError,
@@ -123,9 +124,14 @@ class RelayProbeError(Exception):
         self.stage = stage
 
 
+def _address(address):
+    """ADDRESS (brackets allowed) read by the input layer: a zone ID or an IPv4 written as IPv6 is refused."""
+    return _inputs.address(str(address).strip("[]"), "target address")
+
+
 def ip_literal(address):
     """Return the RFC 5321 address literal for an IP: ``[192.0.2.1]`` or ``[IPv6:2001:db8::1]``."""
-    addr = ipaddress.ip_address(str(address).strip("[]"))
+    addr = _address(address)
     if addr.version == 6:
         return "[IPv6:%s]" % addr.compressed
     return "[%s]" % addr.compressed
@@ -238,18 +244,18 @@ def build_battery(target_ip, server_name, probe_domain, sender, recipient,
 
 def loopback_for(address):
     """The loopback address of the target's family (the client a server trusts most)."""
-    return "::1" if ipaddress.ip_address(str(address).strip("[]")).version == 6 else "127.0.0.1"
+    return "::1" if _address(address).version == 6 else "127.0.0.1"
 
 
 def xclient_address(address):
     """An address as XCLIENT and XFORWARD write it (IPv6 with the ``IPV6:`` prefix)."""
-    addr = ipaddress.ip_address(str(address).strip("[]"))
+    addr = _address(address)
     return "IPV6:%s" % addr.compressed if addr.version == 6 else addr.compressed
 
 
 def proxy_header(target_ip, port):
     """A PROXY protocol v1 header claiming a loopback client connected to the target."""
-    addr = ipaddress.ip_address(str(target_ip).strip("[]"))
+    addr = _address(target_ip)
     family = "TCP6" if addr.version == 6 else "TCP4"
     return "PROXY %s %s %s 40025 %d\r\n" % (family, loopback_for(addr), addr.compressed, port)
 

@@ -15,7 +15,7 @@ service failed. Nothing here sends DATA, so nothing is ever delivered.
 
 from __future__ import annotations
 
-import ipaddress
+import socket
 import struct
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
@@ -34,12 +34,11 @@ def _decode_address(hex_address):
     raw = bytes.fromhex(hex_address)
     words = struct.unpack("<%dI" % (len(raw) // 4), raw)
     packed = struct.pack(">%dI" % len(words), *words)
-    # Kernel bytes, not text: no zone ID or rider can be in them; the text it returns is read by the
-    # input layer wherever it is used (targets_for).
-    address = ipaddress.ip_address(packed)
-    if address.version == 6 and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(address)
+    if len(packed) == 16 and packed[:12] == b"\0" * 10 + b"\xff\xff":  # an IPv4 socket on a dual-stack listener
+        text = socket.inet_ntop(socket.AF_INET, packed[12:])
+    else:
+        text = socket.inet_ntop(socket.AF_INET6 if len(packed) == 16 else socket.AF_INET, packed)
+    return str(_inputs.address(text, "listening address"))
 
 
 def socket_table(text, protocol="tcp"):
