@@ -8,6 +8,7 @@ TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROJECT_DIR=$(dirname "$TESTBED_DIR")
 STATE_DIR="$PROJECT_DIR/.testbed"          # generated, git-ignored
 VENV_DIR="$PROJECT_DIR/.venv"
+IMPORTER_VENV_DIR="$STATE_DIR/importer-venv"  # galaxy-importer alone (testbed/importer-requirements.txt)
 # One image per Debian release the tests run on; the first is the default for every scenario.
 RELEASES=(13 12)
 MAILSEC_RELEASE=${MAILSEC_RELEASE:-${RELEASES[0]}}
