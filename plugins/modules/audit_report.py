@@ -16,8 +16,10 @@ description:
     control a valid waiver covers becomes V(waived), never V(pass); an expired waiver leaves it V(fail) and says so).
   - Writes the reports into O(dest) - C(NAME.json) (every host), C(hosts/HOST.json) (one per host; hosts whose names
     give the same file name get a short digest of their name added, so none overwrites another), C(NAME.junit.xml)
-    (one test case per control per host, for CI systems), C(NAME.html) (a self-contained hosts x controls matrix,
-    every string from a host escaped) and C(NAME.txt) (the terminal summary), NAME being O(name).
+    (one test case per control per host, for CI systems), C(NAME.html) (a self-contained page - a summary by severity
+    with a score per host, each host's failures first and passes folded, filters by status and host kept in the
+    link, and the hosts x controls matrix; every string from a host escaped, scripts limited by a Content Security
+    Policy) and C(NAME.txt) (the terminal summary), NAME being O(name).
   - Returns the findings that block at O(fail_severity) and above, so the play can fail for CI after the reports are
     written. The module itself does not fail on findings.
   - It runs where the reports are wanted, normally the control node (C(delegate_to=localhost), C(run_once=true)).

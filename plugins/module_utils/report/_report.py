@@ -13,8 +13,10 @@ never looks like a clean one.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import fnmatch
+import hashlib
 import html
 import json
 import re
@@ -156,50 +158,222 @@ def _clean(text):
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "?", str(text))
 
 
+# How much a control of each severity counts in the score; info, and any severity not named here, counts 1.
+SEVERITY_WEIGHTS = {"critical": 8, "high": 4, "medium": 2, "low": 1, "info": 1}
+_JUDGED = ("pass", "fail", "error")
+_FAILING = ("fail", "error")
+# The order a host's findings are listed in: failures, errors, waivers, not applicable (passes are folded).
+_LISTING = dict((s, i) for i, s in enumerate(("fail", "error", "waived", "not_applicable")))
+# The status filter's choices: (value, label); "" shows everything, "fail" shows fail and error.
+_STATUS_CHOICES = (("", "all"), ("fail", "fail or error"), ("pass", "pass"), ("waived", "waived"),
+                   ("not_applicable", "not applicable"))
+
+
+def _weight(severity):
+    return SEVERITY_WEIGHTS.get(severity, 1)
+
+
+def score(findings):
+    """The share of judged FINDINGS (pass, fail or error; waived and not_applicable do not count) that
+    pass, each weighted by its severity (SEVERITY_WEIGHTS), in whole percent; None when nothing was judged."""
+    judged = sum(_weight(f["severity"]) for f in findings if f["status"] in _JUDGED)
+    if not judged:
+        return None
+    passed = sum(_weight(f["severity"]) for f in findings if f["status"] == "pass")
+    return round(100 * passed / judged)
+
+
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse;font-size:.9em}
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.25em .4em;vertical-align:top}
 th{background:#f3f3f3;text-align:left}
 .pass{background:#e3f4e3}.fail{background:#f9d6d5}.error{background:#f6e0b5}
 .waived{background:#e4e4f7}.not_applicable{color:#888}
 details summary{cursor:pointer}
-pre{white-space:pre-wrap;max-width:40em;margin:.3em 0}
+.finding,.passes{margin:.2em 0;padding:.2em .4em;border-radius:3px}
+.passes{background:#eef8ee}
+.severity,.status{font-size:.85em;padding:0 .3em;border:1px solid #aaa;border-radius:3px}
+pre{white-space:pre-wrap;max-width:60em;margin:.3em 0}
+[hidden]{display:none!important}
+"""
+
+# The filter: reads the choice from location.hash (#status=fail&host=mx1) and writes it back, so a
+# filtered view is a link; it only compares attribute values and sets `hidden`, never builds markup.
+_SCRIPT = """
+(function () {
+  var statusSelect = document.getElementById("status-filter");
+  var hostSelect = document.getElementById("host-filter");
+  function choose(select, value) {
+    select.value = value || "";
+    if (select.selectedIndex < 0) { select.value = ""; }
+  }
+  function matches(element, status, host) {
+    var its = element.getAttribute("data-status");
+    var hostMatches = !host || element.getAttribute("data-host") === host;
+    var statusMatches = !status || its === null || its === status || (status === "fail" && its === "error");
+    return hostMatches && statusMatches;
+  }
+  function apply() {
+    var elements = document.querySelectorAll("#findings [data-host]");
+    for (var i = 0; i < elements.length; i++) {
+      elements[i].hidden = !matches(elements[i], statusSelect.value, hostSelect.value);
+    }
+  }
+  function read() {
+    var params = new URLSearchParams(location.hash.slice(1));
+    choose(statusSelect, params.get("status"));
+    choose(hostSelect, params.get("host"));
+    apply();
+  }
+  function write() {
+    var params = new URLSearchParams();
+    if (statusSelect.value) { params.set("status", statusSelect.value); }
+    if (hostSelect.value) { params.set("host", hostSelect.value); }
+    location.hash = params.toString();
+    apply();
+  }
+  statusSelect.addEventListener("change", write);
+  hostSelect.addEventListener("change", write);
+  window.addEventListener("hashchange", read);
+  read();
+}());
 """
 
 
-def to_html(results, generated, unaudited=(), title="mailsec.hardening audit"):
-    """A self-contained page: a hosts × controls matrix, each cell opening its evidence. Every string
-    from a host is escaped, so a banner with markup shows as text."""
-    esc = html.escape
+def _csp_hash(text):
+    """The CSP source that allows exactly the inline element whose text is TEXT."""
+    return "'sha256-%s'" % base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+# Only the page's own style and script may apply: nothing from a host could run even if escaping failed.
+_CSP = "default-src 'none'; style-src %s; script-src %s" % (_csp_hash(_STYLE), _csp_hash(_SCRIPT))
+
+
+def _esc(value):
+    """VALUE as HTML text or attribute value: control characters replaced, markup and quotes escaped."""
+    return html.escape(_clean(value), quote=True)
+
+
+def _score_text(findings):
+    value = score(findings)
+    return "n/a" if value is None else "%d%%" % value
+
+
+def _evidence(finding):
+    return "expected: %s\nactual: %s\nremediation: %s%s" % (
+        finding["expected"], finding["actual"], finding["remediation"], _note(finding))
+
+
+def _summary_row(name, mode, findings):
+    """NAME's score, its failing findings by severity, and its findings by status."""
+    failing = [f["severity"] for f in findings if f["status"] in _FAILING]
+    counts = _controls.summarize(findings)
+    by_severity = "".join('<td class="fail">%d</td>' % failing.count(s) if s in failing else "<td>0</td>"
+                          for s in _controls.SEVERITIES)
+    by_status = "".join("<td>%d</td>" % counts[s] for s in _controls.STATUSES)
+    return '<tr><th>%s</th><td>%s</td><td class="score">%s</td>%s%s</tr>' % (
+        _esc(name), _esc(mode), _score_text(findings), by_severity, by_status)
+
+
+def _summary(results, unaudited):
+    columns = len(_controls.SEVERITIES) + len(_controls.STATUSES) + 2
+    head = ('<tr><th rowspan="2">Host</th><th rowspan="2">Mode</th><th rowspan="2">Score</th>'
+            '<th colspan="%d">Failing (fail or error) by severity</th><th colspan="%d">Findings by status</th></tr>'
+            '<tr>%s</tr>' % (len(_controls.SEVERITIES), len(_controls.STATUSES),
+                             "".join("<th>%s</th>" % s for s in _controls.SEVERITIES + _controls.STATUSES)))
+    rows = ['<tr class="error"><th>%s</th><td colspan="%d">%s</td></tr>' % (_esc(host), columns, _esc(NOT_AUDITED % host))
+            for host in sorted(unaudited)]
+    rows += [_summary_row(host, result["mode"], result["findings"]) for host, result in sorted(results.items())]
+    everything = [f for result in results.values() for f in result["findings"]]
+    weights = ", ".join("%s %d" % (s, _weight(s)) for s in _controls.SEVERITIES)
+    return ('<table id="summary"><thead>%s</thead><tbody>%s</tbody><tfoot>%s</tfoot></table>'
+            '<p id="score-formula">Score: the share of judged controls (pass, fail or error; waived and not applicable '
+            'do not count) that pass, each weighted by its severity (%s), as 100 &times; weighted passes / weighted '
+            'judged, rounded; n/a when nothing was judged.</p>'
+            % (head, "".join(rows), _summary_row("All hosts", "", everything), weights))
+
+
+def _finding(host, finding):
+    """One finding: id, title, severity and status, its evidence folded (open when it fails)."""
+    status = _esc(finding["status"])
+    return ('<details class="finding %s" data-host="%s" data-status="%s"%s><summary><code>%s</code> %s '
+            '<span class="severity">%s</span> <span class="status %s">%s</span></summary><pre>%s</pre></details>'
+            % (status, _esc(host), status, " open" if finding["status"] in _FAILING else "", _esc(finding["id"]),
+               _esc(finding["title"]), _esc(finding["severity"]), status, status, _esc(_evidence(finding))))
+
+
+def _listing_order(finding):
+    return (_LISTING.get(finding["status"], len(_LISTING)), _ORDER.get(finding["severity"], len(_ORDER)),
+            finding["id"])
+
+
+def _host_findings(host, result):
+    """HOST's findings, failures first, its passes folded into one closed details."""
+    findings = sorted(result["findings"], key=_listing_order)
+    listed = "".join(_finding(host, f) for f in findings if f["status"] != "pass")
+    passes = [_finding(host, f) for f in findings if f["status"] == "pass"]
+    if passes:
+        listed += ('<details class="passes" data-host="%s" data-status="pass"><summary>%s</summary>%s</details>'
+                   % (_esc(host), "1 control passes" if len(passes) == 1 else "%d controls pass" % len(passes),
+                      "".join(passes)))
+    return ('<section class="host" data-host="%s"><h3>%s <small>%s &middot; score %s</small></h3>%s</section>'
+            % (_esc(host), _esc(host), _esc(result["mode"]), _score_text(result["findings"]), listed))
+
+
+def _filters(hosts):
+    statuses = "".join('<option value="%s">%s</option>' % choice for choice in _STATUS_CHOICES)
+    names = "".join('<option value="%s">%s</option>' % (_esc(h), _esc(h)) for h in hosts)
+    return ('<p id="filters"><label>Status <select id="status-filter">%s</select></label> '
+            '<label>Host <select id="host-filter"><option value="">all</option>%s</select></label></p>'
+            '<noscript><p>Without JavaScript the filters do nothing: every finding is shown.</p></noscript>'
+            % (statuses, names))
+
+
+def _controls_seen(results):
+    """The ids of the controls some host has a finding for, in catalogue order."""
+    seen = set(f["id"] for result in results.values() for f in result["findings"])
+    return [c.id for c in _controls.CONTROLS if c.id in seen]
+
+
+def _matrix(results, ids):
+    """The hosts × controls overview (IDS are its rows), each cell opening its evidence."""
     hosts = sorted(results)
-    ids = [c.id for c in _controls.CONTROLS if any(f["id"] == c.id for r in results.values() for f in r["findings"])]
     cells = dict(((host, f["id"]), f) for host in hosts for f in results[host]["findings"])
     rows = []
     for control_id in ids:
         control = _controls.BY_ID[control_id]
-        row = ["<th>%s<br><small>%s · %s</small></th>" % (esc(control_id), esc(control.title), esc(control.severity))]
+        row = ["<th>%s<br><small>%s · %s</small></th>" % (_esc(control_id), _esc(control.title), _esc(control.severity))]
         for host in hosts:
             finding = cells.get((host, control_id))
             if finding is None:
                 row.append("<td></td>")
                 continue
-            detail = "expected: %s\nactual: %s%s\nfix: %s" % (finding["expected"], finding["actual"],
-                                                              _note(finding), finding["remediation"])
             row.append('<td class="%s"><details><summary>%s</summary><pre>%s</pre></details></td>'
-                       % (esc(finding["status"]), esc(finding["status"]), esc(detail)))
+                       % (_esc(finding["status"]), _esc(finding["status"]), _esc(_evidence(finding))))
         rows.append("<tr>%s</tr>" % "".join(row))
-    head = "".join("<th>%s<br><small>%s</small></th>" % (esc(h), esc(results[h]["mode"])) for h in hosts)
-    counts = dict((h, ", ".join("%s %d" % kv for kv in _controls.summarize(results[h]["findings"]).items() if kv[1]))
-                  for h in hosts)
-    totals = "".join("<li>%s: %s</li>" % (esc(h), esc(counts[h])) for h in hosts)
-    totals += "".join('<li class="error">%s</li>' % esc(NOT_AUDITED % h) for h in sorted(unaudited))
+    head = "".join("<th>%s<br><small>%s</small></th>" % (_esc(h), _esc(results[h]["mode"])) for h in hosts)
+    return ('<table id="matrix"><thead><tr><th>Control</th>%s</tr></thead><tbody>%s</tbody></table>'
+            % (head, "\n".join(rows)))
+
+
+def to_html(results, generated, unaudited=(), title="mailsec.hardening audit"):
+    """A self-contained page: a summary (failing findings by severity, a weighted score) per host and
+    overall, each host's findings failures first with its passes folded, filters by status and host
+    kept in the URL's #fragment, and the hosts × controls matrix. Every string from a host is escaped,
+    and the Content-Security-Policy lets only the page's own style and script apply."""
+    hosts = sorted(results)
+    ids = _controls_seen(results)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">"
             "<title>%s</title><style>%s</style></head><body>"
-            "<h1>%s</h1><p>Generated %s; %d controls.</p><ul id=\"totals\">%s</ul>"
-            "<table id=\"matrix\"><thead><tr><th>Control</th>%s</tr></thead><tbody>%s</tbody></table>"
-            "</body></html>\n"
-            % (esc(title), _STYLE, esc(title), esc(generated), len(ids), totals, head, "\n".join(rows)))
+            "<h1>%s</h1><p>Generated %s; %d controls.</p>"
+            "<h2>Summary</h2>%s"
+            "<h2>Findings</h2>%s<div id=\"findings\">%s</div>"
+            "<h2>Hosts &times; controls</h2>%s"
+            "<script>%s</script></body></html>\n"
+            % (_CSP, _esc(title), _STYLE, _esc(title), _esc(generated), len(ids), _summary(results, unaudited),
+               _filters(hosts), "".join(_host_findings(h, results[h]) for h in hosts), _matrix(results, ids), _SCRIPT))
 
 
 def to_terminal(results, threshold=None, unaudited=()):
