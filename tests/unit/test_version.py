@@ -66,3 +66,26 @@ def test_the_ansible_core_range_is_the_one_tested():
     line = tested.rsplit(".", 1)[0]
     assert tested in claimed
     assert "%s.0" % line in claimed and "%s.%d.0" % (line.split(".")[0], int(line.split(".")[1]) + 1) not in claimed
+
+
+def test_the_execution_environment_installs_the_tarball_the_build_makes():
+    ee = yaml.safe_load((ROOT / "execution-environment.yml").read_text())
+    wanted = "mailsec-hardening-%s.tar.gz" % VERSION
+    assert [c["name"] for c in ee["dependencies"]["galaxy"]["collections"]] == ["collection/" + wanted]
+    assert [f["src"] for f in ee["additional_build_files"]] == ["build/" + wanted]
+
+
+def test_the_execution_environment_and_the_docs_pin_what_the_tests_run():
+    """The ansible package (community.general without Galaxy), ansible-core's line and the image tag
+    agree across the EE file, requirements-dev.txt, the README and the EE page."""
+    dev = (ROOT / "requirements-dev.txt").read_text()
+    pins = dict(re.findall(r"^([a-z-]+)==(\S+)", dev, re.M))
+    ee = yaml.safe_load((ROOT / "execution-environment.yml").read_text())["dependencies"]
+    assert "ansible==%s" % pins["ansible"] in ee["python"]
+    assert ee["ansible_core"]["package_pip"] == "ansible-core>=%s,<2.%d" % (
+        pins["ansible-core"].rsplit(".", 1)[0], int(pins["ansible-core"].split(".")[1]) + 1)
+    page = (ROOT / "docs" / "execution-environment.md").read_text()
+    assert set(re.findall(r"mailsec-hardening-ee:(\S+?)\b(?![.\d])", page)) == {str(VERSION)}
+    for tool in ("ansible-builder", "ansible-core"):
+        assert set(re.findall(r"\b%s==(\S+)" % tool, page)) <= {pins[tool]}, tool
+    assert "ansible==%s" % pins["ansible"] in (ROOT / "README.md").read_text()
