@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import types
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -21,6 +23,17 @@ def run_module(capsys, check_mode=False, **args):
     with patch_module_args(args), pytest.raises(SystemExit) as exc:
         audit_report.main()
     return exc.value.code, json.loads(capsys.readouterr().out)
+
+
+def stop_the_clock(monkeypatch, at=datetime.datetime(2026, 12, 3, 12, 0, 0)):
+    """Reports carry the second they were generated, so two runs a second apart differ; a test that
+    compares two runs' files runs them at one instant."""
+    class Stopped(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return at.replace(tzinfo=tz)
+    monkeypatch.setattr(audit_report, "datetime", types.SimpleNamespace(
+        datetime=Stopped, date=datetime.date, timezone=datetime.timezone))
 
 
 def results():
@@ -72,9 +85,10 @@ def test_hosts_whose_names_make_the_same_file_name_get_a_report_each(capsys, tmp
         assert json.loads(open(paths[host]).read())["hosts"].keys() == {host}
 
 
-def test_a_report_is_replaced_whole_never_rewritten_in_place(capsys, tmp_path):
+def test_a_report_is_replaced_whole_never_rewritten_in_place(capsys, tmp_path, monkeypatch):
     """A reader holding the previous report keeps it complete; the new one arrives in one rename,
     readable by others as a new file is, and no temporary file is left beside it."""
+    stop_the_clock(monkeypatch)
     dest = tmp_path / "reports"
     run_module(capsys, results=results(), dest=str(dest), fail_severity="none")
     before = dest / "audit.json"
@@ -91,9 +105,17 @@ def test_a_report_is_replaced_whole_never_rewritten_in_place(capsys, tmp_path):
         json.loads(before.read_text())["hosts"]["mx.dept.example.org"]["findings"]
     assert sorted(p.name for p in dest.iterdir() if p.name.startswith(".")) == []
     assert before.stat().st_mode & 0o044 == 0o044
-    # the same results again: nothing is rewritten
+    # the same results again, in the same second: nothing is rewritten
+    inode = before.stat().st_ino
     rc, result = run_module(capsys, results=changed, dest=str(dest), fail_severity="none")
-    assert result["changed"] is False and before.stat().st_ino != inode
+    assert result["changed"] is False and before.stat().st_ino == inode
+    # a second later the JSON and HTML say when they were made, so they change; JUnit and text do not
+    junit = (dest / "audit.junit.xml").stat().st_ino
+    stop_the_clock(monkeypatch, datetime.datetime(2026, 12, 3, 12, 0, 1))
+    rc, result = run_module(capsys, results=changed, dest=str(dest), fail_severity="none")
+    assert result["changed"] is True and before.stat().st_ino != inode
+    assert json.loads(before.read_text())["generated"] == "2026-12-03T12:00:01Z"
+    assert (dest / "audit.junit.xml").stat().st_ino == junit
 
 
 def test_a_planted_temporary_name_is_never_written_through(capsys, tmp_path):
