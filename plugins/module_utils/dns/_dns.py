@@ -11,8 +11,9 @@ name it ended on as ``canonical``.
 
 from __future__ import annotations
 
-import ipaddress
 import traceback
+
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 
 try:
     import dns.exception
@@ -34,7 +35,7 @@ def system_resolvers(text):
         if len(words) >= 2 and words[0] == "nameserver":
             address = words[1].split("%", 1)[0]
             try:
-                address = str(ipaddress.ip_address(address))
+                address = str(_inputs.address(address, "nameserver"))
             except ValueError:
                 continue
             if address not in found:

@@ -20,8 +20,9 @@ resolvers that give different answers are a finding of their own.
 
 from __future__ import annotations
 
-import ipaddress
 import re
+
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 
 ANSWERED = ("ok", "nxdomain", "nodata")
 
@@ -62,9 +63,14 @@ def display(name):
     return ".".join(labels)
 
 
+def _address(text):
+    """TEXT read by the input layer (no zone ID, no IPv4 written as IPv6); a Refusal is a ValueError."""
+    return _inputs.address(text, "address")
+
+
 def reverse_name(address):
     """The in-addr.arpa / ip6.arpa name of ADDRESS."""
-    return ipaddress.ip_address(address).reverse_pointer
+    return _address(address).reverse_pointer
 
 
 def zone_for(name, zones):
@@ -75,12 +81,12 @@ def zone_for(name, zones):
 
 
 def _forward_type(address):
-    return "AAAA" if ipaddress.ip_address(address).version == 6 else "A"
+    return "AAAA" if _address(address).version == 6 else "A"
 
 
 def _same_address(a, b):
     try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+        return _address(a) == _address(b)
     except ValueError:
         return False
 
@@ -93,7 +99,7 @@ def generic_reasons(name, address):
     """Why NAME looks like a provider's generic name for ADDRESS (the address written into the
     host name, or pool words next to numbers). Large receivers treat such names as dial-up space."""
     reasons = []
-    ip = ipaddress.ip_address(address)
+    ip = _address(address)
     first = (name or "").split(".")[0].lower()
     lower = (name or "").lower()
     if ip.version == 4:
@@ -173,7 +179,7 @@ def check_address(address, lookup, resolvers, helo=None, retries=2):
     """The FCrDNS verdict for ADDRESS:
     {address, reverse_name, ptr, forward, aliases, confirmed, confirmed_names, name, helo, helo_matches,
      generic, reason, warnings, resolvers}."""
-    address = str(ipaddress.ip_address(address))
+    address = str(_address(address))
     qname = reverse_name(address)
     rdtype = _forward_type(address)
     result = dict(address=address, reverse_name=qname, ptr=[], forward={}, aliases={}, confirmed=False,

@@ -14,7 +14,6 @@ and with real listeners on loopback addresses.
 from __future__ import annotations
 
 import concurrent.futures
-import ipaddress
 import socket
 import time
 
@@ -214,6 +213,12 @@ def _network_only(targets):
     return only
 
 
+def _address_order(text):
+    """IPv4 before IPv6, each in numeric order (addresses read by the input layer)."""
+    parsed = _inputs.address(text, "address")
+    return parsed.version, parsed
+
+
 def compare(probed, targets, entries, swept_ports):
     """Per address the scan's findings, with the registry applied: {address: {mode, registered, findings}}.
 
@@ -223,7 +228,7 @@ def compare(probed, targets, entries, swept_ports):
     swept = set(item["address"] for item in probed)
     wanted = set(t["address"] for t in targets) | (set(registry) & swept)
     results = {}
-    for address in sorted(wanted, key=lambda a: (ipaddress.ip_address(a).version, ipaddress.ip_address(a))):
+    for address in sorted(wanted, key=_address_order):
         entry = registry.get(address)
         own = [t for t in targets if t["address"] == address]
         speaking = [t for t in own if t["class"] in SPEAKS_SMTP]
