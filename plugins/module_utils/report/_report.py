@@ -137,13 +137,12 @@ def to_junit(results, unaudited=(), title="mailsec.hardening audit"):
                               errors=str(counts["error"]), skipped=str(counts["waived"] + counts["not_applicable"]))
         for finding in findings:
             case = ET.SubElement(suite, "testcase", classname=host, name="%s %s" % (finding["id"], finding["title"]))
-            text = "expected: %s\nactual: %s\nremediation: %s" % (
-                finding["expected"], finding["actual"], finding["remediation"])
+            text = _evidence(finding)
             if finding["status"] == "fail":
                 ET.SubElement(case, "failure", message=_clean("%s (%s)" % (finding["actual"], finding["severity"])),
-                              type=finding["severity"]).text = _clean(text + _note(finding))
+                              type=finding["severity"]).text = _clean(text)
             elif finding["status"] == "error":
-                ET.SubElement(case, "error", message=_clean(finding["note"])).text = _clean(text + _note(finding))
+                ET.SubElement(case, "error", message=_clean(finding["note"])).text = _clean(text)
             elif finding["status"] in ("waived", "not_applicable"):
                 ET.SubElement(case, "skipped", message=_clean("%s: %s" % (finding["status"], finding["note"])))
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
