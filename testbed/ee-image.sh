@@ -63,15 +63,15 @@ EOF
 )
 [ -n "$packages" ] || die "the EE's system requirements name no package for Debian (bindep.txt)"
 grep -q openssh-client <<<"$packages" || die "the EE's system requirements lack an SSH client"
-for requirement in passlib dnspython ansible==; do
+for requirement in passlib dnspython pyspf dkimpy ansible==; do
   grep -q "^$requirement" "$image/requirements.txt" || die "the EE's Python requirements lack $requirement"
 done
 log "the collection's requirements reach the EE: $packages; $(grep -c . "$image/requirements.txt") Python requirements"
 [ "$MODE" = context ] && exit 0
 
-# The Python packages as wheels for the base's Python (3.11, as here), fetched once by this machine's
-# pip: the image build itself resolves offline.
-pip download --quiet --disable-pip-version-check --dest "$image/wheels" \
+# The Python packages as wheels for the base's Python (3.11, as here), fetched and (for those PyPI has
+# only as source, such as pyspf) built once by this machine's pip: the image build resolves offline.
+pip wheel --quiet --disable-pip-version-check --wheel-dir "$image/wheels" \
   -r "$image/install-refs.txt" -r "$image/requirements.txt" 2> >(grep -v 'is ignored: it is neither' >&2)
 
 # The final stage's own steps from the EE file (its proof that the collections answer) run here too.

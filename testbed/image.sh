@@ -20,10 +20,12 @@ INSTALL=(libnet-ssleay-perl libio-socket-inet6-perl netbase)
 # python3-dnspython is what the mail_identity role installs to check and publish DNS records, and
 # bind9 with its tools is the identity scenario's name server; nftables and unattended-upgrades are
 # what the firewall and baseline roles install, and openssh-server lets the firewall scenario run
-# the role over a real SSH connection.
+# the role over a real SSH connection; OpenDKIM, OpenDMARC and policyd-spf are what the mail_auth
+# role installs, and python3-dkim and python3-spf (dkimpy and pyspf) the sink's independent verifiers.
 PRELOAD=(postfix postfix-pcre ssl-cert sudo dovecot-core
          clamav-daemon clamav-milter clamav-freshclam clamdscan spamassassin spamd spamc spamass-milter
-         python3-dnspython bind9 bind9-dnsutils nftables unattended-upgrades openssh-server)
+         python3-dnspython bind9 bind9-dnsutils nftables unattended-upgrades openssh-server
+         opendkim opendkim-tools opendmarc dbconfig-no-thanks postfix-policyd-spf-python python3-dkim python3-spf)
 
 recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${INSTALL[*]} ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
 have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)

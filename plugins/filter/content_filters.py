@@ -20,9 +20,10 @@ def milter_endpoint(name):
         raise AnsibleFilterError("milter_endpoint: %s" % error)
 
 
-def smtpd_milters(filters, extra=None):
-    """Postfix's smtpd_milters for the FILTERS a host runs, then the site's EXTRA milters."""
-    return _filters.smtpd_milters(filters or [], extra or [])
+def smtpd_milters(filters, extra=None, mail_auth=False):
+    """Postfix's smtpd_milters for the FILTERS a host runs, the sender authentication milters with MAIL_AUTH,
+    then the site's EXTRA milters."""
+    return _filters.smtpd_milters(filters or [], extra or [], bool(mail_auth))
 
 
 def attachment_table(extra=None, allowed=None):

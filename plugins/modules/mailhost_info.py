@@ -110,7 +110,9 @@ mode_inferred:
   sample: false
 evidence:
   description: What was read, in the shape the control catalogue judges (postfix, listeners, packages, units, firewall,
-    updates, logs, clamav, spamassassin, host). C(firewall) holds the live ruleset's verdicts - C(inbound) (a stranger's
+    updates, logs, clamav, spamassassin, opendkim, opendmarc, policyd_spf, host). C(opendkim.keys) lists each signing key
+    with its public half (C(public_key), base64 DER, and C(bits)), derived on the host by openssl; the private key is
+    never read into the result. C(firewall) holds the live ruleset's verdicts - C(inbound) (a stranger's
     new connection to each port), C(admin) (SSH from each admin network), C(outbound) (SMTP to a stranger as C(nobody)
     and as C(postfix)) - each with the rule or policy that decided and the expressions that could not be judged.
   returned: always
@@ -177,9 +179,11 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import 
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_check import read_proc, socket_table
 
 PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "rsyslog", "clamav-daemon", "clamav-milter",
-            "spamassassin", "spamd", "spamass-milter")
+            "spamassassin", "spamd", "spamass-milter", "opendkim", "opendmarc", "postfix-policyd-spf-python")
 UNITS = ("postfix.service", "clamav-daemon.service", "clamav-milter.service", "spamd.service",
-         "spamassassin.service", "spamass-milter.service")
+         "spamassassin.service", "spamass-milter.service", "opendkim.service", "opendmarc.service")
+OPENDKIM_CONF = "/etc/opendkim.conf"
+OPENDMARC_CONF = "/etc/opendmarc.conf"
 CLAMAV_DATABASES = "/var/lib/clamav"
 CLAMAV_MILTER_CONF = "/etc/clamav/clamav-milter.conf"
 CLAMD_CONF = "/etc/clamav/clamd.conf"
@@ -432,6 +436,49 @@ def _clamav(reader, packages, units):
                 clamd_conf=_mailhost.parse_key_values(clamd) if clamd is not None else clamd_why)
 
 
+def _opendkim(reader, packages, units):
+    """OpenDKIM's settings, tables and keys. Of each key only its public half leaves the host: openssl
+    derives it (and the size) from the private key, whose text is never read by the module."""
+    if not packages.get("opendkim"):
+        return dict(installed=False)
+    text, why = reader.read(OPENDKIM_CONF)
+    conf = _mailhost.parse_key_values(text) if text is not None else {}
+    tables = {}
+    for name in ("keytable", "signingtable"):
+        path = _mailhost.dataset_path(conf.get(name))
+        tables[name] = reader.read(path)[0] if path else None
+    keys, signing = _mailhost.opendkim_tables(tables["keytable"], tables["signingtable"])
+    for key in keys:
+        try:
+            info = os.stat(key["path"])
+        except (IOError, OSError) as error:
+            key["error"] = "%s: %s" % (key["path"], error.strerror or error)
+            continue
+        key["mode"] = "%04o" % (info.st_mode & 0o7777)
+        key["owner"] = _user_name(info.st_uid)
+        _rc, out, err = reader.run("openssl", "pkey", "-in", key["path"], "-pubout", "-text_pub")
+        key["public_key"], key["bits"] = _mailhost.public_key(out)
+        if key["public_key"] is None:
+            key["error"] = "openssl could not read %s: %s" % (key["path"], (err or "").strip()[:200])
+    return dict(installed=True, units=_unit_states(units, "opendkim.service"),
+                conf=conf if text is not None else why, keys=keys, signing=signing)
+
+
+def _opendmarc(reader, packages, units):
+    if not packages.get("opendmarc"):
+        return dict(installed=False)
+    text, why = reader.read(OPENDMARC_CONF)
+    return dict(installed=True, units=_unit_states(units, "opendmarc.service"),
+                conf=_mailhost.parse_key_values(text) if text is not None else why)
+
+
+def _user_name(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
 def _memory_mb(reader):
     text, _why = reader.read("/proc/meminfo")
     match = re.search(r"MemTotal:\s+(\d+)", text or "")
@@ -495,7 +542,9 @@ def gather(module, config_dir, admin_networks=(), ssh_port=_controls.SSH_PORT, m
                 firewall=_firewall(reader, listeners, admin_networks, ssh_port, mta_users),
                 updates=_updates(reader, packages),
                 logs=_logs(reader, packages),
-                clamav=_clamav(reader, packages, units), spamassassin=_spamassassin(reader, packages, units))
+                clamav=_clamav(reader, packages, units), spamassassin=_spamassassin(reader, packages, units),
+                opendkim=_opendkim(reader, packages, units), opendmarc=_opendmarc(reader, packages, units),
+                policyd_spf=dict(installed=bool(packages.get("postfix-policyd-spf-python"))))
 
 
 def main():

@@ -128,6 +128,7 @@ FAMILIES = {
     "ALIAS": "Aliases and postmaster",
     "HOST": "Host basics",
     "REG": "Registration of mail servers",
+    "AUTH": "Sender authentication (SPF, DKIM, DMARC, TLS-RPT)",
 }
 
 # Where each control's evidence comes from.
@@ -135,7 +136,8 @@ HOST = "host"        # mailhost_info on the host itself
 NETWORK = "network"  # an SMTP client on a vantage host (relay_probe and the TLS checks)
 DNS = "dns"          # DNS answers asked from a vantage host (fcrdns_info)
 SCAN = "scan"        # a sweep of address ranges compared with the registry (smtp_scan)
-SOURCES = (HOST, NETWORK, DNS, SCAN)
+SENDER = "sender"    # the mail domains' records in DNS, judged against the host's keys (mail_auth_info)
+SOURCES = (HOST, NETWORK, DNS, SCAN, SENDER)
 
 # Short names for the references, expanded in the generated docs.
 REFERENCE_TITLES = {
@@ -836,6 +838,11 @@ def _configured_milters(ev):
     for flag, value in zip(args, args[1:]):
         if flag == "-p":
             sockets[_filters.milter_address(value)] = "spamass-milter"
+    for daemon in _filters.AUTH_MILTERS:
+        section = ev.data.get(daemon)
+        conf = section.get("conf") if isinstance(section, dict) else None
+        if isinstance(conf, dict) and conf.get("socket"):
+            sockets[_filters.milter_address(conf["socket"])] = daemon
     sockets.pop(None, None)
     return sockets
 
@@ -1298,6 +1305,114 @@ def _registered_answers(ev):
     if down:
         return False, "%s does not take mail on %s" % (entry.get("name"), "; ".join(down))
     return True, "%s answers SMTP on %s" % (entry.get("name"), ", ".join(map(str, wanted)))
+
+
+# --- Sender authentication (mail_auth role, mail_auth_info) -------------------------------------------------
+
+def _signing_wired(ev):
+    passed, actual = _milter_wired("OpenDKIM", r"opendkim")(ev)
+    faults = [] if passed else [actual]
+    # Postfix's default for non_smtpd_milters is empty: a report without it means no milter there.
+    local_milters = str((ev.postfix().get("effective") or {}).get("non_smtpd_milters") or "").strip()
+    if not _wired(ev, _filters.postfix_milters(local_milters), r"opendkim"):
+        faults.append("non_smtpd_milters = %s: mail handed to sendmail on this host leaves unsigned"
+                      % (local_milters or "(empty)"))
+    opendkim = ev.data.get("opendkim") if isinstance(ev.data.get("opendkim"), dict) else {}
+    origin = ev.param("myorigin").lower()
+    origin = ev.param("myhostname").lower() if origin == "$myhostname" else origin
+    if opendkim.get("installed"):
+        conf = opendkim.get("conf") if isinstance(opendkim.get("conf"), dict) else {}
+        if "s" not in conf.get("mode", "sv").lower():
+            faults.append("OpenDKIM Mode %s does not sign" % conf.get("mode"))
+        patterns = [s.get("pattern", "") for s in opendkim.get("signing") or []]
+        if not any(p in (origin, "*@" + origin, "@" + origin, "*") or p.endswith("@" + origin) for p in patterns):
+            faults.append("OpenDKIM's SigningTable has no key for %s, this host's mail domain (myorigin)" % origin)
+    if faults:
+        return False, "; ".join(faults)
+    return True, "%s; non_smtpd_milters signs local mail too; %s is signed" % (actual, origin)
+
+
+def _signing_keys_sound(ev):
+    keys = ev.section("opendkim").get("keys")
+    if not isinstance(keys, list) or not keys:
+        return False, "OpenDKIM's KeyTable lists no key"
+    faults, shown = [], []
+    for key in keys:
+        name = "%s._domainkey.%s" % (key.get("selector"), key.get("domain"))
+        if key.get("error"):
+            faults.append("%s: %s" % (name, key["error"]))
+            continue
+        if not isinstance(key.get("bits"), int) or key["bits"] < 2048:
+            faults.append("%s: %s bits; make a key of 2048 bits or more (RFC 8301)" % (name, key.get("bits")))
+        if int(str(key.get("mode") or "0"), 8) & 0o077:
+            faults.append("%s: %s is mode %s; only OpenDKIM may read it (0600)" % (name, key.get("path"), key.get("mode")))
+        if key.get("owner") not in ("opendkim", "root"):
+            faults.append("%s: %s belongs to %s" % (name, key.get("path"), key.get("owner")))
+        shown.append("%s %s bits, mode %s, %s" % (name, key.get("bits"), key.get("mode"), key.get("owner")))
+    return not faults, "; ".join(faults or shown)
+
+
+def _incoming_checked(ev):
+    passed, actual = _milter_wired("OpenDMARC", r"opendmarc")(ev)
+    faults = [] if passed else [actual]
+    milters = [m["address"] for m in _milters(ev)]
+    dkim, dmarc = _wired(ev, _milters(ev), r"opendkim"), _wired(ev, _milters(ev), r"opendmarc")
+    if dkim and dmarc and milters.index(dmarc[0]["address"]) < milters.index(dkim[0]["address"]):
+        faults.append("OpenDMARC comes before OpenDKIM in smtpd_milters and cannot read its verdict")
+    services = dict((s.get("service"), s) for s in ev.services() if s.get("type") == "unix")
+    policies = [w for name in ("smtpd_sender_restrictions", "smtpd_recipient_restrictions")
+                for w in _postfix_settings.words(ev.param(name)) if w.lower().startswith("unix:private/")]
+    spf = [p for p in policies if "spf" in p.lower() and p.split("/", 1)[1] in services]
+    if not spf:
+        faults.append("no SPF policy service (check_policy_service unix:private/policyd-spf) in smtpd_sender_restrictions "
+                      "or smtpd_recipient_restrictions with its master.cf service")
+    if faults:
+        return False, "; ".join(faults)
+    return True, "%s; SPF checked by %s" % (actual, ", ".join(spf))
+
+
+def _sender(ev, part):
+    """The mail_auth_info verdicts of PART (spf, dkim, dmarc, tlsrpt), one per mail domain."""
+    sender = ev.section("sender")
+    domains = sender.get("domains")
+    if not isinstance(domains, list) or not domains:
+        raise EvidenceMissing("no mail domain was given to the sender authentication check")
+    verdicts = [d.get(part) for d in domains]
+    if any(not isinstance(v, (dict, list)) for v in verdicts):
+        raise EvidenceMissing("the %s records were not asked" % part)
+    return domains
+
+
+def _verdict(ev, part, describe):
+    faults, shown = [], []
+    for domain in _sender(ev, part):
+        for item in domain[part] if isinstance(domain[part], list) else [domain[part]]:
+            faults.extend(item.get("problems") or [])
+            shown.append(describe(domain["domain"], item))
+    return not faults, "; ".join(faults or shown)
+
+
+def _spf_authorises(ev):
+    return _verdict(ev, "spf", lambda domain, v: "%s: %s (%s)" % (domain, v.get("record"), ", ".join(
+        "%s %s" % (r["address"], r["result"]) for r in v.get("results") or [])))
+
+
+def _dkim_published(ev):
+    for domain in _sender(ev, "dkim"):
+        if not domain["dkim"]:
+            return False, "%s: this host has no signing key for it, so its mail is not DKIM-signed" % domain["domain"]
+    return _verdict(ev, "dkim", lambda domain, v: "%s: the published key (%s bits) is the signing key's public half"
+                    % (v.get("name"), v.get("bits")))
+
+
+def _dmarc_enforced(ev):
+    return _verdict(ev, "dmarc", lambda domain, v: "%s: p=%s, reports to %s, aligned by %s" % (
+        v.get("name"), v.get("policy"), ", ".join(v.get("reports") or []),
+        " and ".join(k for k in ("dkim", "spf") if (v.get("aligned") or {}).get(k)) or "nothing"))
+
+
+def _tlsrpt_published(ev):
+    return _verdict(ev, "tlsrpt", lambda domain, v: "%s: reports to %s" % (v.get("name"), ", ".join(v.get("reports") or [])))
 
 
 class Control(object):
@@ -1832,6 +1947,58 @@ CONTROLS = (
             needs=()),
 
     # --- Registration of mail servers (a sweep compared with the registry) -----------------------------
+    Control(id="MAIL-AUTH-001", title="Mail this server sends is DKIM-signed, failing closed", severity="medium", modes=SERVING,
+            expected="an OpenDKIM milter in smtpd_milters (mail from clients and submission) and non_smtpd_milters (mail "
+                     "handed to sendmail), milter_default_action not accept, a signing key for the mail domain (myorigin)",
+            check=_signing_wired,
+            remediation="mailsec_mail_auth: true (mail_auth and postfix roles)",
+            references=["RFC 6376", "Gmail sender guidelines (SPF or DKIM for every sender)", "PF MILTER_README"]),
+    Control(id="MAIL-AUTH-002", title="DKIM signing keys are strong and readable by OpenDKIM alone", severity="high",
+            modes=SERVING,
+            expected="every key of OpenDKIM's KeyTable is RSA of 2048 bits or more, mode 0600 or stricter, owned by opendkim",
+            check=_signing_keys_sound,
+            remediation="mail_auth role (mail_auth_dkim_key_bits; rotate a weak key with mail_auth_dkim_next_selector)",
+            references=["RFC 8301 §3.2", "RFC 6376 §8.2"],
+            needs=("opendkim",)),
+    Control(id="MAIL-AUTH-003", title="Incoming mail is checked for SPF, DKIM and DMARC", severity="medium", modes=SERVING,
+            expected="OpenDMARC in smtpd_milters after OpenDKIM, failing closed; an SPF policy service in "
+                     "smtpd_sender_restrictions or smtpd_recipient_restrictions",
+            check=_incoming_checked,
+            remediation="mailsec_mail_auth: true (mail_auth and postfix roles)",
+            references=["RFC 7208 §2.4", "RFC 7489 §6.6", "RFC 8601"]),
+    Control(id="MAIL-AUTH-004", title="Each mail domain's SPF record authorises every egress address", severity="high",
+            modes=SERVING,
+            expected="one v=spf1 record per mail domain that yields pass for each egress address as receivers evaluate it "
+                     "(at most 10 DNS lookups and 2 void lookups), ending in -all or ~all",
+            check=_spf_authorises,
+            remediation="publish the record the mail_auth role prints (mail_auth_publish, or the DNS administrators)",
+            references=["RFC 7208 §4.6.4", "RFC 7208 §4.5", "Gmail sender guidelines (SPF or DKIM for every sender)"],
+            needs=(),
+            source=SENDER),
+    Control(id="MAIL-AUTH-005", title="The published DKIM key is the key mail is signed with", severity="high", modes=SERVING,
+            expected="SELECTOR._domainkey.DOMAIN of each mail domain's signing selector holds the public half of the "
+                     "signing key, RSA of 2048 bits or more, not in test mode (t=y), not revoked",
+            check=_dkim_published,
+            remediation="publish the record the mail_auth role prints; rotate keys with mail_auth_dkim_next_selector",
+            references=["RFC 6376 §3.6", "RFC 8301 §3.2"],
+            needs=(),
+            source=SENDER),
+    Control(id="MAIL-AUTH-006", title="Each mail domain publishes an enforced DMARC policy its mail aligns with", severity="medium",
+            modes=SERVING,
+            expected="one v=DMARC1 record (the domain's or its parent's), p=quarantine or reject for all mail (pct=100), "
+                     "aggregate reports to an authorised address, and the signing domain aligned with the From domain",
+            check=_dmarc_enforced,
+            remediation="mail_auth_dmarc_policy and mail_auth_report_address (mail_auth role); publish the printed record",
+            references=["RFC 7489 §6.3", "RFC 7489 §7.1", "Gmail sender guidelines (DMARC for bulk senders)"],
+            needs=(),
+            source=SENDER),
+    Control(id="MAIL-AUTH-007", title="Each mail domain asks for SMTP TLS reports", severity="low", modes=SERVING,
+            expected="one v=TLSRPTv1 record at _smtp._tls.DOMAIN with a mailto: or https: report address",
+            check=_tlsrpt_published,
+            remediation="publish the record the mail_auth role prints",
+            references=["RFC 8460 §3"],
+            needs=(),
+            source=SENDER),
     Control(id="MAIL-REG-001", title="Every mail server in the swept ranges is registered", severity="high", modes=ALL_MODES,
             expected="every address listening on a mail port is an entry of the registry",
             check=_registered,
@@ -1894,7 +2061,7 @@ def components(evidence):
                 found.add("submission")
         except EvidenceMissing:
             pass
-    for name in ("clamav", "spamassassin"):
+    for name in ("clamav", "spamassassin", "opendkim"):
         section = evidence.get(name) if isinstance(evidence, dict) else None
         if isinstance(section, dict) and section.get("installed"):
             found.add(name)

@@ -76,3 +76,67 @@ def make_lookup(timeout, port=53):
                     canonical=answer.canonical_name.to_text(omit_final_dot=True))
 
     return lookup
+
+
+def _resolver(resolvers, timeout, port):
+    client = dns.resolver.Resolver(configure=False)
+    client.nameservers = list(resolvers)
+    client.port = port
+    client.timeout = timeout
+    client.lifetime = timeout * max(1, len(resolvers))
+    return client
+
+
+def make_record_lookup(resolvers, timeout, port=53):
+    """``lookup(qname, rdtype)`` for ``_mail_auth``: the RESOLVERS asked in turn; a TXT record comes back
+    as its strings joined (RFC 7208 §3.3, RFC 6376 §3.6.2.2), anything else as ``to_text()``."""
+    client = _resolver(resolvers, timeout, port)
+
+    def lookup(qname, rdtype):
+        try:
+            answer = client.resolve(dns.name.from_text(qname), rdtype, search=False, raise_on_no_answer=False)
+        except dns.resolver.NXDOMAIN:
+            return dict(status="nxdomain", records=[])
+        except dns.exception.Timeout:
+            return dict(status="timeout", records=[], error="no reply within %ss" % timeout)
+        except dns.exception.DNSException as error:
+            return dict(status="servfail", records=[], error=str(error) or type(error).__name__)
+        if answer.rrset is None:
+            return dict(status="nodata", records=[])
+        if rdtype == "TXT":
+            texts = [b"".join(r.strings).decode("utf-8", "replace") for r in answer.rrset]
+        else:
+            texts = [_record_text(r) for r in answer.rrset]
+        return dict(status="ok", records=texts)
+
+    return lookup
+
+
+def make_spf_lookup(resolvers, timeout, port=53):
+    """pyspf's ``DNSLookup(name, qtype, ...)`` asking RESOLVERS: [((name, qtype), data)], data in the
+    shapes pyspf's own dnspython driver returns. Failures raise pyspf's TempError, which it reports as
+    ``temperror`` (RFC 7208 §2.6.6)."""
+    import spf  # only where the caller has checked that pyspf is installed
+
+    client = _resolver(resolvers, timeout, port)
+
+    def lookup(name, qtype, *args, **kwargs):
+        try:
+            answer = client.resolve(dns.name.from_text(name), qtype, search=False, raise_on_no_answer=False)
+        except dns.resolver.NXDOMAIN:
+            return []
+        except dns.exception.DNSException as error:
+            raise spf.TempError("DNS %s" % (str(error) or type(error).__name__))
+        found = []
+        for rdata in answer.rrset if answer.rrset is not None else []:
+            if qtype in ("A", "AAAA"):
+                found.append(((name, qtype), rdata.address))
+            elif qtype == "MX":
+                found.append(((name, qtype), (rdata.preference, rdata.exchange)))
+            elif qtype == "PTR":
+                found.append(((name, qtype), rdata.target.to_text(True)))
+            elif qtype in ("TXT", "SPF"):
+                found.append(((name, qtype), rdata.strings))
+        return found
+
+    return lookup

@@ -16,9 +16,15 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _m
 
 FILTERS = ("clamav", "spamassassin")
 
+# The sender authentication milters of the mail_auth role: OpenDKIM signs and verifies, OpenDMARC
+# then reads OpenDKIM's and policyd-spf's results and applies the sender domain's policy.
+AUTH_MILTERS = ("opendkim", "opendmarc")
+
 MILTERS = {
     "clamav": dict(host="127.0.0.1", port=7357, daemon="clamav-milter", scanner="clamd"),
     "spamassassin": dict(host="127.0.0.1", port=7358, daemon="spamass-milter", scanner="spamd"),
+    "opendkim": dict(host="127.0.0.1", port=8891, daemon="opendkim", scanner="opendkim"),
+    "opendmarc": dict(host="127.0.0.1", port=8893, daemon="opendmarc", scanner="opendmarc"),
 }
 
 _EXTRA_MILTER = re.compile(r"^(?:inet:[A-Za-z0-9.:\[\]-]+:\d{1,5}|unix:/[A-Za-z0-9._/-]+)\Z")
@@ -28,16 +34,18 @@ def endpoint(name):
     """How each side names the milter of filter NAME: Postfix (inet:HOST:PORT), libmilter
     (inet:PORT@HOST, as clamav-milter and spamass-milter take it), and host and port."""
     if name not in MILTERS:
-        raise ValueError("unknown content filter %r; choose from %s" % (name, ", ".join(FILTERS)))
+        raise ValueError("unknown milter %r; choose from %s" % (name, ", ".join(MILTERS)))
     milter = MILTERS[name]
     return dict(milter, name=name, postfix="inet:%s:%d" % (milter["host"], milter["port"]),
                 libmilter="inet:%d@%s" % (milter["port"], milter["host"]))
 
 
-def smtpd_milters(filters, extra=()):
+def smtpd_milters(filters, extra=(), mail_auth=False):
     """The smtpd_milters list: the virus filter first (a virus is refused before spam is scored),
-    then the spam filter, then the site's own milters."""
-    return [endpoint(name)["postfix"] for name in FILTERS if name in filters] + list(extra)
+    then the spam filter, then with MAIL_AUTH OpenDKIM (which signs what the filters passed, and
+    verifies) and OpenDMARC (which reads OpenDKIM's verdict), then the site's own milters."""
+    names = [name for name in FILTERS if name in filters] + (list(AUTH_MILTERS) if mail_auth else [])
+    return [endpoint(name)["postfix"] for name in names] + list(extra)
 
 
 def filter_problems(filters, mode, variable):

@@ -112,15 +112,49 @@ def apt_config_value(dump, key):
 
 
 def parse_key_values(text):
-    """A clamav-milter.conf / clamd.conf style file as {lowercased key: value}."""
+    """A clamav-milter.conf / clamd.conf / opendkim.conf style file as {lowercased key: value}: a key, white
+    space (blanks or tabs), the value."""
     values = {}
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        key, _sep, value = line.partition(" ")
-        values[key.lower()] = value.strip()
+        parts = line.split(None, 1)
+        values[parts[0].lower()] = parts[1].strip() if len(parts) > 1 else ""
     return values
+
+
+def dataset_path(value):
+    """The file of an OpenDKIM dataset (``file:/path``, ``refile:/path`` or ``/path``), or None for the other
+    kinds (databases, LDAP, inline lists), which the evidence does not read."""
+    kind, sep, rest = (value or "").partition(":")
+    if sep and kind in ("file", "refile") and rest.startswith("/"):
+        return rest
+    return value if (value or "").startswith("/") else None
+
+
+def opendkim_tables(key_table, signing_table):
+    """OpenDKIM's KeyTable and SigningTable text as (keys, signing): keys [{name, domain, selector, path}]
+    and signing [{pattern, name}], comments and malformed lines left out."""
+    keys, signing = [], []
+    for line in (key_table or "").splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) == 2 and words[1].count(":") >= 2:
+            domain, selector, path = words[1].split(":", 2)
+            keys.append(dict(name=words[0], domain=domain.lower(), selector=selector.lower(), path=path))
+    for line in (signing_table or "").splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) == 2:
+            signing.append(dict(pattern=words[0].lower(), name=words[1]))
+    return keys, signing
+
+
+def public_key(text):
+    """(base64 DER, bits) from ``openssl pkey -pubout -text_pub`` TEXT (the PEM block and the public
+    components only), or (None, None)."""
+    match = re.search(r"-----BEGIN PUBLIC KEY-----\s*(.*?)-----END PUBLIC KEY-----", text or "", re.S)
+    bits = re.search(r"Public-Key: \((\d+) bit", text or "")
+    return ("".join(match.group(1).split()) if match else None), (int(bits.group(1)) if bits else None)
 
 
 def spamassassin_settings(texts):

@@ -26,6 +26,8 @@ IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+# A label of a DNS name that is not a host name: service names such as _spf or _domainkey.
+_SERVICE_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)\Z")
 _PREFIX = re.compile(r"^[0-9]{1,3}\Z")
 _ADDRESS_CHARS = re.compile(r"^[0-9A-Fa-f:.]+\Z")
 _PRINTABLE = re.compile(r"^[\x20-\x7e]*\Z")
@@ -308,6 +310,48 @@ def mail_address(value, variable, local_user=True):
         return "%s@%s" % (local, hostname(domain, variable, what="domain name"))
     except Refusal as refusal:
         raise Refusal(variable, ": the domain of %s" % str(refusal)[len(variable) + 2:]) from None
+
+
+def dns_label(value, variable, example="mail2026"):
+    """One DNS label (letters, digits, inner hyphens; at most 63), in lower case: a DKIM selector."""
+    if not isinstance(value, str) or not value:
+        raise Refusal(variable, "must be one DNS label such as %s, not %s"
+                      % (example, "an empty string" if value == "" else type_name(value)))
+    _no_hidden_text(value, variable, "label")
+    if not _LABEL.match(value.lower()):
+        raise Refusal(variable, ": %s is not one DNS label; use letters, digits and inner hyphens, at most 63, "
+                      "without dots, e.g. %s" % (shown(value), example))
+    return value.lower()
+
+
+# RFC 7489 §6.4 and RFC 8460 §3: report URIs are a comma-separated list in which '!' starts a size
+# limit; an address carrying them (or ';', which ends the tag) would say something else.
+_REPORT_FORBIDDEN = "!,;%"
+
+
+def report_address(value, variable):
+    """A mail address local@domain that a DMARC or TLS-RPT ``mailto:`` URI can carry as it is."""
+    parsed = mail_address(value, variable, local_user=False)
+    bad = sorted(set(c for c in parsed if c in _REPORT_FORBIDDEN))
+    if bad:
+        raise Refusal(variable, ": %s has %s, which a report URI reads as a separator or a size limit; "
+                      "use an address such as dmarc-reports@example.org" % (shown(value), " ".join(repr(c) for c in bad)))
+    return parsed
+
+
+def spf_sender(value, variable):
+    """Another sender of a domain's mail in its SPF record: a network (an ``ip4:``/``ip6:`` term) or the
+    domain whose SPF record lists its servers (an ``include:`` term). Raw mechanisms and macros are
+    refused: the record says only what the input layer has read."""
+    if isinstance(value, str) and (":" in value or "/" in value or (value[:1].isdigit() and value.replace(".", "").isdigit())):
+        return network(value, variable, bare_address=True)
+    text = value.lower() if isinstance(value, str) else None
+    labels = text.split(".") if text and _PRINTABLE.match(text) and len(text) <= 253 else []
+    if len(labels) < 2 or not all(_SERVICE_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        raise Refusal(variable, ": %s is neither a network (192.0.2.0/24, 2001:db8::/48, an address) nor the domain "
+                      "of another sender whose SPF record lists its servers (e.g. _spf.example.com); SPF "
+                      "mechanisms and macros are not taken as they are" % shown(value))
+    return text
 
 
 _RELAYHOST = re.compile(r"^(?:\[(?P<literal>[^\][\s]+)\]|(?P<name>[^\][:\s]+))(?::(?P<port>[^:\s]*))?\Z")

@@ -282,6 +282,13 @@ def _check_content_filters(check, mode):
     if "postfix_extra_milters" in check.values:
         check.extend(_filters.extra_milter_problems(check.values["postfix_extra_milters"],
                                                     check.name("postfix_extra_milters")))
+    if "postfix_mail_auth" in check.values:
+        auth = check.values["postfix_mail_auth"]
+        if not isinstance(auth, bool):
+            check.add("postfix_mail_auth", " must be true or false, not %s" % policy.describe(auth))
+        elif auth and mode in ("relay_client", "local_only"):
+            check.add("postfix_mail_auth", ": sender authentication signs and checks the mail of an mx host; a %s host "
+                      "hands its mail to a relay host, which signs it, so leave it false or use mode mx" % mode)
     if "postfix_attachment_policy" in check.values and not isinstance(check.values["postfix_attachment_policy"], bool):
         check.add("postfix_attachment_policy", " must be true or false, not %s"
                   % policy.describe(check.values["postfix_attachment_policy"]))

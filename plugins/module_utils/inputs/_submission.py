@@ -25,8 +25,10 @@ _LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\Z")
 # Printable ASCII without ':', which would end the hash's field and start the next one in passwd-file.
 _HASH = re.compile(r"^\{(?P<scheme>[A-Z0-9-]+)\}[!-9;-~]+\Z")
 RATE_LIMITS = ("postfix_submission_auth_rate_limit", "postfix_submission_message_rate_limit")
-BLOCK_BEGIN = "# BEGIN mailsec.hardening submission services"
-BLOCK_END = "# END mailsec.hardening submission services"
+BLOCK_BEGIN = "# BEGIN mailsec.hardening services"
+BLOCK_END = "# END mailsec.hardening services"
+# The markers of 1.0.0, when the block held the submission services alone: read, and replaced.
+_LEGACY_MARKERS = ("# BEGIN mailsec.hardening submission services", "# END mailsec.hardening submission services")
 # master.cf service names that listen on the submission ports.
 SUBMISSION_NAMES = {"submission": 587, "587": 587, "submissions": 465, "smtps": 465, "465": 465}
 
@@ -182,8 +184,8 @@ def _service_lines(text):
 
 def _without_block(lines):
     """LINES without the role's block (markers included); raises ValueError when the markers do not pair."""
-    begins = [i for i, line in enumerate(lines) if line.strip() == BLOCK_BEGIN]
-    ends = [i for i, line in enumerate(lines) if line.strip() == BLOCK_END]
+    begins = [i for i, line in enumerate(lines) if line.strip() in (BLOCK_BEGIN, _LEGACY_MARKERS[0])]
+    ends = [i for i, line in enumerate(lines) if line.strip() in (BLOCK_END, _LEGACY_MARKERS[1])]
     if not begins and not ends:
         return list(lines)
     if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
@@ -193,8 +195,8 @@ def _without_block(lines):
 
 
 def master_cf(live, block):
-    """The master.cf text with the role's submission block replaced by BLOCK (removed when BLOCK is
-    empty), and the conflicts: submission services defined outside the block while BLOCK is given.
+    """The master.cf text with the role's block replaced by BLOCK (removed when BLOCK is empty), and the
+    conflicts: submission services defined outside the block while BLOCK defines them.
 
     Returns {"text": str, "conflicts": [str], "problem": str or None}.
     """
@@ -208,8 +210,9 @@ def master_cf(live, block):
     while kept and not kept[-1].strip():
         kept.pop()
     conflicts = []
-    if block.strip():
+    if any(is_submission_service(name, kind) for _index, name, kind in _service_lines(block)):
         conflicts = ["%s/%s" % (name, kind) for _index, name, kind in _service_lines("\n".join(kept))
                      if is_submission_service(name, kind)]
+    if block.strip():
         kept += ["", BLOCK_BEGIN] + block.strip("\n").splitlines() + [BLOCK_END]
     return dict(text="\n".join(kept) + "\n", conflicts=conflicts, problem=None)

@@ -121,14 +121,16 @@ def test_each_setting_is_written_by_one_control():
 def test_hardened_mx_without_filters_fails_only_for_the_filters(release):
     evidence = host_evidence("postconf-hardened-mx-debian%s.txt" % release)
     findings = cat.evaluate(evidence, "mx")
-    assert statuses(findings, "fail") == ["MAIL-ATT-001", "MAIL-ATT-002", "MAIL-AV-002", "MAIL-SPAM-002"]
+    # ... and for sender authentication, which the mail_auth role adds (mailsec_mail_auth).
+    assert statuses(findings, "fail") == ["MAIL-ATT-001", "MAIL-ATT-002", "MAIL-AUTH-001", "MAIL-AUTH-003", "MAIL-AV-002",
+                                          "MAIL-SPAM-002"]
     assert "no pcre or regexp table in mime_header_checks" in by_id(findings)["MAIL-ATT-001"]["actual"]
     assert statuses(findings, "error") == []
     # The benchmark rules that contradict a receiving MX are shown waived, with the reason.
     assert statuses(findings, "waived") == ["MAIL-NET-001", "MAIL-RELAY-008"]
     assert "documented deviation" in by_id(findings)["MAIL-RELAY-008"]["note"]
-    assert statuses(findings, "not_applicable") == ["MAIL-AV-001", "MAIL-AV-003", "MAIL-AV-004", "MAIL-AV-005",
-                                                    "MAIL-AV-006", "MAIL-SPAM-001", "MAIL-SPAM-003"]
+    assert statuses(findings, "not_applicable") == ["MAIL-AUTH-002", "MAIL-AV-001", "MAIL-AV-003", "MAIL-AV-004",
+                                                    "MAIL-AV-005", "MAIL-AV-006", "MAIL-SPAM-001", "MAIL-SPAM-003"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -281,6 +283,7 @@ def test_stock_debian_postfix_gets_the_findings_a_reviewer_expects(release):
         "MAIL-TLS-007",    # no TLS logging
         "MAIL-AV-002", "MAIL-SPAM-002",
         "MAIL-ATT-001", "MAIL-ATT-002",  # no attachment policy
+        "MAIL-AUTH-001", "MAIL-AUTH-003",  # nothing signed, no SPF or DMARC check
     }
     if release == "12":
         expected.add("MAIL-SMTPD-007")  # Postfix 3.7 does not refuse bare newlines by default
@@ -582,3 +585,56 @@ def test_an_unread_end_date_is_not_judged_as_lasting():
     evidence["postfix"]["tls_files"]["cert"].update(days_left=None, error="unable to load certificate")
     finding = by_id(cat.evaluate(evidence, "mx"))["MAIL-TLS-011"]
     assert finding["status"] == "error" and "unable to load certificate" in finding["actual"] + finding.get("note", "")
+
+
+def auth_evidence():
+    """A hardened receiving server with the mail_auth role's milters and SPF policy service."""
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    effective = evidence["postfix"]["effective"]
+    effective.update(smtpd_milters="inet:127.0.0.1:8891, inet:127.0.0.1:8893", non_smtpd_milters="inet:127.0.0.1:8891",
+                     milter_default_action="tempfail", myorigin="dept.example.org",
+                     smtpd_sender_restrictions="reject_non_fqdn_sender, check_policy_service unix:private/policyd-spf")
+    evidence["postfix"]["services"].append(dict(service="policyd-spf", type="unix", private="-", command="spawn",
+                                                address=None, port=None, overrides={}))
+    evidence["listeners"] += [dict(protocol="tcp", address="127.0.0.1", port=8891, process="opendkim"),
+                              dict(protocol="tcp", address="127.0.0.1", port=8893, process="opendmarc")]
+    evidence["opendkim"] = dict(
+        installed=True, units={"opendkim.service": "active"}, conf=dict(mode="sv", socket="inet:8891@127.0.0.1"),
+        keys=[dict(name="mail._domainkey.dept.example.org", domain="dept.example.org", selector="mail",
+                   path="/etc/dkimkeys/dept.example.org/mail.private", mode="0600", owner="opendkim", bits=2048,
+                   public_key="MIIB")],
+        signing=[dict(pattern="dept.example.org", name="mail._domainkey.dept.example.org")])
+    evidence["opendmarc"] = dict(installed=True, units={"opendmarc.service": "active"}, conf=dict(socket="inet:8893@127.0.0.1"))
+    return evidence
+
+
+def test_a_server_with_sender_authentication_passes_its_host_controls():
+    findings = by_id(cat.evaluate(auth_evidence(), "mx"))
+    for control in ("MAIL-AUTH-001", "MAIL-AUTH-002", "MAIL-AUTH-003"):
+        assert findings[control]["status"] == "pass", findings[control]
+    assert "non_smtpd_milters signs local mail too" in findings["MAIL-AUTH-001"]["actual"]
+    assert "unix:private/policyd-spf" in findings["MAIL-AUTH-003"]["actual"]
+
+
+@pytest.mark.parametrize("control, fault, says", [
+    ("MAIL-AUTH-001", lambda e: e["postfix"]["effective"].update(non_smtpd_milters=""), "leaves unsigned"),
+    ("MAIL-AUTH-001", lambda e: e["postfix"]["effective"].update(smtpd_milters="inet:127.0.0.1:8893"),
+     "no OpenDKIM milter in smtpd_milters"),
+    ("MAIL-AUTH-001", lambda e: e["postfix"]["effective"].update(milter_default_action="accept"), "milter_default_action = accept"),
+    ("MAIL-AUTH-001", lambda e: e["opendkim"].update(signing=[]), "no key for dept.example.org"),
+    ("MAIL-AUTH-001", lambda e: e["opendkim"]["conf"].update(mode="v"), "does not sign"),
+    ("MAIL-AUTH-002", lambda e: e["opendkim"]["keys"][0].update(bits=1024), "1024 bits"),
+    ("MAIL-AUTH-002", lambda e: e["opendkim"]["keys"][0].update(mode="0640"), "mode 0640"),
+    ("MAIL-AUTH-002", lambda e: e["opendkim"]["keys"][0].update(owner="www-data"), "belongs to www-data"),
+    ("MAIL-AUTH-002", lambda e: e["opendkim"].update(keys=[]), "lists no key"),
+    ("MAIL-AUTH-003", lambda e: e["postfix"]["effective"].update(smtpd_milters="inet:127.0.0.1:8893, inet:127.0.0.1:8891"),
+     "OpenDMARC comes before OpenDKIM"),
+    ("MAIL-AUTH-003", lambda e: e["postfix"]["effective"].update(smtpd_sender_restrictions="reject_non_fqdn_sender"),
+     "no SPF policy service"),
+    ("MAIL-AUTH-003", lambda e: e["postfix"]["services"].pop(), "no SPF policy service"),
+])
+def test_each_sender_authentication_fault_fails_its_control_with_evidence(control, fault, says):
+    evidence = auth_evidence()
+    fault(evidence)
+    finding = by_id(cat.evaluate(evidence, "mx"))[control]
+    assert finding["status"] == "fail" and says in finding["actual"], finding

@@ -173,6 +173,13 @@ GOOD_TYPED = {
     "clamav_signature_source": "official", "clamav_freshclam_checks": 12, "clamav_max_message_size": 26214400,
     "baseline_log_retention_days": 90, "firewall_mode": "mx",
     "postfix_submission_auth_rate_limit": 10, "postfix_submission_message_rate_limit": 60,
+    "mail_auth_domains": ["dept.example.org"], "mail_auth_host_name": "mx.dept.example.org",
+    "mail_auth_egress_addresses": ["192.0.2.25"], "mail_auth_dkim_selector": "mail2026",
+    "mail_auth_dkim_next_selector": "mail2027", "mail_auth_dkim_retired_selectors": ["mail2025"],
+    "mail_auth_dkim_key_bits": 2048, "mail_auth_spf_senders": ["_spf.example.com"], "mail_auth_spf_all": "-all",
+    "mail_auth_dmarc_policy": "reject", "mail_auth_dmarc_alignment": "relaxed",
+    "mail_auth_report_address": "dmarc-reports@dept.example.org", "mail_auth_trusted_networks": ["192.0.2.0/24"],
+    "mail_auth_resolvers": ["192.0.2.53"], "mail_auth_dns_ttl": 3600,
 }
 
 

@@ -1,0 +1,277 @@
+#!/usr/bin/python
+# Copyright: Contributors to mailsec.hardening
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: mail_auth_info
+short_description: Judge the SPF, DKIM, DMARC and TLS-RPT records of mail domains as receivers read them
+version_added: 1.1.0
+description:
+  - For every domain of O(domains), asks the resolvers for its sender authentication records and judges them with
+    maintained libraries, as a receiving mail server would.
+  - SPF (RFC 7208) - pyspf evaluates the domain's record for mail from each address of O(addresses), with the 10-lookup
+    and 2-void-lookup limits; every address must get C(pass), and the record must end in C(-all) or C(~all).
+  - DKIM (RFC 6376) - dkimpy reads the key record of each signing key of O(keys) at C(SELECTOR._domainkey.DOMAIN); it
+    must be the public half of the key the host signs with (RSA of 2048 bits or more, not in test mode, not revoked).
+  - DMARC (RFC 7489) - the domain's record, else the nearest parent's (the DNS tree walk of DMARCbis); the policy must
+    be C(quarantine) or C(reject) for all mail, aggregate reports must go to an address that accepts them (another
+    domain's address needs its authorisation record), and the signing domain must align with the From domain.
+  - TLS-RPT (RFC 8460) - one C(v=TLSRPTv1) record at C(_smtp._tls.DOMAIN) with a report address.
+  - With O(mode), judges the sender authentication controls of the catalogue (C(docs/controls.md)) and returns them in
+    RV(findings).
+  - The module only reads; it never changes anything and always returns C(changed=false).
+options:
+  domains:
+    description: The mail domains, fully qualified.
+    type: list
+    elements: str
+    required: true
+  addresses:
+    description: The addresses the domains' mail leaves from (bare IPv4 or IPv6), which SPF must authorise.
+    type: list
+    elements: str
+    default: []
+  helo:
+    description: The name the sending host announces in HELO, which pyspf is given with each address.
+    type: str
+  keys:
+    description:
+      - The keys the host signs each domain's mail with, as C(mailhost_info) reports them in C(evidence.opendkim.keys) -
+        C(domain), C(selector) and C(public_key) (base64 DER). Private keys are never given.
+    type: list
+    elements: dict
+    default: []
+  resolvers:
+    description:
+      - Addresses of the resolvers to ask. Default - the C(nameserver) lines of C(/etc/resolv.conf) on the host the
+        task runs on.
+    type: list
+    elements: str
+    default: []
+  port:
+    description: The resolvers' port.
+    type: int
+    default: 53
+  timeout:
+    description: Seconds allowed for each question; above 0 and at most 60.
+    type: float
+    default: 5
+  mode:
+    description: The host's intended mode; when set, RV(findings) holds the sender authentication controls judged for it.
+    type: str
+    choices: [mx, relay_client, local_only]
+  optouts:
+    description: The controls the host intent switches off (C(mailsec_control_optouts)), reported as waived with their reasons.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      id:
+        description: The control ID.
+        type: str
+        required: true
+      reason:
+        description: Why it is switched off.
+        type: str
+        required: true
+extends_documentation_fragment:
+  - mailsec.hardening.read_only
+requirements:
+  - dnspython, pyspf and dkimpy (Debian packages C(python3-dnspython), C(python3-spf), C(python3-dkim)) on the host the
+    task runs on
+seealso:
+  - module: mailsec.hardening.mailhost_info
+  - module: mailsec.hardening.fcrdns_info
+author:
+  - mailsec.hardening contributors (@mailsec)
+"""
+
+EXAMPLES = r"""
+- name: Read the signing keys' public halves on the mail server
+  mailsec.hardening.mailhost_info:
+  register: __host
+
+- name: Judge the department's records from the control node
+  mailsec.hardening.mail_auth_info:
+    domains: [dept.example.org]
+    addresses: [192.0.2.25, "2001:db8::25"]
+    helo: mx.dept.example.org
+    keys: "{{ __host.evidence.opendkim.keys }}"
+    resolvers: [192.0.2.53]
+    mode: mx
+  delegate_to: localhost
+  register: __records
+
+- name: Fail naming every problem with the records
+  ansible.builtin.assert:
+    that: __records.passed
+    fail_msg: "{{ __records.problems }}"
+"""
+
+RETURN = r"""
+passed:
+  description: Whether every record of every domain passed.
+  returned: always
+  type: bool
+  sample: true
+msg:
+  description: One-line summary, naming the first problem.
+  returned: always
+  type: str
+  sample: "SPF, DKIM, DMARC and TLS-RPT sound for dept.example.org"
+problems:
+  description: Every problem found, one sentence each.
+  returned: always
+  type: list
+  elements: str
+resolvers:
+  description: The resolvers asked.
+  returned: always
+  type: list
+  elements: str
+domains:
+  description: One entry per domain.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    domain:
+      description: The domain.
+      type: str
+    spf:
+      description: The SPF record and pyspf's result for each address (C(address), C(result), C(explanation), C(lookups)).
+      type: dict
+    dkim:
+      description: One verdict per signing key - C(name), C(bits), C(matches), C(testing), C(problems).
+      type: list
+      elements: dict
+    dmarc:
+      description: The DMARC record found, C(policy), C(alignment), C(reports), C(aligned), C(problems).
+      type: dict
+    tlsrpt:
+      description: The TLS-RPT record and C(reports).
+      type: dict
+findings:
+  description: With O(mode), one finding per sender authentication control of the catalogue (empty otherwise).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+import math
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _dns
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mail_auth
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+
+
+def _problem(params):
+    """What is wrong with the options, as one sentence, or None."""
+    try:
+        _inputs.a_list(params["domains"], "domains", _inputs.hostname, "['dept.example.org']", allow_empty=False,
+                       what="domain name")
+        for name in ("addresses", "resolvers"):
+            _inputs.a_list(params[name], name, _inputs.address, "['192.0.2.25']")
+        if params["helo"] is not None:
+            _inputs.hostname(params["helo"], "helo")
+        for key in params["keys"]:
+            if not isinstance(key, dict):
+                raise _inputs.Refusal("keys", "must list mappings with domain, selector and public_key")
+            _inputs.hostname(key.get("domain"), "keys[].domain", what="domain name")
+            _inputs.dns_label(key.get("selector"), "keys[].selector")
+            if not _mail_auth.public_key_text(key.get("public_key")):
+                raise _inputs.Refusal("keys[].public_key", "must be the base64 public key (DER) of %s's key; give what "
+                                      "mailhost_info reports in evidence.opendkim.keys" % key.get("domain"))
+        _inputs.port(params["port"], "port")
+    except _inputs.Refusal as refusal:
+        return str(refusal)
+    if not (math.isfinite(params["timeout"]) and 0 < params["timeout"] <= 60):
+        return "timeout must be a number of seconds above 0 and at most 60, got %s" % params["timeout"]
+    return None
+
+
+def judge(domains, addresses, helo, keys, lookup, lookup_spf):
+    """The verdicts of every domain (see RETURN)."""
+    found = []
+    for domain in domains:
+        domain_keys = [k for k in keys if k["domain"] == domain]
+        dkim = [_mail_auth.judge_dkim(domain, k["selector"], lookup, k["public_key"]) for k in domain_keys]
+        found.append(dict(
+            domain=domain,
+            spf=_mail_auth.judge_spf(domain, addresses, lookup_spf, lookup, helo),
+            dkim=dkim,
+            dmarc=_mail_auth.judge_dmarc(domain, lookup, signing_domains=[k["domain"] for k in domain_keys],
+                                         spf_domain=domain),
+            tlsrpt=_mail_auth.judge_tlsrpt(domain, lookup)))
+    return found
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            domains=dict(type="list", elements="str", required=True),
+            addresses=dict(type="list", elements="str", default=[]),
+            helo=dict(type="str"),
+            keys=dict(type="list", elements="dict", default=[], no_log=False),
+            resolvers=dict(type="list", elements="str", default=[]),
+            port=dict(type="int", default=53),
+            timeout=dict(type="float", default=5),
+            mode=dict(type="str", choices=list(_controls.MODES)),
+            optouts=dict(type="list", elements="dict", default=[],
+                         options=dict(id=dict(type="str", required=True), reason=dict(type="str", required=True))),
+        ),
+        supports_check_mode=True,
+    )
+    for present, name, error in ((_dns.HAS_DNSPYTHON, "dnspython (Debian: python3-dnspython)", _dns.DNSPYTHON_IMPORT_ERROR),
+                                 (_mail_auth.HAS_PYSPF, "pyspf (Debian: python3-spf)", _mail_auth.PYSPF_IMPORT_ERROR),
+                                 (_mail_auth.HAS_DKIMPY, "dkimpy (Debian: python3-dkim)", _mail_auth.DKIMPY_IMPORT_ERROR)):
+        if not present:
+            module.fail_json(msg=missing_required_lib(name), exception=error)
+    p = module.params
+    problem = _problem(p)
+    if problem:
+        module.fail_json(msg=problem)
+    optout_problems = _controls.optout_problems(p["optouts"], "optouts")
+    if optout_problems:
+        module.fail_json(msg="; ".join(optout_problems) + " (set in mailsec_control_optouts)")
+    resolvers = [str(_inputs.address(r, "resolvers")) for r in p["resolvers"]]
+    if not resolvers:
+        try:
+            with open("/etc/resolv.conf") as handle:
+                resolvers = _dns.system_resolvers(handle.read())
+        except (IOError, OSError) as error:
+            module.fail_json(msg="no resolvers given and /etc/resolv.conf cannot be read (%s); set resolvers" % error)
+        if not resolvers:
+            module.fail_json(msg="no resolvers given and /etc/resolv.conf names none; set resolvers")
+
+    domains = [_inputs.hostname(d, "domains", what="domain name") for d in p["domains"]]
+    addresses = [_inputs.address(a, "addresses") for a in p["addresses"]]
+    keys = [dict(domain=k["domain"].lower(), selector=k["selector"].lower(), public_key="".join(k["public_key"].split()))
+            for k in p["keys"]]
+    lookup = _dns.make_record_lookup(resolvers, p["timeout"], p["port"])
+    lookup_spf = _dns.make_spf_lookup(resolvers, p["timeout"], p["port"])
+    verdicts = judge(domains, addresses, p["helo"], keys, lookup, lookup_spf)
+    problems = []
+    for verdict in verdicts:
+        problems.extend(verdict["spf"]["problems"])
+        for item in verdict["dkim"]:
+            problems.extend(item["problems"])
+        if not verdict["dkim"]:
+            problems.append("%s: no signing key was given for it" % verdict["domain"])
+        problems.extend(verdict["dmarc"]["problems"] + verdict["tlsrpt"]["problems"])
+    findings = _controls.evaluate({"sender": dict(domains=verdicts)}, p["mode"], source=_controls.SENDER,
+                                  optouts=p["optouts"]) if p["mode"] else []
+    module.exit_json(changed=False, passed=not problems, problems=problems, resolvers=resolvers, domains=verdicts,
+                     findings=findings,
+                     msg=problems[0] if problems else "SPF, DKIM, DMARC and TLS-RPT sound for %s" % ", ".join(domains))
+
+
+if __name__ == "__main__":
+    main()
