@@ -21,11 +21,14 @@ INSTALL=(libnet-ssleay-perl libio-socket-inet6-perl netbase)
 # bind9 with its tools is the identity scenario's name server; nftables and unattended-upgrades are
 # what the firewall and baseline roles install, and openssh-server lets the firewall scenario run
 # the role over a real SSH connection; OpenDKIM, OpenDMARC and policyd-spf are what the mail_auth
-# role installs, and python3-dkim and python3-spf (dkimpy and pyspf) the sink's independent verifiers.
+# role installs, and python3-dkim and python3-spf (dkimpy and pyspf) the sink's independent verifiers;
+# python3-dns is what apt puts in python3-dnspython's place under pyspf when the identity scenario
+# removes dnspython to prove the mail_identity role's check mode on a host without it.
 PRELOAD=(postfix postfix-pcre ssl-cert sudo dovecot-core
          clamav-daemon clamav-milter clamav-freshclam clamdscan spamassassin spamd spamc spamass-milter
          python3-dnspython bind9 bind9-dnsutils nftables unattended-upgrades openssh-server
-         opendkim opendkim-tools opendmarc dbconfig-no-thanks postfix-policyd-spf-python python3-dkim python3-spf)
+         opendkim opendkim-tools opendmarc dbconfig-no-thanks postfix-policyd-spf-python python3-dkim python3-spf
+         python3-dns)
 
 recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${INSTALL[*]} ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
 have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)

@@ -15,7 +15,7 @@ description:
     maintained libraries, as a receiving mail server would.
   - SPF (RFC 7208) - pyspf evaluates the domain's record for mail from each address of O(addresses), with the 10-lookup
     and 2-void-lookup limits; every address must get C(pass), and the record must end in C(-all) or C(~all).
-  - DKIM (RFC 6376) - dkimpy reads the key record of each signing key of O(keys) at C(SELECTOR._domainkey.DOMAIN); it
+  - DKIM (RFC 6376) - dkimpy reads the key record of each signing key of O(signing_keys) at C(SELECTOR._domainkey.DOMAIN); it
     must be the public half of the key the host signs with (RSA of 2048 bits or more, not in test mode, not revoked).
   - DMARC (RFC 7489) - the domain's record, else the nearest parent's (the DNS tree walk of DMARCbis); the policy must
     be C(quarantine) or C(reject) for all mail, aggregate reports must go to an address that accepts them (another
@@ -38,9 +38,9 @@ options:
   helo:
     description: The name the sending host announces in HELO, which pyspf is given with each address.
     type: str
-  keys:
+  signing_keys:
     description:
-      - The keys the host signs each domain's mail with, as C(mailhost_info) reports them in C(evidence.opendkim.keys) -
+      - The keys the host signs each domain's mail with, as C(mailhost_info) reports them in C(evidence.opendkim.signing_keys) -
         C(domain), C(selector) and C(public_key) (base64 DER). Private keys are never given.
     type: list
     elements: dict
@@ -100,7 +100,7 @@ EXAMPLES = r"""
     domains: [dept.example.org]
     addresses: [192.0.2.25, "2001:db8::25"]
     helo: mx.dept.example.org
-    keys: "{{ __host.evidence.opendkim.keys }}"
+    signing_keys: "{{ __host.evidence.opendkim.signing_keys }}"
     resolvers: [192.0.2.53]
     mode: mx
   delegate_to: localhost
@@ -181,14 +181,14 @@ def _problem(params):
             _inputs.a_list(params[name], name, _inputs.address, "['192.0.2.25']")
         if params["helo"] is not None:
             _inputs.hostname(params["helo"], "helo")
-        for key in params["keys"]:
+        for key in params["signing_keys"]:
             if not isinstance(key, dict):
-                raise _inputs.Refusal("keys", "must list mappings with domain, selector and public_key")
-            _inputs.hostname(key.get("domain"), "keys[].domain", what="domain name")
-            _inputs.dns_label(key.get("selector"), "keys[].selector")
+                raise _inputs.Refusal("signing_keys", "must list mappings with domain, selector and public_key")
+            _inputs.hostname(key.get("domain"), "signing_keys[].domain", what="domain name")
+            _inputs.dns_label(key.get("selector"), "signing_keys[].selector")
             if not _mail_auth.public_key_text(key.get("public_key")):
-                raise _inputs.Refusal("keys[].public_key", "must be the base64 public key (DER) of %s's key; give what "
-                                      "mailhost_info reports in evidence.opendkim.keys" % key.get("domain"))
+                raise _inputs.Refusal("signing_keys[].public_key", "must be the base64 public key (DER) of %s's key; give what "
+                                      "mailhost_info reports in evidence.opendkim.signing_keys" % key.get("domain"))
         _inputs.port(params["port"], "port")
     except _inputs.Refusal as refusal:
         return str(refusal)
@@ -203,12 +203,13 @@ def judge(domains, addresses, helo, keys, lookup, lookup_spf):
     for domain in domains:
         domain_keys = [k for k in keys if k["domain"] == domain]
         dkim = [_mail_auth.judge_dkim(domain, k["selector"], lookup, k["public_key"]) for k in domain_keys]
+        spf = _mail_auth.judge_spf(domain, addresses, lookup_spf, lookup, helo)
+        # The host's mail leaves with the domain as its envelope domain: it aligns by SPF only when SPF passes
+        # for every egress address, and by DKIM only with a signing key whose record is sound.
         found.append(dict(
-            domain=domain,
-            spf=_mail_auth.judge_spf(domain, addresses, lookup_spf, lookup, helo),
-            dkim=dkim,
-            dmarc=_mail_auth.judge_dmarc(domain, lookup, signing_domains=[k["domain"] for k in domain_keys],
-                                         spf_domain=domain),
+            domain=domain, spf=spf, dkim=dkim,
+            dmarc=_mail_auth.judge_dmarc(domain, lookup, signing_domains=[d["domain"] for d in dkim if not d["problems"]],
+                                         spf_domain=None if spf["problems"] else domain),
             tlsrpt=_mail_auth.judge_tlsrpt(domain, lookup)))
     return found
 
@@ -219,7 +220,7 @@ def main():
             domains=dict(type="list", elements="str", required=True),
             addresses=dict(type="list", elements="str", default=[]),
             helo=dict(type="str"),
-            keys=dict(type="list", elements="dict", default=[], no_log=False),
+            signing_keys=dict(type="list", elements="dict", default=[], no_log=False),
             resolvers=dict(type="list", elements="str", default=[]),
             port=dict(type="int", default=53),
             timeout=dict(type="float", default=5),
@@ -254,7 +255,7 @@ def main():
     domains = [_inputs.hostname(d, "domains", what="domain name") for d in p["domains"]]
     addresses = [_inputs.address(a, "addresses") for a in p["addresses"]]
     keys = [dict(domain=k["domain"].lower(), selector=k["selector"].lower(), public_key="".join(k["public_key"].split()))
-            for k in p["keys"]]
+            for k in p["signing_keys"]]
     lookup = _dns.make_record_lookup(resolvers, p["timeout"], p["port"])
     lookup_spf = _dns.make_spf_lookup(resolvers, p["timeout"], p["port"])
     verdicts = judge(domains, addresses, p["helo"], keys, lookup, lookup_spf)

@@ -110,7 +110,7 @@ mode_inferred:
   sample: false
 evidence:
   description: What was read, in the shape the control catalogue judges (postfix, listeners, packages, units, firewall,
-    updates, logs, clamav, spamassassin, opendkim, opendmarc, policyd_spf, host). C(opendkim.keys) lists each signing key
+    updates, logs, clamav, spamassassin, opendkim, opendmarc, policyd_spf, host). C(opendkim.signing_keys) lists each signing key
     with its public half (C(public_key), base64 DER, and C(bits)), derived on the host by openssl; the private key is
     never read into the result. C(firewall) holds the live ruleset's verdicts - C(inbound) (a stranger's
     new connection to each port), C(admin) (SSH from each admin network), C(outbound) (SMTP to a stranger as C(nobody)
@@ -461,7 +461,7 @@ def _opendkim(reader, packages, units):
         if key["public_key"] is None:
             key["error"] = "openssl could not read %s: %s" % (key["path"], (err or "").strip()[:200])
     return dict(installed=True, units=_unit_states(units, "opendkim.service"),
-                conf=conf if text is not None else why, keys=keys, signing=signing)
+                conf=conf if text is not None else why, signing_keys=keys, signing=signing)
 
 
 def _opendmarc(reader, packages, units):

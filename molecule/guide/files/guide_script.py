@@ -1,8 +1,14 @@
-"""The README's user path as one shell script: the fenced blocks marked ``<!-- guide: run -->``
+"""The README's user path as shell scripts: the fenced blocks marked ``<!-- guide: run -->``
 (commands, run as written) and ``<!-- guide: file -->`` (a file whose first line is a comment
 naming its path), in the README's order. Changing the README changes the test.
 
-Usage: guide_script.py README.md script      the script, on stdout
+A marker ``<!-- guide: stand-in NAME -->`` (no block follows it) is where the README leaves a step
+to other people, such as the DNS administrators publishing records: the script is cut there, and
+the scenario does that step (NAME) between the parts.
+
+Usage: guide_script.py README.md script      the whole script, on stdout (stand-ins as comments)
+       guide_script.py README.md parts       the scripts between the stand-ins, as JSON: each with
+                                             the stand-in that follows it (null after the last)
        guide_script.py README.md ranges      the address ranges its commands sweep, as JSON: each with
                                              its prefix length and its first and last address
        guide_script.py clone SOURCE DEST     DEST as a clone of the working tree SOURCE (the files git
@@ -20,6 +26,7 @@ import subprocess
 import sys
 
 MARK = re.compile(r"^<!-- guide: (run|file) -->\s*$")
+STAND_IN = re.compile(r"^<!-- guide: stand-in ([a-z-]+) -->\s*$")
 FENCE = re.compile(r"^```")
 
 
@@ -30,7 +37,11 @@ def blocks(text):
     index = 0
     while index < len(lines):
         mark = MARK.match(lines[index])
+        stand_in = STAND_IN.match(lines[index])
         index += 1
+        if stand_in:
+            found.append(("stand-in", [stand_in.group(1)]))
+            continue
         if not mark:
             continue
         if index >= len(lines) or not FENCE.match(lines[index]):
@@ -56,18 +67,34 @@ def file_path(lines):
     return match.group(1)
 
 
-def script(text):
-    out = ["#!/bin/bash", "# Generated from README.md by molecule/guide/files/guide_script.py", "set -euo pipefail",
-           "PS4='+ guide: '", "set -x"]
+HEADER = ["#!/bin/bash", "# Generated from README.md by molecule/guide/files/guide_script.py", "set -euo pipefail",
+          "PS4='+ guide: '", "set -x"]
+
+
+def parts(text):
+    """[{script, then}]: the scripts between the stand-ins, each with the stand-in that follows it."""
+    found = [dict(script=list(HEADER), then=None)]
     for kind, lines in blocks(text):
-        if kind == "file":
+        if kind == "stand-in":
+            found[-1]["then"] = lines[0]
+            found.append(dict(script=list(HEADER), then=None))
+        elif kind == "file":
             path = file_path(lines)
             body = "\n".join(lines) + "\n"
-            out.append("mkdir -p %s" % shlex.quote(path.rsplit("/", 1)[0] if "/" in path else "."))
-            out.append("printf '%%s' %s > %s" % (shlex.quote(body), shlex.quote(path)))
+            found[-1]["script"].append("mkdir -p %s" % shlex.quote(path.rsplit("/", 1)[0] if "/" in path else "."))
+            found[-1]["script"].append("printf '%%s' %s > %s" % (shlex.quote(body), shlex.quote(path)))
         else:
-            out.extend(lines)
-    return "\n".join(out) + "\n"
+            found[-1]["script"].extend(lines)
+    return [dict(script="\n".join(p["script"]) + "\n", then=p["then"]) for p in found]
+
+
+def script(text):
+    out = []
+    for part in parts(text):
+        out.append(part["script"] if not out else part["script"].split("set -x\n", 1)[1])
+        if part["then"]:
+            out.append("# guide: stand-in %s (done by the scenario between the parts)\n" % part["then"])
+    return "".join(out)
 
 
 def ranges(text):
@@ -107,6 +134,8 @@ def main():
     text = open(sys.argv[1], encoding="utf-8").read()
     if sys.argv[2] == "script":
         sys.stdout.write(script(text))
+    elif sys.argv[2] == "parts":
+        sys.stdout.write(json.dumps(parts(text)))
     else:
         networks = [ipaddress.ip_network(item) for item in ranges(text)]
         sys.stdout.write(json.dumps([dict(range=str(n), prefix=n.prefixlen, first=str(n[0]), last=str(n[-1]))

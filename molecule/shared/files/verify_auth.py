@@ -44,7 +44,7 @@ tags = dkim.util.parse_tag_value(re.sub(rb"\s+", b"", header.group(1))) if heade
 client = facts.get(b"Client", b"").decode().replace("::ffff:", "")
 envelope = re.search(rb"^X-Sink-Envelope: MAIL FROM:<([^>]*)>", raw, re.M | re.I)
 sender = envelope.group(1).decode() if envelope else ""
-result, _code, explanation = spf.check2(i=client, s=sender, h=facts.get(b"Helo", b"").decode())
+result, explanation = spf.check2(i=client, s=sender, h=facts.get(b"Helo", b"").decode())
 from_header = re.search(rb"^From:.*?@([A-Za-z0-9.-]+)", message, re.M | re.I)
 from_domain = from_header.group(1).decode().lower() if from_header else ""
 

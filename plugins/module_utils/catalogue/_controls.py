@@ -1333,7 +1333,7 @@ def _signing_wired(ev):
 
 
 def _signing_keys_sound(ev):
-    keys = ev.section("opendkim").get("keys")
+    keys = ev.section("opendkim").get("signing_keys")
     if not isinstance(keys, list) or not keys:
         return False, "OpenDKIM's KeyTable lists no key"
     faults, shown = [], []
@@ -1946,7 +1946,7 @@ CONTROLS = (
             references=["CIS 6.1 (journald)"],
             needs=()),
 
-    # --- Registration of mail servers (a sweep compared with the registry) -----------------------------
+    # --- Sender authentication: the mail_auth role (host) and the records in DNS (mail_auth_info) ----------
     Control(id="MAIL-AUTH-001", title="Mail this server sends is DKIM-signed, failing closed", severity="medium", modes=SERVING,
             expected="an OpenDKIM milter in smtpd_milters (mail from clients and submission) and non_smtpd_milters (mail "
                      "handed to sendmail), milter_default_action not accept, a signing key for the mail domain (myorigin)",
@@ -1999,6 +1999,7 @@ CONTROLS = (
             references=["RFC 8460 §3"],
             needs=(),
             source=SENDER),
+    # --- Registration of mail servers (a sweep compared with the registry) -----------------------------
     Control(id="MAIL-REG-001", title="Every mail server in the swept ranges is registered", severity="high", modes=ALL_MODES,
             expected="every address listening on a mail port is an entry of the registry",
             check=_registered,
@@ -2075,12 +2076,17 @@ def finding(control, status, actual, note=""):
     return data
 
 
+# Controls another role implements with a value a site may have to relax for a while, with a reason:
+# MAIL-AUTH-006 while a domain's DMARC reports are studied before its policy enforces (p=none).
+ROLE_OPTOUTS = ("MAIL-AUTH-006",)
+
+
 def optable(control):
     """Whether a site may switch CONTROL off in its host intent (mailsec_control_optouts): a control the
-    postfix role implements with fixed settings or a bounded value, neither critical nor high, and never
-    one of the relay controls."""
-    implemented = bool(control.settings) or any(entry[0] == control.id and variable.startswith("postfix_")
-                                                for variable, entry in BOUNDS.items())
+    postfix role implements with fixed settings or a bounded value, or one of ROLE_OPTOUTS, neither
+    critical nor high, and never one of the relay controls."""
+    implemented = bool(control.settings) or control.id in ROLE_OPTOUTS or any(
+        entry[0] == control.id and variable.startswith("postfix_") for variable, entry in BOUNDS.items())
     return implemented and control.severity not in ("critical", "high") and control.family != "RELAY"
 
 

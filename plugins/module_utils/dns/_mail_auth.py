@@ -127,7 +127,8 @@ def tlsrpt_text(report_address):
 
 def records(domains, host_name, keys, addresses, senders=(), qualifier="-", dmarc_policy="quarantine",
             alignment="relaxed", report_address="", ttl=3600):
-    """Every record the mail domains need, as [{name, type, text, strings, value, ttl, line}].
+    """Every record the mail domains need, as [{name, type, kind, text, strings, value, ttl, line}], KIND
+    being the tag the record starts with (v=spf1, v=DKIM1, v=DMARC1, v=TLSRPTv1).
 
     DOMAINS: the mail domains; HOST_NAME: the HELO name, which gets an SPF record of its own (RFC 7208
     §2.3); KEYS: (domain, selector, base64 public key) of every key published, the signing one and
@@ -137,8 +138,8 @@ def records(domains, host_name, keys, addresses, senders=(), qualifier="-", dmar
     found = []
 
     def add(name, text):
-        found.append(dict(name=name, type="TXT", text=text, strings=txt_strings(text), value=quoted(text), ttl=ttl,
-                          line="%s. %d IN TXT %s" % (name, ttl, quoted(text))))
+        found.append(dict(name=name, type="TXT", kind=text.split(";")[0].split(" ")[0], text=text, strings=txt_strings(text),
+                          value=quoted(text), ttl=ttl, line="%s. %d IN TXT %s" % (name, ttl, quoted(text))))
 
     if host_name and host_name not in domains:
         add(host_name, spf_text(addresses, (), "-"))
@@ -222,8 +223,8 @@ def judge_spf(domain, addresses, lookup_spf, lookup, helo=None):
             out["results"].append(dict(address=str(address), result=result, explanation=explanation,
                                        lookups=query.lookups))
             if result != "pass":
-                out["problems"].append("%s from %s: SPF %s%s" % (domain, address, result,
-                                                                  " (%s)" % explanation if explanation else ""))
+                said = " (%s)" % explanation if explanation else ""
+                out["problems"].append("%s from %s: SPF %s%s" % (domain, address, result, said))
     return out
 
 
@@ -270,11 +271,12 @@ def judge_dkim(domain, selector, lookup, public_key=None):
     if not key:
         out["problems"].append("%s: the key is empty (p=), which revokes it" % name)
         return out
-    out["bits"] = public_key_bits(key)
-    if out["bits"] is None:
+    bits = public_key_bits(key)
+    out["bits"] = bits
+    if bits is None:
         out["problems"].append("%s: p= is not an RSA public key" % name)
-    elif out["bits"] < MIN_KEY_BITS:
-        out["problems"].append("%s: the key has %d bits; use at least %d (RFC 8301)" % (name, out["bits"], MIN_KEY_BITS))
+    elif bits < MIN_KEY_BITS:
+        out["problems"].append("%s: the key has %d bits; use at least %d (RFC 8301)" % (name, bits, MIN_KEY_BITS))
     if public_key is not None:
         out["matches"] = key == "".join(public_key.split())
         if not out["matches"]:
@@ -309,12 +311,13 @@ def _mailto(uri_list, name, problems):
     return found
 
 
-def judge_dmarc(domain, lookup, signing_domains=(), spf_domain=None):
+def judge_dmarc(domain, lookup, signing_domains=None, spf_domain=None):
     """The DMARC policy that applies to mail from DOMAIN (the domain's record, else the nearest parent's,
     as DMARCbis's tree walk finds the organizational domain), whether it enforces, and whether the
     domain's mail aligns: SIGNING_DOMAINS are the d= domains OpenDKIM signs DOMAIN's mail with,
     SPF_DOMAIN the envelope sender's domain. Reports to another domain need its authorisation record
-    (RFC 7489 §7.1). Returns {domain, name, record, policy, alignment, reports, aligned, problems}."""
+    (RFC 7489 §7.1). With SIGNING_DOMAINS (a list, even empty) alignment is judged too.
+    Returns {domain, name, record, policy, alignment, reports, aligned, problems}."""
     out = dict(domain=domain, name=None, record=None, policy=None, alignment=None, reports=[], aligned=None,
                problems=[])
     for parent in _parents(domain):
@@ -364,7 +367,7 @@ def judge_dmarc(domain, lookup, signing_domains=(), spf_domain=None):
             if problem or not allowed:
                 out["problems"].append("reports to %s need %s TXT \"v=DMARC1\" (RFC 7489 §7.1); %s"
                                        % (report, name, problem or "it is not there"))
-    if signing_domains or spf_domain:
+    if signing_domains is not None:
         dkim_ok = [d for d in signing_domains if _aligned(d, domain, strict_dkim)]
         spf_ok = spf_domain is not None and _aligned(spf_domain, domain, strict_spf)
         out["aligned"] = dict(dkim=dkim_ok, spf=spf_ok)
@@ -403,4 +406,3 @@ def judge_tlsrpt(domain, lookup):
     if not out["reports"]:
         out["problems"].append("%s: no rua= report address" % name)
     return out
-

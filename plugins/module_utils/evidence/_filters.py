@@ -17,7 +17,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _m
 FILTERS = ("clamav", "spamassassin")
 
 # The sender authentication milters of the mail_auth role: OpenDKIM signs and verifies, OpenDMARC
-# then reads OpenDKIM's and policyd-spf's results and applies the sender domain's policy.
+# then reads OpenDKIM's verdict, evaluates SPF itself and applies the sender domain's policy.
 AUTH_MILTERS = ("opendkim", "opendmarc")
 
 MILTERS = {

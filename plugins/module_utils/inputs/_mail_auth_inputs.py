@@ -66,7 +66,7 @@ def mail_auth_problems(values, optouts=()):
     if isinstance(senders, (list, tuple)):
         lookups = len([s for s in senders if isinstance(s, str) and ":" not in s and "/" not in s
                        and not s.replace(".", "").isdigit()])
-        if lookups > MAX_LOOKUPS - 1:
+        if lookups > MAX_LOOKUPS:
             problems.append("mail_auth_spf_senders names %d other senders' domains; each include costs at least one of "
                             "the ten DNS lookups a receiver allows (RFC 7208 §4.6.4), so list their networks instead"
                             % lookups)

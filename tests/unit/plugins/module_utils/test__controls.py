@@ -600,7 +600,7 @@ def auth_evidence():
                               dict(protocol="tcp", address="127.0.0.1", port=8893, process="opendmarc")]
     evidence["opendkim"] = dict(
         installed=True, units={"opendkim.service": "active"}, conf=dict(mode="sv", socket="inet:8891@127.0.0.1"),
-        keys=[dict(name="mail._domainkey.dept.example.org", domain="dept.example.org", selector="mail",
+        signing_keys=[dict(name="mail._domainkey.dept.example.org", domain="dept.example.org", selector="mail",
                    path="/etc/dkimkeys/dept.example.org/mail.private", mode="0600", owner="opendkim", bits=2048,
                    public_key="MIIB")],
         signing=[dict(pattern="dept.example.org", name="mail._domainkey.dept.example.org")])
@@ -623,10 +623,10 @@ def test_a_server_with_sender_authentication_passes_its_host_controls():
     ("MAIL-AUTH-001", lambda e: e["postfix"]["effective"].update(milter_default_action="accept"), "milter_default_action = accept"),
     ("MAIL-AUTH-001", lambda e: e["opendkim"].update(signing=[]), "no key for dept.example.org"),
     ("MAIL-AUTH-001", lambda e: e["opendkim"]["conf"].update(mode="v"), "does not sign"),
-    ("MAIL-AUTH-002", lambda e: e["opendkim"]["keys"][0].update(bits=1024), "1024 bits"),
-    ("MAIL-AUTH-002", lambda e: e["opendkim"]["keys"][0].update(mode="0640"), "mode 0640"),
-    ("MAIL-AUTH-002", lambda e: e["opendkim"]["keys"][0].update(owner="www-data"), "belongs to www-data"),
-    ("MAIL-AUTH-002", lambda e: e["opendkim"].update(keys=[]), "lists no key"),
+    ("MAIL-AUTH-002", lambda e: e["opendkim"]["signing_keys"][0].update(bits=1024), "1024 bits"),
+    ("MAIL-AUTH-002", lambda e: e["opendkim"]["signing_keys"][0].update(mode="0640"), "mode 0640"),
+    ("MAIL-AUTH-002", lambda e: e["opendkim"]["signing_keys"][0].update(owner="www-data"), "belongs to www-data"),
+    ("MAIL-AUTH-002", lambda e: e["opendkim"].update(signing_keys=[]), "lists no key"),
     ("MAIL-AUTH-003", lambda e: e["postfix"]["effective"].update(smtpd_milters="inet:127.0.0.1:8893, inet:127.0.0.1:8891"),
      "OpenDMARC comes before OpenDKIM"),
     ("MAIL-AUTH-003", lambda e: e["postfix"]["effective"].update(smtpd_sender_restrictions="reject_non_fqdn_sender"),

@@ -36,7 +36,7 @@ def _public_key(bits=2048):
 
 
 KEY, KEY_BITS = _public_key()
-OTHER_KEY, _ = _public_key()
+OTHER_KEY = _public_key()[0]
 
 
 class Zone(object):
@@ -150,7 +150,8 @@ def test_the_role_refuses_what_its_audit_would_fail_and_raw_spf():
     optout = [dict(id="MAIL-AUTH-006", reason="collecting reports before enforcing")]
     assert _mail_auth_inputs.mail_auth_problems(_values(mail_auth_dmarc_policy="none"), optout) == []
     assert "ten DNS lookups" in " ".join(_mail_auth_inputs.mail_auth_problems(_values(
-        mail_auth_spf_senders=["_spf%d.example.com" % i for i in range(10)])))
+        mail_auth_spf_senders=["_spf%d.example.com" % i for i in range(11)])))
+    assert _mail_auth_inputs.mail_auth_problems(_values(mail_auth_spf_senders=["_spf%d.example.com" % i for i in range(10)])) == []
 
 
 # --- SPF, as receivers evaluate it ---------------------------------------------------------------------
@@ -217,6 +218,8 @@ def test_dmarc_is_found_at_the_domain_or_its_parent_and_alignment_is_judged():
     own = _mail_auth.judge_dmarc("dept.example.org", zone.lookup, ["dept.example.org"], "dept.example.org")
     assert own["policy"] == "none" and "p=none only asks for reports" in " ".join(own["problems"])
     child = _mail_auth.judge_dmarc("lab.dept.example.org", zone.lookup, ["lab.dept.example.org"], None)
+    unaligned = _mail_auth.judge_dmarc("lab.dept.example.org", zone.lookup, [], None)
+    assert "aligns neither by DKIM (signed as nothing) nor by SPF" in " ".join(unaligned["problems"]), unaligned
     assert child["name"] == "_dmarc.dept.example.org" and child["policy"] == "reject" and child["problems"] == []
     strict = Zone({"_dmarc.dept.example.org": ["v=DMARC1; p=reject; adkim=s; aspf=s; rua=mailto:a@dept.example.org"]})
     apart = _mail_auth.judge_dmarc("lab.dept.example.org", strict.lookup, ["dept.example.org"], "dept.example.org")

@@ -161,6 +161,22 @@ def test_master_cf_with_a_damaged_block_is_not_touched():
     assert result["text"] == damaged and "damaged" in result["problem"]
 
 
+POLICY = "policyd-spf unix - n n - 0 spawn\n  user=policyd-spf argv=/usr/bin/policyd-spf\n"
+
+
+def test_the_block_of_1_0_0_is_read_and_replaced_by_the_current_one():
+    legacy = STOCK + "\n# BEGIN mailsec.hardening submission services\n" + BLOCK + "# END mailsec.hardening submission services\n"
+    result = sub.master_cf(legacy, BLOCK + POLICY)
+    assert result["problem"] is None and "submission services" not in result["text"]
+    assert result["text"] == STOCK + "\n" + sub.BLOCK_BEGIN + "\n" + BLOCK + POLICY + sub.BLOCK_END + "\n"
+    assert sub.master_cf(legacy, "")["text"] == STOCK
+
+
+def test_a_block_without_submission_services_names_no_conflict():
+    # policyd-spf alone (sender authentication without submission): a user's own 587 service stays theirs.
+    assert sub.master_cf(STOCK + "submission inet n - y - - smtpd\n", POLICY)["conflicts"] == []
+
+
 def test_wrapper_mode_is_right_on_465_only():
     overrides = {"smtpd_tls_wrappermode": "yes"}
     assert service_problems(overrides, {}, 465) == []
