@@ -18,7 +18,7 @@ description:
   - The records are read from O(server) first; nothing is sent when they are already as wanted. The zone is found by
     asking O(server) for the SOA of the name and its parents.
   - Long texts are sent as several strings of at most 255 octets (RFC 1035 section 3.3.14), which receivers join.
-  - In check mode nothing is sent; RV(changed) says whether a real run would change the name.
+  - In check mode nothing is sent; C(changed) says whether a real run would change the name.
 options:
   name:
     description: The owner name, fully qualified (no final dot needed).

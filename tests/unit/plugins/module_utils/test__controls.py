@@ -601,8 +601,8 @@ def auth_evidence():
     evidence["opendkim"] = dict(
         installed=True, units={"opendkim.service": "active"}, conf=dict(mode="sv", socket="inet:8891@127.0.0.1"),
         signing_keys=[dict(name="mail._domainkey.dept.example.org", domain="dept.example.org", selector="mail",
-                   path="/etc/dkimkeys/dept.example.org/mail.private", mode="0600", owner="opendkim", bits=2048,
-                   public_key="MIIB")],
+                           path="/etc/dkimkeys/dept.example.org/mail.private", mode="0600", owner="opendkim", bits=2048,
+                           public_key="MIIB")],
         signing=[dict(pattern="dept.example.org", name="mail._domainkey.dept.example.org")])
     evidence["opendmarc"] = dict(installed=True, units={"opendmarc.service": "active"}, conf=dict(socket="inet:8893@127.0.0.1"))
     return evidence

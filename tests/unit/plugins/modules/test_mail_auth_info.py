@@ -61,9 +61,11 @@ def run_module(capsys, **args):
 
 
 def _args(server, **more):
-    return dict(dict(domains=["dept.example.org"], addresses=["192.0.2.25", "2001:db8::25"], helo="mx.dept.example.org",
-                     signing_keys=[dict(domain="dept.example.org", selector="mail", public_key=KEY, bits=2048)],
-                     resolvers=[server.address], port=server.port, mode="mx"), **more)
+    args = dict(domains=["dept.example.org"], addresses=["192.0.2.25", "2001:db8::25"], helo="mx.dept.example.org",
+                signing_keys=[dict(domain="dept.example.org", selector="mail", public_key=KEY, bits=2048)],
+                resolvers=[server.address], port=server.port, mode="mx")
+    args.update(more)
+    return args
 
 
 def test_sound_records_pass_every_sender_control(capsys, dns_server):
