@@ -29,7 +29,7 @@ molecule destroy -s demo >>"$logfile" 2>&1 || true   # leftovers of an earlier K
 trap cleanup EXIT
 if ! { step "starting two containers: demo-mx and demo-outside" create \
        && step "preparing them" prepare \
-       && step "hardening demo-mx with mailsec.hardening.harden (clamav, spamassassin, postfix, firewall, baseline)" converge \
+       && step "hardening demo-mx with mailsec.hardening.harden (clamav, spamassassin, mail_auth, postfix, firewall, baseline)" converge \
        && step "probing demo-mx, sending test mail and auditing it from demo-outside" verify; }; then
   tail -n 40 "$logfile" >&2
   die "the demo failed; the whole output is in .testbed/demo.log"
