@@ -264,15 +264,10 @@ def main():
     problem = _problem(p)
     if problem:
         module.fail_json(msg=problem)
-    resolvers = [str(_inputs.address(r, "resolvers")) for r in p["resolvers"]]
-    if not resolvers:
-        try:
-            with open("/etc/resolv.conf") as handle:
-                resolvers = _dns.system_resolvers(handle.read())
-        except (IOError, OSError) as error:
-            module.fail_json(msg="no resolvers given and /etc/resolv.conf cannot be read (%s); set resolvers" % error)
-        if not resolvers:
-            module.fail_json(msg="no resolvers given and /etc/resolv.conf names none; set resolvers")
+    try:
+        resolvers = _dns.resolvers(p["resolvers"])
+    except ValueError as error:
+        module.fail_json(msg=str(error))
 
     lookup = _dns.make_lookup(p["timeout"], p["port"])
     host_name = _fcrdns.check_name(p["name"], lookup, resolvers, p["retries"]) if p["name"] else None

@@ -242,15 +242,10 @@ def main():
     optout_problems = _controls.optout_problems(p["optouts"], "optouts")
     if optout_problems:
         module.fail_json(msg="; ".join(optout_problems) + " (set in mailsec_control_optouts)")
-    resolvers = [str(_inputs.address(r, "resolvers")) for r in p["resolvers"]]
-    if not resolvers:
-        try:
-            with open("/etc/resolv.conf") as handle:
-                resolvers = _dns.system_resolvers(handle.read())
-        except (IOError, OSError) as error:
-            module.fail_json(msg="no resolvers given and /etc/resolv.conf cannot be read (%s); set resolvers" % error)
-        if not resolvers:
-            module.fail_json(msg="no resolvers given and /etc/resolv.conf names none; set resolvers")
+    try:
+        resolvers = _dns.resolvers(p["resolvers"])
+    except ValueError as error:
+        module.fail_json(msg=str(error))
 
     domains = [_inputs.hostname(d, "domains", what="domain name") for d in p["domains"]]
     addresses = [_inputs.address(a, "addresses") for a in p["addresses"]]

@@ -112,32 +112,23 @@ kept:
   elements: str
 """
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _dns
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mail_auth
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _txt_update
 
-try:
-    import dns.exception
+# _dns imports dnspython and says whether it is there; these are the parts only updates need.
+if _dns.HAS_DNSPYTHON:
     import dns.inet
     import dns.message
-    import dns.name
     import dns.query
     import dns.rcode
     import dns.rdata
     import dns.rdataclass
     import dns.rdatatype
-    import dns.resolver
     import dns.tsigkeyring
     import dns.update
-except ImportError:
-    HAS_DNSPYTHON = False
-    DNSPYTHON_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_DNSPYTHON = True
-    DNSPYTHON_IMPORT_ERROR = None
 
 
 def _server_address(server, timeout):
@@ -202,8 +193,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib("dnspython (Debian: python3-dnspython)"), exception=DNSPYTHON_IMPORT_ERROR)
+    if not _dns.HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib("dnspython (Debian: python3-dnspython)"), exception=_dns.DNSPYTHON_IMPORT_ERROR)
     p = module.params
     wrong = [t for t in p["value"] if not _txt_update.of_kind(t, p["kind"]) or not t.isascii() or '"' in t or "\\" in t]
     if wrong:

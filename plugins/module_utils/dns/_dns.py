@@ -43,6 +43,21 @@ def system_resolvers(text):
     return found
 
 
+def resolvers(given, resolv_conf="/etc/resolv.conf"):
+    """The resolvers to ask: GIVEN (addresses the caller has checked), else the nameservers of
+    RESOLV_CONF. Raises ValueError with a sentence saying what to set when there are none."""
+    if given:
+        return [str(_inputs.address(r, "resolvers")) for r in given]
+    try:
+        with open(resolv_conf) as handle:
+            found = system_resolvers(handle.read())
+    except (IOError, OSError) as error:
+        raise ValueError("no resolvers given and %s cannot be read (%s); set resolvers" % (resolv_conf, error))
+    if not found:
+        raise ValueError("no resolvers given and %s names none; set resolvers" % resolv_conf)
+    return found
+
+
 def _record_text(rdata):
     if hasattr(rdata, "target"):
         return rdata.target.to_text(omit_final_dot=True)

@@ -220,14 +220,10 @@ def _client(ssh_connection):
     fields = str(ssh_connection or "").split()
     if len(fields) != 4:
         return None
-    try:
-        address = ipaddress.ip_address(fields[0].split("%", maxsplit=1)[0])
-        port = int(fields[3])
-    except ValueError:
+    address = _inputs.read_address(fields[0])
+    if address is None or not fields[3].isdigit():
         return None
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address, port
+    return address, int(fields[3])
 
 
 def _admitted(address, networks):

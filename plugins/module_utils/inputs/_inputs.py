@@ -229,6 +229,20 @@ def read_network(text):
     return parsed
 
 
+def read_address(text):
+    """An address as a daemon or the system reports it (SSH_CONNECTION, resolv.conf), for judging evidence,
+    or None. Lenient where ``address`` is strict: a zone ID after '%' (the interface of a link-local
+    peer, which no rule or check can name) is dropped, and IPv4 written as IPv6 comes back as IPv4."""
+    if not isinstance(text, str):
+        return None
+    try:
+        parsed = _parse_address(text.split("%", 1)[0], "address")
+    except Refusal:
+        return None
+    embedded = _embedded_ipv4(parsed)
+    return embedded if embedded is not None else parsed
+
+
 def a_list(value, variable, parse, example, allow_empty=True, **options):
     """VALUE as a tuple of items each parsed by PARSE, refusing a non-list and naming the position."""
     if isinstance(value, str) or not isinstance(value, (list, tuple)):

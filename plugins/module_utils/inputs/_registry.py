@@ -14,7 +14,6 @@ registry through these functions, so they agree on who is registered.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
@@ -115,7 +114,7 @@ def registry_problems(entries, variable="registry"):
             names[name.lower()] = index
         for address in entry.get("addresses") or []:
             if isinstance(address, str) and _is_address(address):
-                key = ipaddress.ip_address(address)
+                key = _inputs.address(address, variable)
                 if key in owners and owners[key] != name:
                     problems.append("%s: %s is registered to both %s and %s; an address belongs to one server"
                                     % (_where(entry, index, "addresses", variable), address, owners[key], name))
@@ -129,8 +128,8 @@ def normalize(entries):
     for entry in entries:
         out.append(dict(
             name=entry["name"],
-            addresses=sorted(set(ipaddress.ip_address(a).compressed for a in entry["addresses"]),
-                             key=lambda a: (ipaddress.ip_address(a).version, ipaddress.ip_address(a))),
+            addresses=[str(a) for a in sorted(set(_inputs.address(a, "addresses") for a in entry["addresses"]),
+                                              key=lambda a: (a.version, a))],
             ports=sorted(set(entry.get("ports") or DEFAULT_PORTS)),
             owner=entry.get("owner"),
             contact=entry.get("contact"),
@@ -170,5 +169,8 @@ def by_address(entries):
 
 def in_ranges(address, networks):
     """True when ADDRESS lies in one of NETWORKS (ipaddress network objects)."""
-    addr = ipaddress.ip_address(address)
+    try:
+        addr = _inputs.address(address, "address")
+    except _inputs.Refusal:  # IPv4 written as IPv6 lies in no IPv4 range as written
+        return False
     return any(addr.version == net.version and addr in net for net in networks)

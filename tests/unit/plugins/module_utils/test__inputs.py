@@ -455,3 +455,16 @@ def _good_baseline(**changes):
                   baseline_log_retention_days=90, baseline_journal_max_use="2G", baseline_backups_kept=5)
     values.update(changes)
     return values
+
+
+@BOUNDED
+@given(st.one_of(ipv4, ipv6), riders)
+def test_an_address_a_daemon_reports_is_read_without_its_zone_and_anything_else_is_none(address, rider):
+    # SSH_CONNECTION and resolv.conf name a link-local peer with its interface after '%': the address
+    # is what rules and checks compare. IPv4 written as IPv6 is read as the IPv4 address it is.
+    expected = _inputs._embedded_ipv4(address) or address
+    assert _inputs.read_address("%s%%%s" % (address, rider)) == expected
+    mapped = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    assert _inputs.read_address("::ffff:%s" % mapped) == mapped
+    assert _inputs.read_address(None) is None and _inputs.read_address(" %s" % address) is None
+    assert _inputs.read_address("%s/24" % address) is None
