@@ -21,9 +21,10 @@ AGREEING = (
     ("the mail server's mode", ("mailsec_mode", "postfix_mode", "firewall_mode")),
     ("whether authenticated submission runs", ("postfix_submission_enabled", "firewall_submission_enabled")),
 )
-# Networks trusted to send without the checks strangers get: relaying (Postfix) and skipping the spam
-# filter (SpamAssassin). Judged together under Postfix's ceiling and its written reason.
-TRUST_VARIABLES = ("postfix_trusted_networks", "spamassassin_trusted_networks")
+# Networks trusted to send without the checks strangers get: relaying (Postfix), skipping the spam
+# filter (SpamAssassin), and being signed with the domain's key unchecked (mail_auth). Judged together
+# under Postfix's ceiling and its written reason.
+TRUST_VARIABLES = ("postfix_trusted_networks", "spamassassin_trusted_networks", "mail_auth_trusted_networks")
 # Networks SSH is open to: the admin networks and any firewall_allow entry for the SSH port. Together at
 # most one /8 (IPv4) or /32 (IPv6), like each of them alone.
 ADMIN_CEILING = {4: policy.MIN_PREFIX[4], 6: policy.MIN_PREFIX[6]}
@@ -104,5 +105,5 @@ def intent_problems(values, roles):
     """Every problem with the host's intent as a whole, from VALUES (the roles' variables as the roles will
     read them) for the ROLES that run on the host: the variables of other roles are left out."""
     values = dict((name, value) for name, value in values.items()
-                  if name.startswith("mailsec_") or name.split("_", 1)[0] in roles)
+                  if name.startswith("mailsec_") or any(name.startswith(role + "_") for role in roles))
     return _agreement_problems(values) + _trust_problems(values) + _admin_problems(values) + _smtp_source_problems(values)

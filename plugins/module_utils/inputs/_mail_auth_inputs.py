@@ -46,7 +46,11 @@ def mail_auth_problems(values, optouts=()):
     host intent switches off (mailsec_control_optouts)."""
     problems = []
     for variable in TYPED:
-        problems.extend(_input_types.problems(variable, values.get(variable), _name(variable)))
+        if variable != "mail_auth_trusted_networks":
+            problems.extend(_input_types.problems(variable, values.get(variable), _name(variable)))
+    # Mail from these networks is signed with the domain's key and not checked: trust as wide as relaying,
+    # judged by the same rules as Postfix's (and, in harden.yml, together with them under its ceiling).
+    problems.extend(policy.network_problems(values.get("mail_auth_trusted_networks"), _name("mail_auth_trusted_networks")))
     for variable in SWITCHES:
         if not isinstance(values.get(variable), bool):
             problems.append("%s must be true or false, not %s" % (variable, policy.describe(values.get(variable))))

@@ -325,6 +325,14 @@ def test_trusted_networks_of_postfix_and_spamassassin_are_judged_together():
     assert _intent.intent_problems(dict(values, postfix_wide_trust_reason="two labs"), ["postfix", "spamassassin"]) == []
 
 
+def test_networks_whose_mail_is_signed_unchecked_count_against_the_trust_ceiling():
+    values = dict(postfix_trusted_networks=["10.1.0.0/16"], mail_auth_trusted_networks=["0.0.0.0/1"],
+                  postfix_trust_ceiling={"ipv4": 16, "ipv6": 48}, postfix_wide_trust_reason="")
+    problems = _intent.intent_problems(values, ["postfix", "mail_auth"])
+    assert problems and "mail_auth_trusted_networks" in problems[0], problems
+    assert _intent.intent_problems(dict(values, mail_auth_trusted_networks=["10.1.0.0/16"]), ["postfix", "mail_auth"]) == []
+
+
 @pytest.mark.parametrize("sources, protocols, refused", [
     (["::/0"], "all", True), (["::/0"], "ipv4", True), (["0.0.0.0/0"], "ipv6", True),
     (["0.0.0.0/0"], "all", False), (["0.0.0.0/0", "::/0"], "all", False), (["::/0"], "ipv6", False),

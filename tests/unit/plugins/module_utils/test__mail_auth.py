@@ -149,6 +149,8 @@ def test_the_role_refuses_what_its_audit_would_fail_and_raw_spf():
         assert said in problems, (said, problems)
     optout = [dict(id="MAIL-AUTH-006", reason="collecting reports before enforcing")]
     assert _mail_auth_inputs.mail_auth_problems(_values(mail_auth_dmarc_policy="none"), optout) == []
+    assert "mail_auth_trusted_networks (mailsec_trusted_networks)" in " ".join(
+        _mail_auth_inputs.mail_auth_problems(_values(mail_auth_trusted_networks=["0.0.0.0/0"])))
     assert "ten DNS lookups" in " ".join(_mail_auth_inputs.mail_auth_problems(_values(
         mail_auth_spf_senders=["_spf%d.example.com" % i for i in range(11)])))
     assert _mail_auth_inputs.mail_auth_problems(_values(mail_auth_spf_senders=["_spf%d.example.com" % i for i in range(10)])) == []
