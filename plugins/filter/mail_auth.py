@@ -1,7 +1,7 @@
 # Copyright (c) 2026, Contributors to mailsec.hardening
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters of the mail_auth role: its input checks and the DNS records it publishes."""
+"""Filters of the mail_auth role: its input checks, the DNS records it publishes and its MTA-STS policy."""
 
 from __future__ import annotations
 
@@ -29,8 +29,19 @@ def mail_auth_records(values, public_keys=None):
         raise AnsibleFilterError("mail_auth_records: %s" % refusal)
 
 
+def mail_auth_mta_sts_policy(values):
+    """The MTA-STS policy file of the role's inputs VALUES (RFC 8461 §3.2, CRLF line ends)."""
+    if not isinstance(values, dict):
+        raise AnsibleFilterError("mail_auth_mta_sts_policy: the input must be a mapping of the role's variables")
+    try:
+        return _mail_auth_inputs.mta_sts_policy(values)
+    except _inputs.Refusal as refusal:
+        raise AnsibleFilterError("mail_auth_mta_sts_policy: %s" % refusal)
+
+
 class FilterModule:
     """Sender authentication filters."""
 
     def filters(self):
-        return {"mail_auth_input_problems": mail_auth_input_problems, "mail_auth_records": mail_auth_records}
+        return {"mail_auth_input_problems": mail_auth_input_problems, "mail_auth_records": mail_auth_records,
+                "mail_auth_mta_sts_policy": mail_auth_mta_sts_policy}

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: mail_auth_info
-short_description: Judge the SPF, DKIM, DMARC and TLS-RPT records of mail domains as receivers read them
+short_description: Judge the SPF, DKIM, DMARC, TLS-RPT and MTA-STS records of mail domains as receivers and senders read them
 version_added: 1.1.0
 description:
   - For every domain of O(domains), asks the resolvers for its sender authentication records and judges them with
@@ -21,6 +21,11 @@ description:
     be C(quarantine) or C(reject) for all mail, aggregate reports must go to an address that accepts them (another
     domain's address needs its authorisation record), and the signing domain must align with the From domain.
   - TLS-RPT (RFC 8460) - one C(v=TLSRPTv1) record at C(_smtp._tls.DOMAIN) with a report address.
+  - MTA-STS (RFC 8461), where the domain publishes a C(_mta-sts) record - the policy fetched from
+    C(https://mta-sts.DOMAIN/.well-known/mta-sts.txt) as a sender fetches it (the name resolved by O(resolvers), the
+    certificate verified, redirects not followed) must be a valid policy naming every MX host of the domain, and each
+    MX must offer STARTTLS with a certificate valid for its name. A domain without the record has no policy to judge
+    (MTA-STS is optional).
   - With O(mode), judges the sender authentication controls of the catalogue (C(docs/controls.md)) and returns them in
     RV(findings).
   - The module only reads; it never changes anything and always returns C(changed=false).
@@ -56,8 +61,13 @@ options:
     description: The resolvers' port.
     type: int
     default: 53
+  ca_file:
+    description:
+      - The certificate authorities (PEM) the MTA-STS policy host and the MX hosts' certificates are verified against, on
+        the host the task runs on. Default - the system's trust store, as senders use theirs.
+    type: path
   timeout:
-    description: Seconds allowed for each question; above 0 and at most 60.
+    description: Seconds allowed for each question and connection; above 0 and at most 60.
     type: float
     default: 5
   mode:
@@ -155,6 +165,11 @@ domains:
     tlsrpt:
       description: The TLS-RPT record and C(reports).
       type: dict
+    mta_sts:
+      description:
+        - The MTA-STS verdict - C(published), C(id), C(url), C(policy) (C(version), C(mode), C(mx), C(max_age)),
+          C(mx_hosts) (C(host), C(covered), C(tls)) and C(problems).
+      type: dict
 findings:
   description: With O(mode), one finding per sender authentication control of the catalogue (empty otherwise).
   returned: always
@@ -162,14 +177,19 @@ findings:
   elements: dict
 """
 
+import http.client
 import math
+import socket
+import ssl
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _dns
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mail_auth
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mta_sts
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp import _smtp
 
 
 def _problem(params):
@@ -197,8 +217,89 @@ def _problem(params):
     return None
 
 
-def judge(domains, addresses, helo, keys, lookup, lookup_spf):
-    """The verdicts of every domain (see RETURN)."""
+def _addresses(lookup, host):
+    """HOST's addresses as DNS gives them (IPv4 first); CNAMEs are followed by the resolver."""
+    found = []
+    for rdtype in ("A", "AAAA"):
+        answer = lookup(host, rdtype)
+        if answer.get("status") == "ok":
+            found.extend(answer.get("records") or [])
+    return found
+
+
+class _AddressedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to ADDRESS with the name HOST in SNI, the Host header and the certificate check: the name is
+    resolved by the module's resolvers, not the system's."""
+
+    def __init__(self, host, address, context, timeout):
+        super().__init__(host, _mta_sts.PORT, context=context, timeout=timeout)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def make_fetch(lookup, context, timeout):
+    """FETCH for _mta_sts.judge: the policy as a sender reads it (RFC 8461 §3.3)."""
+
+    def fetch(domain):
+        host = _mta_sts.policy_host(domain)
+        addresses = _addresses(lookup, host)
+        if not addresses:
+            return dict(error="%s has no address in DNS" % host)
+        failure = None
+        for address in addresses:
+            connection = _AddressedHTTPS(host, address, context, timeout)
+            try:
+                connection.request("GET", _mta_sts.WELL_KNOWN, headers={"User-Agent": "mailsec.hardening mail_auth_info"})
+                reply = connection.getresponse()
+                body = reply.read(_mta_sts.MAX_POLICY_BYTES + 1)
+            except ssl.SSLCertVerificationError as error:
+                return dict(error="the certificate of %s (%s) is not valid for it: %s" % (host, address, error.verify_message))
+            except (ssl.SSLError, OSError, http.client.HTTPException) as error:
+                failure = "cannot fetch it from %s: %s" % (address, error)
+                continue
+            finally:
+                connection.close()
+            if len(body) > _mta_sts.MAX_POLICY_BYTES:
+                return dict(error="the policy is larger than the %d bytes senders read" % _mta_sts.MAX_POLICY_BYTES)
+            return dict(status=reply.status, content_type=reply.getheader("Content-Type") or "", body=body)
+        return dict(error=failure)
+
+    return fetch
+
+
+def make_check_tls(lookup, context, timeout):
+    """CHECK_TLS for _mta_sts.judge: STARTTLS on the SMTP port of the MX host, its certificate verified for its name."""
+
+    def check_tls(host):
+        addresses = _addresses(lookup, host)
+        if not addresses:
+            return dict(error="it has no address in DNS")
+        failure = None
+        for address in addresses:
+            client = _smtp.SMTPClient(address, _controls.SMTP_PORT, timeout=timeout)
+            try:
+                client.connect()
+                client.ehlo(socket.getfqdn())
+                if not client.has_extension("STARTTLS"):
+                    return dict(error="it offers no STARTTLS at %s" % address)
+                client.starttls(verify=True, server_hostname=host, context=context)
+                return dict(error="")
+            except _smtp.SMTPProtocolError as error:
+                if error.handshake or error.kind == "tls":
+                    return dict(error="no TLS with a certificate valid for its name at %s (%s)" % (address, error))
+                failure = "no SMTP session at %s (%s)" % (address, error)
+            finally:
+                client.close()
+        return dict(error=failure)
+
+    return check_tls
+
+
+def judge(domains, addresses, helo, keys, lookup, lookup_spf, fetch=None, check_tls=None):
+    """The verdicts of every domain (see RETURN); MTA-STS is judged when FETCH and CHECK_TLS are given."""
     found = []
     for domain in domains:
         domain_keys = [k for k in keys if k["domain"] == domain]
@@ -210,7 +311,8 @@ def judge(domains, addresses, helo, keys, lookup, lookup_spf):
             domain=domain, spf=spf, dkim=dkim,
             dmarc=_mail_auth.judge_dmarc(domain, lookup, signing_domains=[d["domain"] for d in dkim if not d["problems"]],
                                          spf_domain=None if spf["problems"] else domain),
-            tlsrpt=_mail_auth.judge_tlsrpt(domain, lookup)))
+            tlsrpt=_mail_auth.judge_tlsrpt(domain, lookup),
+            mta_sts=_mta_sts.judge(domain, lookup, fetch, check_tls) if fetch and check_tls else None))
     return found
 
 
@@ -223,6 +325,7 @@ def main():
             signing_keys=dict(type="list", elements="dict", default=[], no_log=False),
             resolvers=dict(type="list", elements="str", default=[]),
             port=dict(type="int", default=53),
+            ca_file=dict(type="path"),
             timeout=dict(type="float", default=5),
             mode=dict(type="str", choices=list(_controls.MODES)),
             optouts=dict(type="list", elements="dict", default=[],
@@ -253,7 +356,12 @@ def main():
             for k in p["signing_keys"]]
     lookup = _dns.make_record_lookup(resolvers, p["timeout"], p["port"])
     lookup_spf = _dns.make_spf_lookup(resolvers, p["timeout"], p["port"])
-    verdicts = judge(domains, addresses, p["helo"], keys, lookup, lookup_spf)
+    try:
+        context = ssl.create_default_context(cafile=p["ca_file"]) if p["ca_file"] else ssl.create_default_context()
+    except (OSError, ssl.SSLError) as error:
+        module.fail_json(msg="ca_file %s cannot be read as PEM certificates: %s" % (p["ca_file"], error))
+    verdicts = judge(domains, addresses, p["helo"], keys, lookup, lookup_spf,
+                     make_fetch(lookup, context, p["timeout"]), make_check_tls(lookup, context, p["timeout"]))
     problems = []
     for verdict in verdicts:
         problems.extend(verdict["spf"]["problems"])
@@ -261,12 +369,14 @@ def main():
             problems.extend(item["problems"])
         if not verdict["dkim"]:
             problems.append("%s: no signing key was given for it" % verdict["domain"])
-        problems.extend(verdict["dmarc"]["problems"] + verdict["tlsrpt"]["problems"])
+        problems.extend(verdict["dmarc"]["problems"] + verdict["tlsrpt"]["problems"] + verdict["mta_sts"]["problems"])
     findings = _controls.evaluate({"sender": dict(domains=verdicts)}, p["mode"], source=_controls.SENDER,
                                   optouts=p["optouts"]) if p["mode"] else []
     module.exit_json(changed=False, passed=not problems, problems=problems, resolvers=resolvers, domains=verdicts,
                      findings=findings,
-                     msg=problems[0] if problems else "SPF, DKIM, DMARC and TLS-RPT sound for %s" % ", ".join(domains))
+                     msg=problems[0] if problems else "%s sound for %s" % (
+                         "SPF, DKIM, DMARC, TLS-RPT and MTA-STS" if any(v["mta_sts"]["published"] for v in verdicts)
+                         else "SPF, DKIM, DMARC and TLS-RPT", ", ".join(domains)))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mta_sts
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy
@@ -38,6 +39,8 @@ DELIVERING = ("mx", "local_only")  # hosts that deliver mail locally, and so rea
 # Each is written once, here; templates and role variables read them through the shared_value filter.
 SMTP_PORT = 25
 SUBMISSION_PORTS = (587, 465)
+# RFC 8461 §3.3: senders fetch an MTA-STS policy over HTTPS on the default port.
+MTA_STS_PORT = _mta_sts.PORT
 MAIL_PORTS = (SMTP_PORT,) + tuple(sorted(SUBMISSION_PORTS))
 SSH_PORT = 22
 # TLS versions a server may accept (MAIL-TLS-003, MAIL-TLS-008); the first is the floor.
@@ -72,7 +75,8 @@ SUBMISSION_OVERRIDES = {
 # certificate inside this window (openssl x509 -checkend) and MAIL-TLS-011 fails a certificate in it.
 CERT_RENEW_DAYS = 30
 
-SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, smtp_port=SMTP_PORT, submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS),
+SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, smtp_port=SMTP_PORT, mta_sts_port=MTA_STS_PORT, mta_sts_unit=_mta_sts.UNIT,
+              submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS),
               ssh_port=SSH_PORT, tls_floor=TLS_ACCEPTED[0], clamav_database_memory_mb=CLAMAV_DATABASE_MEMORY_MB,
               clamav_reload_memory_mb=CLAMAV_RELOAD_MEMORY_MB, submission_overrides=SUBMISSION_OVERRIDES,
               trust_ceiling=dict(("ipv%d" % version, prefix) for version, prefix in _mail_policy.DEFAULT_CEILING.items()))
@@ -520,9 +524,17 @@ def _approved_postfix_listeners(ev):
 _HOST_PORTS = {22: "ssh", 25: "smtp", 465: "submissions", 587: "submission"}
 
 
+def _mta_sts_served(ev):
+    """Whether the mail_auth role's web server holds the HTTPS port: an mx serving its MTA-STS policy,
+    whose port 443 is then expected open."""
+    return any(item.get("unit") == _mta_sts.UNIT and item.get("port") == MTA_STS_PORT for item in ev.listeners())
+
+
 def _no_other_exposed_services(ev):
     mode = ev.data.get("mode")
     allowed = set(_HOST_PORTS) if mode == "mx" else {22}
+    if mode == "mx" and _mta_sts_served(ev):
+        allowed.add(MTA_STS_PORT)
     exposed = sorted({"%s/%s %s (%s)" % (item.get("port"), item.get("protocol", "tcp"), item.get("address"),
                                          item.get("process") or "?")
                       for item in ev.listeners()
@@ -565,6 +577,8 @@ def _firewall_mail_ports_only(ev):
     mode = ev.data.get("mode")
     needed = {SMTP_PORT} if mode == "mx" else set()
     optional = set(SUBMISSION_PORTS) if mode == "mx" else set()
+    if mode == "mx" and _mta_sts_served(ev):
+        optional.add(MTA_STS_PORT)
     listening = set((item.get("port"), item.get("protocol", "tcp")) for item in ev.listeners()
                     if not _loopback(str(item.get("address", ""))))
     open_needless = [a for a in answers if a.get("verdict") == "accept" and a.get("port") not in needed | optional
@@ -1415,6 +1429,25 @@ def _tlsrpt_published(ev):
     return _verdict(ev, "tlsrpt", lambda domain, v: "%s: reports to %s" % (v.get("name"), ", ".join(v.get("reports") or [])))
 
 
+def _mta_sts_consistent(ev):
+    def describe(domain, v):
+        if not v.get("published"):
+            return "%s: no MTA-STS policy" % domain
+        policy = v.get("policy") or {}
+        return "%s: mode %s, mx %s; %s" % (v.get("url"), policy.get("mode"), ", ".join(policy.get("mx") or []), ", ".join(
+            "%s %s (%s)" % (h.get("host"), "listed" if h.get("covered") else "not listed", h.get("tls")) for h in v.get("mx_hosts") or []))
+    return _verdict(ev, "mta_sts", describe)
+
+
+def sender_components(evidence):
+    """What the sender evidence shows: mta_sts_policy when a mail domain publishes an MTA-STS policy."""
+    sender = evidence.get("sender") if isinstance(evidence, dict) else None
+    domains = sender.get("domains") if isinstance(sender, dict) else None
+    published = [d for d in domains or [] if isinstance(d, dict) and isinstance(d.get("mta_sts"), dict)
+                 and d["mta_sts"].get("published")]
+    return set(["mta_sts_policy"]) if published else set()
+
+
 class Control(object):
     """One control. SETTINGS are the main.cf values the postfix role writes for it, in
     SETTING_MODES (default: the control's modes). NEEDS names the components whose absence makes
@@ -1572,7 +1605,8 @@ CONTROLS = (
             remediation="postfix role",
             references=["SSG service_postfix_enabled", "LYNIS MAIL-8814"]),
     Control(id="MAIL-NET-006", title="No other network service is exposed", severity="medium", modes=ALL_MODES,
-            expected="nothing listens beyond loopback except SSH, and on a receiving MX the mail ports",
+            expected="nothing listens beyond loopback except SSH, and on a receiving MX the mail ports (and 443 where the "
+                     "mail_auth role's web server serves the MTA-STS policy)",
             check=_no_other_exposed_services,
             remediation="baseline role (reports them; baseline_disable_stray_services stops them), "
                         "or bind the service to loopback",
@@ -1580,7 +1614,7 @@ CONTROLS = (
             needs=()),
     Control(id="MAIL-NET-007", title="The firewall admits strangers only to the mail ports", severity="medium", modes=ALL_MODES,
             expected="in the live ruleset a new connection from an unknown address reaches port 25 on a receiving MX and "
-                     "no other listening port (587/465 may be open for submission)",
+                     "no other listening port (587/465 may be open for submission, 443 for the MTA-STS policy)",
             check=_firewall_mail_ports_only,
             remediation="firewall role (firewall_allow for other services, with sources)",
             references=["CIS 2.1.22", "PF POSTSCREEN_README (port roles)"],
@@ -1999,6 +2033,18 @@ CONTROLS = (
             references=["RFC 8460 §3"],
             needs=(),
             source=SENDER),
+    Control(id="MAIL-AUTH-008", title="A published MTA-STS policy names every MX, and each MX's certificate is valid",
+            severity="medium", modes=SERVING,
+            expected="where a mail domain publishes _mta-sts (v=STSv1 and an id), https://mta-sts.DOMAIN/.well-known/"
+                     "mta-sts.txt answers 200 text/plain over TLS with a valid certificate, no redirect, with a valid "
+                     "policy (STSv1; mode enforce, testing or none; max_age within a year) whose mx lines match every "
+                     "MX host of the domain, and each MX offers STARTTLS with a certificate valid for its name",
+            check=_mta_sts_consistent,
+            remediation="mail_auth_mta_sts_mx, the certificates (mail_auth_mta_sts_cert_file, postfix_tls_cert_file); "
+                        "publish the records the mail_auth role prints",
+            references=["RFC 8461 §3", "RFC 8461 §4.1", "RFC 8461 §5"],
+            needs=("mta_sts_policy",),
+            source=SENDER),
     # --- Registration of mail servers (a sweep compared with the registry) -----------------------------
     Control(id="MAIL-REG-001", title="Every mail server in the swept ranges is registered", severity="high", modes=ALL_MODES,
             expected="every address listening on a mail port is an entry of the registry",
@@ -2142,7 +2188,8 @@ def _judge(control, evidence, mode, present=None):
     present = components(evidence) if present is None else present
     missing = [n for n in control.needs if n not in present]
     if missing:
-        return finding(control, "not_applicable", "", "%s not present on this host" % " and ".join(missing))
+        where = "" if control.source == SENDER else " on this host"
+        return finding(control, "not_applicable", "", "%s not present%s" % (" and ".join(missing), where))
     if mode not in control.modes:
         if mode in control.deviation:
             return finding(control, "waived", "", "documented deviation for mode %s: %s" % (mode, control.deviation[mode]))
@@ -2163,6 +2210,8 @@ def evaluate(evidence, mode, source=HOST, only=None, optouts=None):
     evidence.setdefault("mode", mode)
     if source == HOST:
         present = components(evidence)
+    elif source == SENDER:
+        present = sender_components(evidence)
     else:
         present = set(["registered"]) if source == SCAN and evidence.get("registry") else set()
     return [judge(c, evidence, mode, present, optouts) for c in controls(source) if only is None or c.id in only]

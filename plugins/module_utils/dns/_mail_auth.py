@@ -126,14 +126,15 @@ def tlsrpt_text(report_address):
 
 
 def records(domains, host_name, keys, addresses, senders=(), qualifier="-", dmarc_policy="quarantine",
-            alignment="relaxed", report_address="", ttl=3600):
+            alignment="relaxed", report_address="", ttl=3600, mta_sts=None):
     """Every record the mail domains need, as [{name, type, kind, text, strings, value, ttl, line}], KIND
-    being the tag the record starts with (v=spf1, v=DKIM1, v=DMARC1, v=TLSRPTv1).
+    being the tag a TXT record starts with (v=spf1, v=DKIM1, v=DMARC1, v=TLSRPTv1, v=STSv1) or CNAME.
 
     DOMAINS: the mail domains; HOST_NAME: the HELO name, which gets an SPF record of its own (RFC 7208
     §2.3); KEYS: (domain, selector, base64 public key) of every key published, the signing one and
     a rotation's next or previous one; REPORT_ADDRESS: where DMARC and TLS-RPT reports go ('' =
-    postmaster@ each domain).
+    postmaster@ each domain); MTA_STS: the ``_mta-sts`` record's text when this host serves the
+    domains' MTA-STS policy (RFC 8461), whose name mta-sts.DOMAIN is then an alias of HOST_NAME.
     """
     found = []
 
@@ -152,6 +153,11 @@ def records(domains, host_name, keys, addresses, senders=(), qualifier="-", dmar
                 add("%s._domainkey.%s" % (selector, domain), dkim_text(key))
         add("_dmarc.%s" % domain, dmarc_text(dmarc_policy, reports, alignment))
         add("_smtp._tls.%s" % domain, tlsrpt_text(reports))
+        if mta_sts:
+            add("_mta-sts.%s" % domain, mta_sts)
+            found.append(dict(name="mta-sts.%s" % domain, type="CNAME", kind="CNAME", text="%s." % host_name,
+                              strings=[], value="%s." % host_name, ttl=ttl,
+                              line="mta-sts.%s. %d IN CNAME %s." % (domain, ttl, host_name)))
     return found
 
 

@@ -186,7 +186,7 @@ def firewall_problems(values):
     problems = []
     mode = values.get("firewall_mode")
     problems.extend(_input_types.problems("firewall_mode", mode, "firewall_mode (mailsec_mode)"))
-    for name in ("firewall_submission_enabled", "firewall_log_refused", "firewall_persist"):
+    for name in ("firewall_submission_enabled", "firewall_mta_sts_enabled", "firewall_log_refused", "firewall_persist"):
         if not isinstance(values.get(name), bool):
             problems.append("%s must be true or false, not %s" % (name, policy.describe(values.get(name))))
     problems.extend(source_problems(values.get("firewall_admin_networks"), "firewall_admin_networks "

@@ -13,6 +13,8 @@ marks a variable whose empty string means "not set", ``nullable`` one whose null
 from __future__ import annotations
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mail_auth
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mta_sts
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 
 # clamav-milter replaces one %v in RejectMsg with the virus name and refuses any other directive.
@@ -83,7 +85,7 @@ TYPES = {
     "mail_auth_dkim_next_selector": (_inputs.dns_label, dict(optional=True)),
     "mail_auth_dkim_retired_selectors": (_inputs.a_list, dict(parse=_inputs.dns_label, example="['mail2025']")),
     # RFC 8301: at least 1024 bits, 2048 recommended; DNS carries a 4096-bit key in one TXT record.
-    "mail_auth_dkim_key_bits": (_inputs.integer, dict(low=2048, high=4096, unit="bits")),
+    "mail_auth_dkim_key_bits": (_inputs.integer, dict(low=_mail_auth.MIN_KEY_BITS, high=4096, unit="bits")),
     "mail_auth_spf_senders": (_inputs.a_list, dict(parse=_inputs.spf_sender, example="['192.0.2.0/24', '_spf.example.com']")),
     "mail_auth_spf_all": (_inputs.choice, dict(choices=("-all", "~all"))),
     "mail_auth_dmarc_policy": (_inputs.choice, dict(choices=("none", "quarantine", "reject"))),
@@ -92,6 +94,13 @@ TYPES = {
     "mail_auth_trusted_networks": (_inputs.networks, {}),
     "mail_auth_resolvers": (_inputs.a_list, dict(parse=_inputs.address, example="['192.0.2.53']")),
     "mail_auth_dns_ttl": (_inputs.integer, dict(low=60, high=604800, unit="seconds")),
+    "mail_auth_mta_sts_mode": (_inputs.choice, dict(choices=("testing", "enforce"))),
+    "mail_auth_mta_sts_mx": (_inputs.a_list, dict(parse=_inputs.mx_pattern, example="['mx.example.org', '*.mx.example.org']",
+                                                  allow_empty=False)),
+    # A day at least (senders refetch no sooner), at most the year RFC 8461 §3.2 allows.
+    "mail_auth_mta_sts_max_age": (_inputs.integer, dict(low=86400, high=_mta_sts.MAX_AGE_LIMIT, unit="seconds")),
+    "mail_auth_mta_sts_cert_file": (_inputs.path, dict(allow_empty=True)),
+    "mail_auth_mta_sts_key_file": (_inputs.path, dict(allow_empty=True)),
     # baseline
     "baseline_journal_max_use": (_inputs.size, dict(low=MIN_JOURNAL)),
     "baseline_unattended_upgrades_mail": (_inputs.mail_address, dict(optional=True)),

@@ -338,6 +338,17 @@ def dns_label(value, variable, example="mail2026"):
     return value.lower()
 
 
+def mx_pattern(value, variable):
+    """An mx line of an MTA-STS policy (RFC 8461 §4.1): a fully qualified host name, or ``*.`` and a
+    domain (matching exactly one more label), in lower case."""
+    if isinstance(value, str) and value.startswith("*."):
+        return "*." + hostname(value[2:], variable, what="domain name")
+    if isinstance(value, str) and "*" in value:
+        raise Refusal(variable, ": %s puts the wildcard elsewhere than in front; MTA-STS allows only *.example.org, "
+                      "which matches one label" % shown(value))
+    return hostname(value, variable)
+
+
 # RFC 7489 §6.4 and RFC 8460 §3: report URIs are a comma-separated list in which '!' starts a size
 # limit; an address carrying them (or ';', which ends the tag) would say something else.
 _REPORT_FORBIDDEN = "!,;%"

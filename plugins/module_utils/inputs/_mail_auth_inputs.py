@@ -12,7 +12,9 @@ read here (``_mail_auth.records``), never from the user's strings.
 from __future__ import annotations
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mail_auth
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mta_sts
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
 
 # The variable a user sets for each role variable whose default is a shared one.
@@ -25,8 +27,9 @@ SHARED = {
 TYPED = ("mail_auth_domains", "mail_auth_host_name", "mail_auth_egress_addresses", "mail_auth_dkim_selector",
          "mail_auth_dkim_next_selector", "mail_auth_dkim_retired_selectors", "mail_auth_dkim_key_bits", "mail_auth_spf_senders", "mail_auth_spf_all",
          "mail_auth_dmarc_policy", "mail_auth_dmarc_alignment", "mail_auth_report_address",
-         "mail_auth_trusted_networks", "mail_auth_resolvers", "mail_auth_dns_ttl")
-SWITCHES = ("mail_auth_publish", "mail_auth_dmarc_reject", "mail_auth_spf_reject", "mail_auth_dnssec")
+         "mail_auth_trusted_networks", "mail_auth_resolvers", "mail_auth_dns_ttl", "mail_auth_mta_sts_mode",
+         "mail_auth_mta_sts_mx", "mail_auth_mta_sts_max_age", "mail_auth_mta_sts_cert_file", "mail_auth_mta_sts_key_file")
+SWITCHES = ("mail_auth_publish", "mail_auth_dmarc_reject", "mail_auth_spf_reject", "mail_auth_dnssec", "mail_auth_mta_sts")
 # RFC 7208 §4.6.4: ten terms that cause DNS lookups per evaluation, includes' own terms counted too.
 MAX_LOOKUPS = 10
 DMARC_CONTROL = "MAIL-AUTH-006"
@@ -79,11 +82,44 @@ def mail_auth_problems(values, optouts=()):
         problems.append("mail_auth_dmarc_policy none only asks receivers for reports and lets forged mail through, "
                         "which the audit fails (%s); use quarantine or reject, or switch %s off with a reason in "
                         "mailsec_control_optouts while the reports are studied" % (DMARC_CONTROL, DMARC_CONTROL))
+    problems.extend(_mta_sts_problems(values))
     if values.get("mail_auth_publish") is True and values.get("mail_identity_publish") is not True:
         problems.append("mail_auth_publish needs the RFC 2136 settings of the mail_identity role (mail_identity_publish "
                         "true, its server and TSIG key); set them, or leave mail_auth_publish false and give the "
                         "records the run prints to the DNS administrators")
     return problems
+
+
+def _mta_sts_problems(values):
+    """What would make the MTA-STS policy stop mail, or leave it unserved."""
+    if values.get("mail_auth_mta_sts") is not True:
+        return []
+    problems = []
+    for variable in ("mail_auth_mta_sts_cert_file", "mail_auth_mta_sts_key_file"):
+        if values.get(variable) == "":
+            problems.append("%s is empty; mail_auth_mta_sts serves the policy over HTTPS with a certificate for "
+                            "mta-sts.DOMAIN of every mail domain that senders trust, so give its path on the host" % variable)
+    patterns, host = values.get("mail_auth_mta_sts_mx"), values.get("mail_auth_host_name")
+    try:
+        patterns = _input_types.parse("mail_auth_mta_sts_mx", patterns)
+        host = _input_types.parse("mail_auth_host_name", host)
+    except _inputs.Refusal:  # the typed checks above name the fault
+        return problems
+    if not any(_mta_sts.mx_matches(p, host) for p in patterns):
+        problems.append("mail_auth_mta_sts_mx (%s) does not cover this host, %s (mail_auth_host_name); senders honouring "
+                        "the policy would not deliver to it" % (", ".join(patterns), host))
+    if values.get("mail_auth_mta_sts_mode") == "enforce" and values.get("postfix_tls_cert_file") == "":
+        problems.append("mail_auth_mta_sts_mode enforce needs a certificate for %s that senders trust "
+                        "(postfix_tls_cert_file); with Postfix's self-signed one every sender honouring the policy "
+                        "keeps its mail; use testing until the certificate is in place" % host)
+    return problems
+
+
+def mta_sts_policy(values):
+    """The MTA-STS policy file the host serves (RFC 8461 §3.2), from the typed VALUES."""
+    typed = parsed(values)
+    return _mta_sts.policy_text(typed["mail_auth_mta_sts_mode"], typed["mail_auth_mta_sts_mx"],
+                                typed["mail_auth_mta_sts_max_age"])
 
 
 def records(values):
@@ -102,4 +138,5 @@ def records(values):
         addresses=typed["mail_auth_egress_addresses"], senders=typed["mail_auth_spf_senders"],
         qualifier=typed["mail_auth_spf_all"][0], dmarc_policy=typed["mail_auth_dmarc_policy"],
         alignment=typed["mail_auth_dmarc_alignment"], report_address=typed["mail_auth_report_address"],
-        ttl=typed["mail_auth_dns_ttl"])
+        ttl=typed["mail_auth_dns_ttl"],
+        mta_sts=_mta_sts.txt_text(mta_sts_policy(values)) if values.get("mail_auth_mta_sts") is True else None)

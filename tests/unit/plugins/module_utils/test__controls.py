@@ -376,6 +376,19 @@ def test_host_faults_fail_their_control(change, control, shown):
     assert shown in finding["actual"]
 
 
+def test_the_mta_sts_web_server_is_expected_on_port_443_and_nothing_else_is():
+    evidence = host_evidence("postconf-hardened-mx-debian13.txt")
+    served = dict(protocol="tcp", address="0.0.0.0", port=443, process="nginx", unit="mailsec-mta-sts.service")
+    evidence["listeners"].append(served)
+    assert by_id(cat.evaluate(evidence, "mx"))["MAIL-NET-006"]["status"] == "pass"
+    # the same port held by another unit, or the role's unit on a relay client, is a stray
+    evidence["listeners"][-1] = dict(served, unit="apache2.service", process="apache2")
+    finding = by_id(cat.evaluate(evidence, "mx"))["MAIL-NET-006"]
+    assert finding["status"] == "fail" and "443/tcp 0.0.0.0 (apache2)" in finding["actual"]
+    evidence["listeners"][-1] = served
+    assert by_id(cat.evaluate(evidence, "relay_client"))["MAIL-NET-006"]["status"] == "fail"
+
+
 def test_the_role_table_with_extra_services_passes_the_firewall_controls():
     evidence = host_evidence("postconf-hardened-mx-debian13.txt")
     evidence["firewall"] = firewall_evidence("nft_mailsec_extended.json", admin=("10.88.0.1/32", "fd00::/64"))

@@ -11,7 +11,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _f
 
 
 def good(**changes):
-    values = dict(firewall_mode="mx", firewall_submission_enabled=False, firewall_admin_networks=["192.0.2.0/24"],
+    values = dict(firewall_mode="mx", firewall_submission_enabled=False, firewall_mta_sts_enabled=False, firewall_admin_networks=["192.0.2.0/24"],
                   firewall_ssh_port=22, firewall_smtp_sources=["0.0.0.0/0", "::/0"],
                   firewall_submission_sources=["0.0.0.0/0", "::/0"], firewall_smtp_rate_limit="",
                   firewall_outbound_smtp_users=["postfix"], firewall_outbound_smtp_ports=[25, 465, 587],

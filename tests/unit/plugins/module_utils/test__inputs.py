@@ -179,7 +179,9 @@ GOOD_TYPED = {
     "mail_auth_dkim_key_bits": 2048, "mail_auth_spf_senders": ["_spf.example.com"], "mail_auth_spf_all": "-all",
     "mail_auth_dmarc_policy": "reject", "mail_auth_dmarc_alignment": "relaxed",
     "mail_auth_report_address": "dmarc-reports@dept.example.org", "mail_auth_trusted_networks": ["192.0.2.0/24"],
-    "mail_auth_resolvers": ["192.0.2.53"], "mail_auth_dns_ttl": 3600,
+    "mail_auth_resolvers": ["192.0.2.53"], "mail_auth_dns_ttl": 3600, "mail_auth_mta_sts_mode": "enforce",
+    "mail_auth_mta_sts_mx": ["mx.dept.example.org", "*.mx.dept.example.org"], "mail_auth_mta_sts_max_age": 604800,
+    "mail_auth_mta_sts_cert_file": "/etc/ssl/mta-sts.pem", "mail_auth_mta_sts_key_file": "/etc/ssl/private/mta-sts.key",
 }
 
 
@@ -439,7 +441,7 @@ def _good_postfix():
 
 
 def _good_firewall(**changes):
-    values = dict(firewall_mode="mx", firewall_submission_enabled=False, firewall_admin_networks=["192.0.2.0/24"],
+    values = dict(firewall_mode="mx", firewall_submission_enabled=False, firewall_mta_sts_enabled=False, firewall_admin_networks=["192.0.2.0/24"],
                   firewall_ssh_port=22, firewall_smtp_sources=["0.0.0.0/0", "::/0"],
                   firewall_submission_sources=["0.0.0.0/0"], firewall_smtp_rate_limit="",
                   firewall_outbound_smtp_users=["postfix"], firewall_outbound_smtp_ports=[],

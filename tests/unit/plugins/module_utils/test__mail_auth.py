@@ -65,7 +65,10 @@ def _values(**changes):
                   mail_auth_spf_senders=[], mail_auth_spf_all="-all", mail_auth_dmarc_policy="quarantine",
                   mail_auth_dmarc_alignment="relaxed", mail_auth_report_address="", mail_auth_trusted_networks=[],
                   mail_auth_resolvers=[], mail_auth_dns_ttl=3600, mail_auth_publish=False, mail_auth_spf_reject=False,
-                  mail_auth_dmarc_reject=False, mail_auth_dnssec=True)
+                  mail_auth_dmarc_reject=False, mail_auth_dnssec=True, mail_auth_mta_sts=False,
+                  mail_auth_mta_sts_mode="testing", mail_auth_mta_sts_mx=["mx.dept.example.org"],
+                  mail_auth_mta_sts_max_age=604800, mail_auth_mta_sts_cert_file="", mail_auth_mta_sts_key_file="",
+                  postfix_tls_cert_file="")
     values.update(changes)
     return values
 
@@ -266,13 +269,16 @@ def _sender_findings(zone, keys):
                     dkim=[_mail_auth.judge_dkim("dept.example.org", s, zone.lookup, k) for s, k in keys],
                     dmarc=_mail_auth.judge_dmarc("dept.example.org", zone.lookup, ["dept.example.org"] if keys else [],
                                                  "dept.example.org"),
-                    tlsrpt=_mail_auth.judge_tlsrpt("dept.example.org", zone.lookup))]
+                    tlsrpt=_mail_auth.judge_tlsrpt("dept.example.org", zone.lookup),
+                    mta_sts=dict(domain="dept.example.org", published=False, problems=[]))]
     return dict((f["id"], f) for f in _controls.evaluate({"sender": dict(domains=domains)}, "mx", source=_controls.SENDER))
 
 
 def test_the_sender_controls_pass_on_sound_records_and_fail_with_evidence():
     sound = _sender_findings(_zone_of(_values()), [("mail", KEY)])
-    assert sorted(sound) == ["MAIL-AUTH-004", "MAIL-AUTH-005", "MAIL-AUTH-006", "MAIL-AUTH-007"]
+    assert sorted(sound) == ["MAIL-AUTH-004", "MAIL-AUTH-005", "MAIL-AUTH-006", "MAIL-AUTH-007", "MAIL-AUTH-008"]
+    # MTA-STS is optional: a domain without a policy has none to judge.
+    assert sound.pop("MAIL-AUTH-008")["status"] == "not_applicable"
     assert all(f["status"] == "pass" for f in sound.values()), sound
     assert "192.0.2.25 pass" in sound["MAIL-AUTH-004"]["actual"]
     wrong = _sender_findings(_zone_of(_values(mail_auth_dmarc_policy="none")), [("mail", OTHER_KEY)])

@@ -74,7 +74,9 @@ def test_sound_records_pass_every_sender_control(capsys, dns_server):
     assert rc == 0 and result["changed"] is False and result["passed"] is True, result["problems"]
     assert result["msg"] == "SPF, DKIM, DMARC and TLS-RPT sound for dept.example.org"
     findings = dict((f["id"], f) for f in result["findings"])
-    assert sorted(findings) == ["MAIL-AUTH-004", "MAIL-AUTH-005", "MAIL-AUTH-006", "MAIL-AUTH-007"]
+    assert sorted(findings) == ["MAIL-AUTH-004", "MAIL-AUTH-005", "MAIL-AUTH-006", "MAIL-AUTH-007", "MAIL-AUTH-008"]
+    assert findings.pop("MAIL-AUTH-008")["status"] == "not_applicable"
+    assert result["domains"][0]["mta_sts"]["published"] is False
     assert all(f["status"] == "pass" for f in findings.values()), findings
     assert ("dept.example.org", "TXT") in server.questions
 
