@@ -231,8 +231,8 @@ class _AddressedHTTPS(http.client.HTTPSConnection):
     """HTTPS to ADDRESS with the name HOST in SNI, the Host header and the certificate check: the name is
     resolved by the module's resolvers, not the system's."""
 
-    def __init__(self, host, address, context, timeout):
-        super().__init__(host, _mta_sts.PORT, context=context, timeout=timeout)
+    def __init__(self, host, address, context, timeout, port=_mta_sts.PORT):
+        super().__init__(host, port, context=context, timeout=timeout)
         self._address = address
 
     def connect(self):
@@ -240,8 +240,8 @@ class _AddressedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def make_fetch(lookup, context, timeout):
-    """FETCH for _mta_sts.judge: the policy as a sender reads it (RFC 8461 §3.3)."""
+def make_fetch(lookup, context, timeout, port=_mta_sts.PORT):
+    """FETCH for _mta_sts.judge: the policy as a sender reads it (RFC 8461 §3.3); PORT is for the tests."""
 
     def fetch(domain):
         host = _mta_sts.policy_host(domain)
@@ -250,7 +250,7 @@ def make_fetch(lookup, context, timeout):
             return dict(error="%s has no address in DNS" % host)
         failure = None
         for address in addresses:
-            connection = _AddressedHTTPS(host, address, context, timeout)
+            connection = _AddressedHTTPS(host, address, context, timeout, port)
             try:
                 connection.request("GET", _mta_sts.WELL_KNOWN, headers={"User-Agent": "mailsec.hardening mail_auth_info"})
                 reply = connection.getresponse()
@@ -270,8 +270,9 @@ def make_fetch(lookup, context, timeout):
     return fetch
 
 
-def make_check_tls(lookup, context, timeout):
-    """CHECK_TLS for _mta_sts.judge: STARTTLS on the SMTP port of the MX host, its certificate verified for its name."""
+def make_check_tls(lookup, context, timeout, port=_controls.SMTP_PORT):
+    """CHECK_TLS for _mta_sts.judge: STARTTLS on the SMTP port of the MX host, its certificate verified for its
+    name; PORT is for the tests."""
 
     def check_tls(host):
         addresses = _addresses(lookup, host)
@@ -279,7 +280,7 @@ def make_check_tls(lookup, context, timeout):
             return dict(error="it has no address in DNS")
         failure = None
         for address in addresses:
-            client = _smtp.SMTPClient(address, _controls.SMTP_PORT, timeout=timeout)
+            client = _smtp.SMTPClient(address, port, timeout=timeout)
             try:
                 client.connect()
                 client.ehlo(socket.getfqdn())
