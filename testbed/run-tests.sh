@@ -37,8 +37,14 @@ stage_molecule_filtering_border() {
   molecule_test border "$MAILSEC_RELEASE" || failed=1
   return $failed
 }
-# The README's user path, literally, as an ordinary user in a fresh virtualenv (molecule/guide).
-stage_guide() { molecule_test guide "$MAILSEC_RELEASE"; }
+# The README's user path, literally, as an ordinary user in a fresh virtualenv (molecule/guide); the
+# mailbox scenario follows it in the same stage, which ends before the longest one.
+stage_guide() {
+  local failed=0
+  molecule_test guide "$MAILSEC_RELEASE" || failed=1
+  molecule_test mailbox "$MAILSEC_RELEASE" || failed=1
+  return $failed
+}
 # Container and network names carry the release, and each run keeps its molecule state in its
 # own directory, so runs on different releases can overlap.
 molecule_test() {
@@ -55,7 +61,7 @@ molecule_scenarios() {
     case $dir in
       demo) ;;    # runs with `make demo`
       bench) ;;   # runs with `make bench`
-      audit|identity|filtering|border|guide) ;;   # their own stages: molecule_audit_identity, molecule_filtering_border, guide
+      audit|identity|filtering|border|guide|mailbox) ;;   # their own stages: molecule_audit_identity, molecule_filtering_border, guide
       *) echo "$dir" ;;
     esac
   done

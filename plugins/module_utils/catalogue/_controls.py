@@ -39,6 +39,10 @@ DELIVERING = ("mx", "local_only")  # hosts that deliver mail locally, and so rea
 # Each is written once, here; templates and role variables read them through the shared_value filter.
 SMTP_PORT = 25
 SUBMISSION_PORTS = (587, 465)
+# Local delivery by Dovecot's LDA (mailbox role), with a configuration of its own: the postfix role
+# runs COMMAND as mailbox_command ($SENDER and $RECIPIENT are Postfix's, quoted by it).
+MAILBOX_LDA = dict(config="/etc/dovecot/mailsec-lda.conf",
+                   command='/usr/lib/dovecot/dovecot-lda -c /etc/dovecot/mailsec-lda.conf -f "$SENDER" -a "$RECIPIENT"')
 # RFC 8461 §3.3: senders fetch an MTA-STS policy over HTTPS on the default port.
 MTA_STS_PORT = _mta_sts.PORT
 MAIL_PORTS = (SMTP_PORT,) + tuple(sorted(SUBMISSION_PORTS))
@@ -76,7 +80,7 @@ SUBMISSION_OVERRIDES = {
 CERT_RENEW_DAYS = 30
 
 SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, smtp_port=SMTP_PORT, mta_sts_port=MTA_STS_PORT, mta_sts_unit=_mta_sts.UNIT,
-              submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS),
+              submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS), mailbox_lda=MAILBOX_LDA,
               ssh_port=SSH_PORT, tls_floor=TLS_ACCEPTED[0], clamav_database_memory_mb=CLAMAV_DATABASE_MEMORY_MB,
               clamav_reload_memory_mb=CLAMAV_RELOAD_MEMORY_MB, submission_overrides=SUBMISSION_OVERRIDES,
               trust_ceiling=dict(("ipv%d" % version, prefix) for version, prefix in _mail_policy.DEFAULT_CEILING.items()))

@@ -100,6 +100,10 @@ TYPES = {
     # A day at least (senders refetch no sooner), at most the year RFC 8461 §3.2 allows.
     "mail_auth_mta_sts_max_age": (_inputs.integer, dict(low=86400, high=_mta_sts.MAX_AGE_LIMIT, unit="seconds")),
     "mail_auth_mta_sts_cert_file": (_inputs.path, dict(allow_empty=True)),
+    # mailbox: a user's spam threshold is in SpamAssassin points, whole (Sieve compares whole numbers)
+    "mailbox_junk_thresholds": (_inputs.a_mapping, dict(parse_key=_inputs.user_name, parse_value=_inputs.integer,
+                                                        example="{alice: 5}", low=1, high=50, unit="points")),
+    "mailbox_junk_folder": (_inputs.folder_name, {}),
     "mail_auth_mta_sts_key_file": (_inputs.path, dict(allow_empty=True)),
     # baseline
     "baseline_journal_max_use": (_inputs.size, dict(low=MIN_JOURNAL)),

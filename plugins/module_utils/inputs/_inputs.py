@@ -431,6 +431,32 @@ def user_name(value, variable):
     return value
 
 
+def a_mapping(value, variable, parse_key, parse_value, example, **options):
+    """VALUE as a dict of keys parsed by PARSE_KEY to values parsed by PARSE_VALUE (with OPTIONS), refusing
+    a non-mapping and naming the key whose value is refused."""
+    if not isinstance(value, dict):
+        raise Refusal(variable, "must be a mapping, e.g. %s, not %s" % (example, type_name(value)))
+    parsed = {}
+    for key, item in value.items():
+        name = parse_key(key, variable)
+        if name in parsed:
+            raise Refusal(variable, "names %s twice" % shown(name))
+        parsed[name] = parse_value(item, "%s[%s]" % (variable, name), **options)
+    return dict(sorted(parsed.items()))
+
+
+_FOLDER = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+
+
+def folder_name(value, variable):
+    """A mail folder at the top of a mailbox: letters, digits, '_' and '-' (a dot would nest it in
+    Maildir++), not INBOX."""
+    if not isinstance(value, str) or not _FOLDER.match(value) or value.upper() == "INBOX":
+        raise Refusal(variable, "must be one folder name of letters, digits, '_' and '-' other than INBOX, e.g. Junk, not %s"
+                      % shown(value))
+    return value
+
+
 def time_of_day(value, variable):
     """A time of day as HH:MM (24 h)."""
     if not isinstance(value, str) or not _TIME_OF_DAY.match(value):

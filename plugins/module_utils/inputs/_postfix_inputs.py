@@ -289,6 +289,13 @@ def _check_content_filters(check, mode):
         elif auth and mode in ("relay_client", "local_only"):
             check.add("postfix_mail_auth", ": sender authentication signs and checks the mail of an mx host; a %s host "
                       "hands its mail to a relay host, which signs it, so leave it false or use mode mx" % mode)
+    if "postfix_mailbox" in check.values:
+        mailbox = check.values["postfix_mailbox"]
+        if not isinstance(mailbox, bool):
+            check.add("postfix_mailbox", " must be true or false, not %s" % policy.describe(mailbox))
+        elif mailbox and mode == "relay_client":
+            check.add("postfix_mailbox", ": a relay_client host delivers nothing locally (its mail goes to the relay host), "
+                      "so leave it false")
     if "postfix_attachment_policy" in check.values and not isinstance(check.values["postfix_attachment_policy"], bool):
         check.add("postfix_attachment_policy", " must be true or false, not %s"
                   % policy.describe(check.values["postfix_attachment_policy"]))

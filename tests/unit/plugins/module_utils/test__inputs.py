@@ -182,6 +182,7 @@ GOOD_TYPED = {
     "mail_auth_resolvers": ["192.0.2.53"], "mail_auth_dns_ttl": 3600, "mail_auth_mta_sts_mode": "enforce",
     "mail_auth_mta_sts_mx": ["mx.dept.example.org", "*.mx.dept.example.org"], "mail_auth_mta_sts_max_age": 604800,
     "mail_auth_mta_sts_cert_file": "/etc/ssl/mta-sts.pem", "mail_auth_mta_sts_key_file": "/etc/ssl/private/mta-sts.key",
+    "mailbox_junk_thresholds": {"alice": 5, "bob": 12}, "mailbox_junk_folder": "Junk",
 }
 
 
