@@ -22,7 +22,12 @@ stage_molecule() {
   done
   return $failed
 }
-stage_molecule_debian12() { molecule_test postfix 12; }
+stage_molecule_debian12() {
+  local failed=0
+  molecule_test postfix 12 || failed=1
+  molecule_test mailbox 12 || failed=1
+  return $failed
+}
 # The audit scenario mostly waits on SMTP sessions too, so it runs beside the others; the identity
 # scenario follows it in the same stage (the two together end about when the longest stage does).
 stage_molecule_audit_identity() {
