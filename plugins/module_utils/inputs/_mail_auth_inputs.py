@@ -108,10 +108,12 @@ def _mta_sts_problems(values):
     if not any(_mta_sts.mx_matches(p, host) for p in patterns):
         problems.append("mail_auth_mta_sts_mx (%s) does not cover this host, %s (mail_auth_host_name); senders honouring "
                         "the policy would not deliver to it" % (", ".join(patterns), host))
-    if values.get("mail_auth_mta_sts_mode") == "enforce" and values.get("postfix_tls_cert_file") == "":
-        problems.append("mail_auth_mta_sts_mode enforce needs a certificate for %s that senders trust "
-                        "(postfix_tls_cert_file); with Postfix's self-signed one every sender honouring the policy "
-                        "keeps its mail; use testing until the certificate is in place" % host)
+    # The policy asks senders to verify the MX's certificate in either mode (testing reports what enforce
+    # would refuse), and the audit (MAIL-AUTH-008) fails a self-signed one in both.
+    if values.get("postfix_tls_cert_file") == "":
+        problems.append("mail_auth_mta_sts needs a certificate for %s that senders trust (postfix_tls_cert_file): with "
+                        "Postfix's self-signed one, senders honouring the policy keep their mail (enforce) or report "
+                        "every delivery as failed (testing), and the audit fails MAIL-AUTH-008" % host)
     return problems
 
 

@@ -91,6 +91,7 @@ def test_the_records_announce_the_policy_and_alias_its_host_to_this_host():
     (dict(mail_auth_mta_sts_mx=["other.example.org"]), "does not cover this host, mx.dept.example.org"),
     (dict(mail_auth_mta_sts_mx=["*.example.org"]), "does not cover this host"),
     (dict(mail_auth_mta_sts_mode="enforce"), "postfix_tls_cert_file"),
+    (dict(mail_auth_mta_sts_mode="testing"), "postfix_tls_cert_file"),
     (dict(mail_auth_mta_sts_mode="none"), "mail_auth_mta_sts_mode"),
     (dict(mail_auth_mta_sts_max_age=31557601), "mail_auth_mta_sts_max_age"),
     (dict(mail_auth_mta_sts_max_age=60), "mail_auth_mta_sts_max_age"),
