@@ -16,8 +16,8 @@ description:
     C(postconf) prints, the C(master.cf) services with their C(-o) overrides, the aliases, the TLS certificate and key,
     the listening sockets (from C(/proc/net)) and the processes and systemd units that own them, the packages and units that matter,
     the live C(nftables) ruleset (C(nft -j list ruleset), evaluated for the packets the controls ask about, not the file
-    on disk), the automatic update policy, the journal's retention, and ClamAV's and SpamAssassin's state when they are
-    installed - and judges it against every host control of the catalogue (see C(docs/controls.md)).
+    on disk), the automatic update policy, the journal's retention, and ClamAV's, MIMEDefang's (sanitize mode) and
+    SpamAssassin's state when they are installed - and judges it against every host control of the catalogue (see C(docs/controls.md)).
   - A component that is absent makes its controls C(not_applicable); evidence that cannot be read (a C(main.cf) with
     a syntax error, an unreadable file) makes the controls that need it C(error), never C(pass). Odd input never
     raises a traceback.
@@ -110,7 +110,10 @@ mode_inferred:
   sample: false
 evidence:
   description: What was read, in the shape the control catalogue judges (postfix, listeners, packages, units, firewall,
-    updates, logs, clamav, spamassassin, opendkim, opendmarc, policyd_spf, host). C(opendkim.signing_keys) lists each signing key
+    updates, logs, clamav, mimedefang, spamassassin, opendkim, opendmarc, policyd_spf, host). C(mimedefang.filter) holds
+    what sanitize mode's filter shows - C(clamd_socket), the attachment-name rules C(names), the worm rules C(worms),
+    the MIMEDefang actions it C(calls) and its C(changed_headers) - and C(mimedefang.settings) the variables of
+    C(/etc/default/mimedefang). C(opendkim.signing_keys) lists each signing key
     with its public half (C(public_key), base64 DER, and C(bits)), derived on the host by openssl; the private key is
     never read into the result. C(firewall) holds the live ruleset's verdicts - C(inbound) (a stranger's
     new connection to each port), C(admin) (SSH from each admin network), C(outbound) (SMTP to a stranger as C(nobody)
@@ -176,17 +179,21 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _sanitize
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_check import read_proc, socket_table
 
 PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "rsyslog", "clamav-daemon", "clamav-milter",
-            "spamassassin", "spamd", "spamass-milter", "opendkim", "opendmarc", "postfix-policyd-spf-python")
-UNITS = ("postfix.service", "clamav-daemon.service", "clamav-milter.service", "spamd.service",
+            "mimedefang", "spamassassin", "spamd", "spamass-milter", "opendkim", "opendmarc", "postfix-policyd-spf-python")
+UNITS = ("postfix.service", "clamav-daemon.service", "clamav-milter.service", "mimedefang.service", "spamd.service",
          "spamassassin.service", "spamass-milter.service", "opendkim.service", "opendmarc.service")
 OPENDKIM_CONF = "/etc/opendkim.conf"
 OPENDMARC_CONF = "/etc/opendmarc.conf"
 CLAMAV_DATABASES = "/var/lib/clamav"
 CLAMAV_MILTER_CONF = "/etc/clamav/clamav-milter.conf"
 CLAMD_CONF = "/etc/clamav/clamd.conf"
+# Sanitize mode: MIMEDefang's settings (Debian's units read them) and its filter.
+MIMEDEFANG_SETTINGS = "/etc/default/mimedefang"
+MIMEDEFANG_FILTER = "/etc/mail/mimedefang-filter"
 CLAMAV_SIGNATURE_SUFFIXES = ("cvd", "cld", "cud", "hdb", "hsb", "ndb", "ldb", "cdb", "msb", "mdb", "fp", "sfp", "ign2")
 # SpamAssassin reads its packaged defaults, then the site's files, in name order.
 SPAMASSASSIN_CONFIG_DIRS = ("/usr/share/spamassassin", "/etc/spamassassin")
@@ -436,6 +443,17 @@ def _clamav(reader, packages, units):
                 clamd_conf=_mailhost.parse_key_values(clamd) if clamd is not None else clamd_why)
 
 
+def _mimedefang(reader, packages, units):
+    """Sanitize mode's MIMEDefang: its settings and what its filter shows (docs/filtering.md, the two policies)."""
+    if not packages.get("mimedefang"):
+        return dict(installed=False)
+    settings, why = reader.read(MIMEDEFANG_SETTINGS)
+    filter_, filter_why = reader.read(MIMEDEFANG_FILTER)
+    return dict(installed=True, units=_unit_states(units, "mimedefang.service"),
+                settings=_sanitize.parse_settings(settings) if settings is not None else why,
+                filter=_sanitize.parse_filter(filter_) if filter_ is not None else filter_why)
+
+
 def _opendkim(reader, packages, units):
     """OpenDKIM's settings, tables and keys. Of each key only its public half leaves the host: openssl
     derives it (and the size) from the private key, whose text is never read by the module."""
@@ -542,7 +560,8 @@ def gather(module, config_dir, admin_networks=(), ssh_port=_controls.SSH_PORT, m
                 firewall=_firewall(reader, listeners, admin_networks, ssh_port, mta_users),
                 updates=_updates(reader, packages),
                 logs=_logs(reader, packages),
-                clamav=_clamav(reader, packages, units), spamassassin=_spamassassin(reader, packages, units),
+                clamav=_clamav(reader, packages, units), mimedefang=_mimedefang(reader, packages, units),
+                spamassassin=_spamassassin(reader, packages, units),
                 opendkim=_opendkim(reader, packages, units), opendmarc=_opendmarc(reader, packages, units),
                 policyd_spf=dict(installed=bool(packages.get("postfix-policyd-spf-python"))))
 

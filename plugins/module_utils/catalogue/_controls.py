@@ -26,6 +26,8 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import 
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _sanitize
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 STATUSES = ("pass", "fail", "waived", "not_applicable", "error")
@@ -79,7 +81,9 @@ SUBMISSION_OVERRIDES = {
 # certificate inside this window (openssl x509 -checkend) and MAIL-TLS-011 fails a certificate in it.
 CERT_RENEW_DAYS = 30
 
-SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, smtp_port=SMTP_PORT, mta_sts_port=MTA_STS_PORT, mta_sts_unit=_mta_sts.UNIT,
+# clamd's socket: the clamav role opens it, MIMEDefang (sanitize mode) scans through it.
+CLAMD_SOCKET = "/run/clamav/clamd.ctl"
+SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, clamd_socket=CLAMD_SOCKET, smtp_port=SMTP_PORT, mta_sts_port=MTA_STS_PORT, mta_sts_unit=_mta_sts.UNIT,
               submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS), mailbox_lda=MAILBOX_LDA,
               ssh_port=SSH_PORT, tls_floor=TLS_ACCEPTED[0], clamav_database_memory_mb=CLAMAV_DATABASE_MEMORY_MB,
               clamav_reload_memory_mb=CLAMAV_RELOAD_MEMORY_MB, submission_overrides=SUBMISSION_OVERRIDES,
@@ -157,6 +161,7 @@ REFERENCE_TITLES = {
     "RFC": "IETF RFC",
     "MOZ": "Mozilla SSL configuration guidelines",
     "CLAMAV": "ClamAV documentation",
+    "MIMEDEFANG": "MIMEDefang documentation, https://mimedefang.org",
     "SA": "Apache SpamAssassin",
     "NMAP": "nmap smtp-open-relay",
     "AMAVIS": "amavisd-new default configuration",
@@ -861,6 +866,10 @@ def _configured_milters(ev):
         conf = section.get("conf") if isinstance(section, dict) else None
         if isinstance(conf, dict) and conf.get("socket"):
             sockets[_filters.milter_address(conf["socket"])] = daemon
+    mimedefang = ev.data.get("mimedefang")
+    settings = mimedefang.get("settings") if isinstance(mimedefang, dict) else None
+    if isinstance(settings, dict) and settings.get("SOCKET"):
+        sockets[_filters.milter_address(settings["SOCKET"])] = "mimedefang"
     sockets.pop(None, None)
     return sockets
 
@@ -1126,6 +1135,165 @@ def _clamav_rejects(ev):
     on_fail = conf.get("onfail", "Defer")
     passed = on_infected.lower() == "reject" and on_fail.lower() == "defer"
     return passed, "OnInfected %s; OnFail %s" % (on_infected, on_fail)
+
+
+# --- Sanitize mode: MIMEDefang in clamav-milter's place (docs/filtering.md, the two policies) --------------
+# The virus milter is clamav-milter (reject mode) or MIMEDefang, which calls the same clamd (sanitize mode).
+_VIRUS_MILTER = r"clamav|clamd|mimedefang"
+
+
+# Either milter stands for ClamAV in smtpd_milters: each passes clamd what Postfix receives.
+_virus_milter_wired = _milter_wired("ClamAV", _VIRUS_MILTER)
+
+
+def _filter_mode(ev):
+    """The filter mode the host shows: sanitize when the first virus milter in main.cf's smtpd_milters is
+    MIMEDefang, reject otherwise. A milter counts by its own configuration even when nothing listens, so
+    a stopped MIMEDefang fails MAIL-AV-002 instead of turning its host into one judged by reject mode's
+    rules. A host without MIMEDefang stays in reject mode when Postfix's settings cannot be read, as before
+    sanitize mode existed."""
+    try:
+        milters = _milters(ev)
+    except EvidenceMissing:
+        if "mimedefang" in components(ev.data):
+            raise
+        return "reject"
+    configured = _configured_milters(ev)
+    for milter in milters:
+        names = _milter_names(ev, milter["address"]) + [configured.get(_filters.milter_address(milter["address"]), "")]
+        if any(re.search("mimedefang", n, re.I) for n in names):
+            return "sanitize"
+        if any(re.search(_VIRUS_MILTER, n, re.I) for n in names):
+            return "reject"
+    return "reject"
+
+
+def _by_filter_mode(reject, sanitize):
+    """A check judging the host by REJECT or by SANITIZE, after the filter mode it shows. Sanitize mode's
+    evidence names the mode; reject mode's reads as it always did (reports and scenarios compare it)."""
+    def check(ev):
+        if _filter_mode(ev) != "sanitize":
+            return reject(ev)
+        passed, actual = sanitize(ev)
+        return passed, "sanitize mode (MIMEDefang): " + actual
+    return check
+
+
+def _mimedefang_filter(ev):
+    found = ev.section("mimedefang").get("filter")
+    if not isinstance(found, dict):
+        raise EvidenceMissing("the MIMEDefang filter was not read: %s" % (found or "no evidence"))
+    return found
+
+
+def _same_socket(first, second):
+    """Whether two unix socket paths are one (Debian's /var/run is a link to /run)."""
+    def plain(path):
+        return re.sub(r"^/var/run/", "/run/", str(path or "").strip())
+    return bool(first) and plain(first) == plain(second)
+
+
+def _notifies_senders(found):
+    """A fault when the filter writes to senders: their addresses are forged on most infected mail (backscatter)."""
+    if "action_notify_sender" in (found.get("calls") or []):
+        return ["the filter calls action_notify_sender: it writes to senders, whose addresses most infected mail forges"]
+    return []
+
+
+# What sanitize mode's filter must call (MAIL-AV-003), with what a filter without it does.
+_SANITIZE_CALLS = (
+    ("entity_contains_virus_clamd", "does not scan each part with clamd"),
+    ("action_drop_with_warning", "does not remove infected parts"),
+    ("action_tempfail", "does not defer mail when clamd fails, so it may be delivered unscanned"),
+)
+
+
+def _sanitize_scans(ev):
+    found = _mimedefang_filter(ev)
+    socket, clamd = found.get("clamd_socket"), _clamav_conf(ev, "clamd_conf").get("localsocket")
+    calls = found.get("calls") or []
+    faults = ["the filter %s (no %s)" % (does, call) for call, does in _SANITIZE_CALLS if call not in calls]
+    if not _same_socket(socket, clamd):
+        faults.append("$ClamdSock %s is not clamd's LocalSocket %s" % (socket or "(not set)", clamd or "(not set)"))
+    faults.extend(_notifies_senders(found))
+    return not faults, "; ".join(faults) or (
+        "the filter scans each part with clamd at %s (entity_contains_virus_clamd), removes infected parts "
+        "(action_drop_with_warning), defers when clamd fails (action_tempfail) and notifies no sender" % socket)
+
+
+def _sanitize_headers(ev):
+    headers = _mimedefang_filter(ev).get("changed_headers") or []
+    passed = "x-virus-scanned" in [h.lower() for h in headers]
+    return passed, "the filter sets %s with action_change_header" % (
+        "X-Virus-Scanned" if passed else "no X-Virus-Scanned header (only: %s)" % _shown(headers))
+
+
+# clamd's limits when clamd.conf leaves them out (ClamAV 1.x); MIMEDefang has clamd read files, not a stream.
+_CLAMD_LIMITS = (("MaxFileSize", "100M"), ("MaxScanSize", "400M"))
+
+
+def _sanitize_sizes(ev):
+    clamd = _clamav_conf(ev, "clamd_conf")
+    limits = [(name, clamd.get(name.lower(), default)) for name, default in _CLAMD_LIMITS]
+    sizes = [(name, _filters.size_value(value)) for name, value in limits]
+    if any(size is None for _name, size in sizes):
+        raise EvidenceMissing("clamd's %s are not sizes" % " / ".join("%s %s" % limit for limit in limits))
+    accepted = ev.number("message_size_limit")
+    faults = ["Postfix accepts messages of %s bytes, clamd scans up to %d (%s): larger ones are delivered unscanned"
+              % (accepted or "any size", size, name) for name, size in sizes if accepted == 0 or size < accepted]
+    return not faults, "; ".join(faults) or "message_size_limit %d <= clamd %s" % (
+        accepted, " and ".join("%s %d" % item for item in sizes))
+
+
+def _sanitize_names(control_id):
+    """The decoded probe names of CONTROL_ID judged by the filter's @MailsecNames rules, as MIMEDefang
+    judges each part's name, for mail that reaches the MIMEDefang milter (MAIL-AV-002's bypasses skip it)."""
+    def check(ev):
+        rules = _mimedefang_filter(ev).get("names") or []
+        faults, _notes = _milter_bypasses(ev, "MIMEDefang", "mimedefang")
+        faults += ["the %s rule qr{%s} heeds case (no i flag): the same name in capitals passes" % (r.get("reason"), r.get("pattern"))
+                   for r in rules if "i" not in (r.get("flags") or "")]
+        replaced, passed = [], []
+        for control, name, must in _attachments.NAME_PROBES:
+            if control != control_id and must:
+                continue
+            try:
+                reason = _attachments.name_verdict(name, [(r.get("reason"), r.get("pattern")) for r in rules])
+            except re.error as error:
+                raise EvidenceMissing("a @MailsecNames pattern is not a regular expression the audit can read: %s" % error)
+            # The filter replaces a part when a rule answers, whatever its reason says (Perl's defined).
+            refused = reason is not None
+            (replaced if refused else passed).append("%s (%s)" % (name, reason) if reason else name)
+            if refused != must:
+                faults.append("%s: %s" % ("not replaced" if must else "replaced", name))
+        shown = "the filter's %d name rules replace %s and let %s through" % (
+            len(rules), _shown(replaced), _shown(passed)) if rules else "the filter has no name rule (@MailsecNames)"
+        return not faults, "; ".join(faults + [shown])
+    return check
+
+
+def _worms_only(ev):
+    found = _mimedefang_filter(ev)
+    worms = found.get("worms") or []
+    faults = []
+    for worm in worms:
+        try:
+            hits = _sanitize.worm_matches(worm)
+        except re.error as error:
+            raise EvidenceMissing("the worm pattern qr{%s} is not a regular expression the audit can read: %s"
+                                  % (worm.get("pattern"), error))
+        if hits:
+            faults.append("the worm pattern qr{%s} matches %s: mail with an ordinary virus would be discarded "
+                          "unseen instead of delivered without the infected part" % (worm.get("pattern"), ", ".join(hits)))
+    faults.extend(_notifies_senders(found))
+    listed = ", ".join("qr{%s}" % w.get("pattern") for w in worms)
+    return not faults, "; ".join(faults) or (
+        "the worm list (%s) matches none of %s; no sender is notified" % (listed, ", ".join(_sanitize.ORDINARY_SIGNATURES))
+        if worms else "no worm list: no message is discarded whole; no sender is notified")
+
+
+def _nothing_discarded(ev):
+    return True, "reject mode: clamav-milter refuses infected mail in the SMTP session; no message is discarded"
 
 
 def _no_sender_verification(ev):
@@ -1455,7 +1623,7 @@ def sender_components(evidence):
 class Control(object):
     """One control. SETTINGS are the main.cf values the postfix role writes for it, in
     SETTING_MODES (default: the control's modes). NEEDS names the components whose absence makes
-    it not applicable (postfix, submission, clamav, spamassassin). DEVIATION, keyed by mode, records
+    it not applicable (postfix, submission, clamav, mimedefang, spamassassin). DEVIATION, keyed by mode, records
     where a benchmark rule contradicts a working mail server: the audit shows it as waived, with
     that text, never as passed."""
 
@@ -1492,7 +1660,8 @@ _STIG_RELAY = ("The STIG wants smtpd_client_restrictions = permit_mynetworks,rej
                "Internet sender; a receiving MX cannot keep it. The STIG text allows documented extra entries: "
                "relaying is closed by MAIL-RELAY-001 and proven from outside by MAIL-RELAY-011.")
 _ATTACHMENT_REMEDIATION = ("postfix_attachment_policy (postfix role, which refuses receive_override_options = "
-                           "no_header_body_checks and disable_mime_input_processing = yes)")
+                           "no_header_body_checks and disable_mime_input_processing = yes; in sanitize mode the "
+                           "mimedefang role writes the same list into its filter)")
 _CIS_LOCAL_ONLY = ("CIS 2.1.21 wants the MTA local-only; a receiving MX must listen on port 25. The listeners "
                    "are instead limited by MAIL-NET-002 and MAIL-NET-006.")
 
@@ -1881,30 +2050,39 @@ CONTROLS = (
             references=["CLAMAV freshclam.conf"],
             needs=("clamav",)),
     Control(id="MAIL-AV-002", title="A virus filter is wired into Postfix, failing closed", severity="high", modes=SERVING,
-            expected="a clamav-milter socket in the smtpd_milters of every smtpd that takes mail from other hosts, for every "
-                     "client (no smtpd_milter_maps, no receive_override_options = no_milters); milter_default_action is not "
-                     "accept",
-            check=_milter_wired("ClamAV", r"clamav|clamd"),
-            remediation="mailsec_filters: [clamav] (clamav and postfix roles; the postfix role refuses smtpd_milter_maps, "
-                        "receive_override_options = no_milters and milter_default_action = accept)",
-            references=["PF MILTER_README", "PF milter_default_action", "PF smtpd_milter_maps", "PF receive_override_options"],
+            expected="a clamav-milter socket (reject mode) or a MIMEDefang socket (sanitize mode) in the smtpd_milters of every "
+                     "smtpd that takes mail from other hosts, for every client (no smtpd_milter_maps, no "
+                     "receive_override_options = no_milters); milter_default_action is not accept",
+            check=_by_filter_mode(_virus_milter_wired, _virus_milter_wired),
+            remediation="mailsec_filters: [clamav] (clamav and postfix roles, and the mimedefang role with mailsec_filter_mode: "
+                        "sanitize; the postfix role refuses smtpd_milter_maps, receive_override_options = no_milters and "
+                        "milter_default_action = accept)",
+            references=["PF MILTER_README", "PF milter_default_action", "PF smtpd_milter_maps", "PF receive_override_options",
+                        "MIMEDEFANG mimedefang(8)"],
             settings={"milter_default_action": "tempfail"},
             setting_modes=ALL_MODES),
-    Control(id="MAIL-AV-003", title="Infected mail is refused in the SMTP session", severity="high", modes=SERVING,
-            expected="clamav-milter OnInfected Reject, OnFail Defer",
-            check=_clamav_rejects,
-            remediation="clamav role (always written)",
-            references=["CLAMAV clamav-milter.conf", "PF BACKSCATTER_README"],
+    Control(id="MAIL-AV-003", title="Infected mail is refused in the SMTP session, or its infected parts removed (sanitize mode)",
+            severity="high", modes=SERVING,
+            expected="reject mode: clamav-milter OnInfected Reject, OnFail Defer; sanitize mode: the MIMEDefang filter scans "
+                     "each part with clamd (entity_contains_virus_clamd, $ClamdSock is clamd's LocalSocket), removes infected "
+                     "parts (action_drop_with_warning), defers when clamd fails (action_tempfail) and never calls "
+                     "action_notify_sender",
+            check=_by_filter_mode(_clamav_rejects, _sanitize_scans),
+            remediation="clamav role (always written); mimedefang role in sanitize mode (always written)",
+            references=["CLAMAV clamav-milter.conf", "PF BACKSCATTER_README", "MIMEDEFANG mimedefang-filter(5)"],
             needs=("clamav",)),
     Control(id="MAIL-AV-004", title="Virus verdict headers replace the sender's", severity="low", modes=SERVING,
-            expected="clamav-milter AddHeader Replace (or Yes/Add) and ReportHostname set",
-            check=_clamav_headers,
-            remediation="clamav role (always written)",
-            references=["CLAMAV clamav-milter.conf"],
+            expected="reject mode: clamav-milter AddHeader Replace (or Yes/Add) and ReportHostname set; sanitize mode: the "
+                     "MIMEDefang filter sets X-Virus-Scanned with action_change_header",
+            check=_by_filter_mode(_clamav_headers, _sanitize_headers),
+            remediation="clamav role (always written); mimedefang role in sanitize mode (mimedefang_report_hostname)",
+            references=["CLAMAV clamav-milter.conf", "MIMEDEFANG mimedefang-filter(5)"],
             needs=("clamav",)),
     Control(id="MAIL-AV-005", title="Every message Postfix accepts is scanned", severity="medium", modes=SERVING,
-            expected="message_size_limit <= clamav-milter MaxFileSize <= clamd StreamMaxLength",
-            check=_clamav_sizes,
+            expected="reject mode: message_size_limit <= clamav-milter MaxFileSize <= clamd StreamMaxLength; sanitize mode "
+                     "(clamd reads the files MIMEDefang writes): message_size_limit <= clamd MaxFileSize and <= clamd "
+                     "MaxScanSize",
+            check=_by_filter_mode(_clamav_sizes, _sanitize_sizes),
             remediation="mailsec_message_size_limit (clamav_max_message_size, postfix_message_size_limit)",
             references=["CLAMAV clamav-milter.conf", "CLAMAV clamd.conf"],
             needs=("postfix", "clamav")),
@@ -1914,6 +2092,15 @@ CONTROLS = (
             remediation="clamav role (refuses the official database under 3 GiB; clamav_memory_mb)",
             references=["CLAMAV Docker.md (memory requirements)"],
             needs=("clamav",)),
+    Control(id="MAIL-AV-007", title="Only the site's worm list drops whole messages", severity="medium", modes=SERVING,
+            expected="reject mode: nothing to judge (clamav-milter refuses infected mail in the session, no message is "
+                     "discarded); sanitize mode: no pattern of the MIMEDefang filter's worm list (@MailsecWorms) matches "
+                     "an ordinary virus name such as Eicar-Test-Signature, Win.Trojan.Agent-1 or Html.Phishing.Bank-1, "
+                     "with or without .UNOFFICIAL, and the filter never calls action_notify_sender",
+            check=_by_filter_mode(_nothing_discarded, _worms_only),
+            remediation="mimedefang_worm_signatures (mimedefang role)",
+            references=["MIMEDEFANG mimedefang-filter(5)", "PF BACKSCATTER_README"],
+            needs=("mimedefang",)),
     Control(id="MAIL-SPAM-001", title="spamd runs", severity="medium", modes=SERVING,
             expected="spamd active",
             check=_daemon_current("spamassassin", ("spamd.service", "spamassassin.service")),
@@ -1933,19 +2120,23 @@ CONTROLS = (
             remediation="spamassassin role (spamassassin_required_score)",
             references=["SA Conf.pm (required_score, report_safe, add_header)"],
             needs=("spamassassin",)),
-    Control(id="MAIL-ATT-001", title="Attachments named as programs are refused at SMTP time", severity="medium", modes=SERVING,
-            expected="mime_header_checks refuses setup.exe, x.js, a class-ID name and a Base64-encoded .exe name, "
+    Control(id="MAIL-ATT-001", title="Attachments named as programs are refused at SMTP time, or replaced (sanitize mode)",
+            severity="medium", modes=SERVING,
+            expected="reject mode: mime_header_checks refuses setup.exe, x.js, a class-ID name and a Base64-encoded .exe name, "
                      "and lets report.pdf through (asked of Postfix with postmap -q), for mail from other hosts: neither "
-                     "no_header_body_checks nor disable_mime_input_processing switches it off",
-            check=_attachment_policy("MAIL-ATT-001"),
+                     "no_header_body_checks nor disable_mime_input_processing switches it off; sanitize mode: the MIMEDefang "
+                     "filter's name rules (@MailsecNames, without regard to case) replace the decoded names setup.exe, x.js, "
+                     "a class-ID name and Rechnung.EXE and let report.pdf through, for mail from other hosts (as MAIL-AV-002)",
+            check=_by_filter_mode(_attachment_policy("MAIL-ATT-001"), _sanitize_names("MAIL-ATT-001")),
             remediation=_ATTACHMENT_REMEDIATION,
-            references=["PF header_checks(5)", "PF mime_header_checks", "PF receive_override_options"]),
-    Control(id="MAIL-ATT-002", title="Double extensions are refused", severity="medium", modes=SERVING,
-            expected="mime_header_checks refuses invoice.pdf.exe and invoice.pdf .exe, for mail from other hosts (as "
-                     "MAIL-ATT-001)",
-            check=_attachment_policy("MAIL-ATT-002"),
+            references=["PF header_checks(5)", "PF mime_header_checks", "PF receive_override_options",
+                        "MIMEDEFANG mimedefang-filter(5)"]),
+    Control(id="MAIL-ATT-002", title="Double extensions are refused, or replaced (sanitize mode)", severity="medium", modes=SERVING,
+            expected="mime_header_checks refuses (reject mode) or the MIMEDefang filter's name rules replace (sanitize "
+                     "mode) invoice.pdf.exe and invoice.pdf .exe, for mail from other hosts (as MAIL-ATT-001)",
+            check=_by_filter_mode(_attachment_policy("MAIL-ATT-002"), _sanitize_names("MAIL-ATT-002")),
             remediation=_ATTACHMENT_REMEDIATION,
-            references=["AMAVIS banned_filename_re"]),
+            references=["AMAVIS banned_filename_re", "MIMEDEFANG mimedefang-filter(5)"]),
 
     # --- Backscatter and sender verification -----------------------------------------------------------
     Control(id="MAIL-BSC-001", title="No global sender address verification", severity="medium", modes=ALL_MODES,
@@ -2101,7 +2292,7 @@ def role_settings(mode, optouts=None):
 
 
 def components(evidence):
-    """The components EVIDENCE shows on the host: postfix, submission, clamav, spamassassin."""
+    """The components EVIDENCE shows on the host: postfix, submission, clamav, mimedefang, spamassassin, opendkim."""
     found = set()
     ev = Evidence(evidence)
     postfix = evidence.get("postfix") if isinstance(evidence, dict) else None
@@ -2112,7 +2303,7 @@ def components(evidence):
                 found.add("submission")
         except EvidenceMissing:
             pass
-    for name in ("clamav", "spamassassin", "opendkim"):
+    for name in ("clamav", "mimedefang", "spamassassin", "opendkim"):
         section = evidence.get(name) if isinstance(evidence, dict) else None
         if isinstance(section, dict) and section.get("installed"):
             found.add(name)

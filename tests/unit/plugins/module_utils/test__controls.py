@@ -130,7 +130,8 @@ def test_hardened_mx_without_filters_fails_only_for_the_filters(release):
     assert statuses(findings, "waived") == ["MAIL-NET-001", "MAIL-RELAY-008"]
     assert "documented deviation" in by_id(findings)["MAIL-RELAY-008"]["note"]
     assert statuses(findings, "not_applicable") == ["MAIL-AUTH-002", "MAIL-AV-001", "MAIL-AV-003", "MAIL-AV-004",
-                                                    "MAIL-AV-005", "MAIL-AV-006", "MAIL-SPAM-001", "MAIL-SPAM-003"]
+                                                    "MAIL-AV-005", "MAIL-AV-006", "MAIL-AV-007", "MAIL-SPAM-001",
+                                                    "MAIL-SPAM-003"]
 
 
 @functools.lru_cache(maxsize=None)

@@ -76,3 +76,35 @@ def test_admin_networks_are_read_by_the_input_layer_before_anything_is_gathered(
         mailhost_info.main()
     result = json.loads(capsys.readouterr().out)
     assert exc.value.code == 1 and says in result["msg"]
+
+
+class FilesReader(object):
+    """Files by path; any other path cannot be read."""
+
+    def __init__(self, files):
+        self.files = files
+
+    def read(self, path):
+        if path in self.files:
+            return self.files[path], None
+        return None, "%s: No such file or directory" % path
+
+
+def test_sanitize_mode_evidence_is_read_from_mimedefangs_settings_and_filter():
+    reader = FilesReader({mailhost_info.MIMEDEFANG_SETTINGS: "SOCKET=inet:8899@127.0.0.1\nMX_USER=defang\n",
+                          mailhost_info.MIMEDEFANG_FILTER: "$ClamdSock = '/run/clamav/clamd.ctl';\n"
+                                                           "push @MailsecWorms, qr{^[^\\s]*\\.Worm\\.[^\\s]*$};\n"
+                                                           "action_change_header('X-Virus-Scanned', 'clamd');\n"})
+    found = mailhost_info._mimedefang(reader, {"mimedefang": True}, {"mimedefang.service": dict(active="active")})
+    assert found["units"] == {"mimedefang.service": "active"}
+    assert found["settings"] == {"SOCKET": "inet:8899@127.0.0.1", "MX_USER": "defang"}
+    assert found["filter"]["clamd_socket"] == "/run/clamav/clamd.ctl"
+    assert found["filter"]["worms"] == [dict(pattern="^[^\\s]*\\.Worm\\.[^\\s]*$", flags="")]
+    assert found["filter"]["calls"] == ["action_change_header"]
+
+
+def test_an_unreadable_filter_is_kept_as_the_reason_and_no_mimedefang_as_not_installed():
+    found = mailhost_info._mimedefang(FilesReader({}), {"mimedefang": True}, {})
+    assert found["filter"] == "/etc/mail/mimedefang-filter: No such file or directory"
+    assert found["settings"] == "/etc/default/mimedefang: No such file or directory"
+    assert mailhost_info._mimedefang(FilesReader({}), {"mimedefang": False}, {}) == dict(installed=False)
