@@ -4,7 +4,8 @@
 """Print, as JSON, the memory of the daemons NAMEd on the command line: for each, how many
 processes run under that name (the first word of their command line, without its directory), the
 largest peak resident size of one of them (VmHWM) and the sum of their peaks, in MiB. spamd runs a
-parent and preforked children, so its sum is what the host must hold at worst.
+parent and preforked children (MIMEDefang a multiplexor and Perl workers, named here by their script),
+so its sum is what the host must hold at worst.
 """
 
 import json
@@ -28,6 +29,9 @@ def main(names):
                 words = handle.read().split(b"\0")
             # Perl daemons rename themselves ("spamd child"); the first word names the daemon.
             program = os.path.basename(words[0].decode("utf-8", "replace").split()[0]) if words[0] else ""
+            # MIMEDefang's workers run as "perl /usr/bin/mimedefang.pl -server": named by their script.
+            if program == "perl" and len(words) > 1 and words[1]:
+                program = os.path.basename(words[1].decode("utf-8", "replace"))
             if program in found:
                 found[program].append(status_kib(pid, "VmHWM"))
         except (IOError, OSError, IndexError):

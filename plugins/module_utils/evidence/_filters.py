@@ -16,6 +16,11 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _m
 
 FILTERS = ("clamav", "spamassassin")
 
+# What a virus found at SMTP receipt does: reject (clamav-milter refuses the message in the session)
+# or sanitize (MIMEDefang calls the same clamd, removes the infected part and delivers the rest with
+# an advisory; docs/filtering.md, the two policies).
+FILTER_MODES = ("reject", "sanitize")
+
 # The sender authentication milters of the mail_auth role: OpenDKIM signs and verifies, OpenDMARC
 # then reads OpenDKIM's verdict, evaluates SPF itself and applies the sender domain's policy.
 AUTH_MILTERS = ("opendkim", "opendmarc")
@@ -25,6 +30,8 @@ MILTERS = {
     "spamassassin": dict(host="127.0.0.1", port=7358, daemon="spamass-milter", scanner="spamd"),
     "opendkim": dict(host="127.0.0.1", port=8891, daemon="opendkim", scanner="opendkim"),
     "opendmarc": dict(host="127.0.0.1", port=8893, daemon="opendmarc", scanner="opendmarc"),
+    # Sanitize mode: MIMEDefang takes the virus filter's place in front of clamd.
+    "mimedefang": dict(host="127.0.0.1", port=8899, daemon="mimedefang", scanner="clamd"),
 }
 
 _EXTRA_MILTER = re.compile(r"^(?:inet:[A-Za-z0-9.:\[\]-]+:\d{1,5}|unix:/[A-Za-z0-9._/-]+)\Z")
@@ -40,11 +47,18 @@ def endpoint(name):
                 libmilter="inet:%d@%s" % (milter["port"], milter["host"]))
 
 
-def smtpd_milters(filters, extra=(), mail_auth=False):
-    """The smtpd_milters list: the virus filter first (a virus is refused before spam is scored),
-    then the spam filter, then with MAIL_AUTH OpenDKIM (which signs what the filters passed, and
-    verifies) and OpenDMARC (which reads OpenDKIM's verdict), then the site's own milters."""
-    names = [name for name in FILTERS if name in filters] + (list(AUTH_MILTERS) if mail_auth else [])
+def virus_milter(mode):
+    """The milter that stands for the clamav filter in filter MODE."""
+    return "mimedefang" if mode == "sanitize" else "clamav"
+
+
+def smtpd_milters(filters, extra=(), mail_auth=False, mode="reject"):
+    """The smtpd_milters list: the virus filter first (a virus is refused or removed before spam is
+    scored; MIMEDefang stands for it in sanitize MODE), then the spam filter, then with MAIL_AUTH
+    OpenDKIM (which signs what the filters passed, and verifies) and OpenDMARC (which reads OpenDKIM's
+    verdict), then the site's own milters."""
+    names = [virus_milter(mode) if name == "clamav" else name for name in FILTERS if name in filters]
+    names += list(AUTH_MILTERS) if mail_auth else []
     return [endpoint(name)["postfix"] for name in names] + list(extra)
 
 

@@ -164,6 +164,44 @@ def table(extensions, double_targets=DOUBLE_EXTENSION_TARGETS):
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def name_patterns(extensions, double_targets=DOUBLE_EXTENSION_TARGETS):
+    """The policy for names already decoded, as sanitize mode's MIMEDefang filter reads them (it
+    decodes RFC 2047 and RFC 2231 itself): [(reason, pattern)] in order, each pattern a regular
+    expression that Perl and Python read alike, matched without regard to case. The reasons are
+    ``double`` (MAIL-ATT-002), ``program`` and ``clsid`` (MAIL-ATT-001)."""
+    exts = normalize(extensions)
+    if not exts:
+        return []
+    listed = "|".join(re.escape(e) for e in sorted(exts, key=lambda e: (-len(e), e)))
+    doubled = "|".join(e for e in normalize(double_targets) if e in exts)
+    end = r"[.\s]*$"
+    found = []
+    if doubled:
+        found.append(("double", r"\.[^./\\]*[A-Za-z][^./\\]*\.\s*(?:%s)%s" % (doubled, end)))
+    found.append(("program", r"\.\s*(?:%s)%s" % (listed, end)))
+    found.append(("clsid", r"\.\s*%s%s" % (_CLSID, end)))
+    return found
+
+
+def name_verdict(name, patterns):
+    """The reason the first of PATTERNS ([(reason, pattern)]) gives for decoded file NAME, or None."""
+    for reason, pattern in patterns:
+        if re.search(pattern, name, re.IGNORECASE):
+            return reason
+    return None
+
+
+# Decoded names the audit judges a sanitize-mode policy with: (control, name, refused).
+NAME_PROBES = (
+    ("MAIL-ATT-001", "setup.exe", True),
+    ("MAIL-ATT-001", "x.js", True),
+    ("MAIL-ATT-001", "x.{3050F4D8-98B5-11CF-BB82-00AA00BDCE0B}", True),
+    ("MAIL-ATT-001", "Rechnung.EXE", True),
+    ("MAIL-ATT-002", "invoice.pdf.exe", True),
+    ("MAIL-ATT-002", "invoice.pdf .exe", True),
+    ("MAIL-ATT-001", "report.pdf", False),
+)
+
 # Names the audit looks up in a host's mime_header_checks, with what a policy must answer.
 PROBES = (
     ("MAIL-ATT-001", 'Content-Disposition: attachment; filename="setup.exe"', True),

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Note that this module util is **PRIVATE** to the collection. It can change at any time.
-"""Every input of the clamav and spamassassin roles checked together, before anything changes.
+"""Every input of the clamav, mimedefang and spamassassin roles checked together, before anything changes.
 
 Each function takes the role's variables and returns one sentence per problem, naming the
 variable and saying what to write instead.
@@ -49,7 +49,7 @@ def clamav_problems(values, memory_mb):
     low = values.get("clamav_allow_low_memory")
     if not isinstance(low, bool):
         problems.append("clamav_allow_low_memory must be true or false, not %s" % policy.describe(low))
-    for name in ("clamav_reject_message", "clamav_report_hostname"):
+    for name in ("clamav_reject_message", "clamav_report_hostname", "clamav_filter_mode"):
         problems.extend(_input_types.problems(name, values.get(name)))
     if memory_mb is None:
         pass
@@ -81,4 +81,12 @@ def spamassassin_problems(values):
     problems.extend(_input_types.problems("spamassassin_reject_message", values.get("spamassassin_reject_message")))
     problems.extend(policy.network_problems(values.get("spamassassin_trusted_networks"),
                                             "spamassassin_trusted_networks"))
+    return problems
+
+
+def mimedefang_problems(values):
+    """Problems with the mimedefang role's VALUES."""
+    problems = []
+    for name in ("mimedefang_filter_mode", "mimedefang_worm_signatures", "mimedefang_report_hostname"):
+        problems.extend(_input_types.problems(name, values.get(name)))
     return problems

@@ -15,6 +15,7 @@ from __future__ import annotations
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mail_auth
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mta_sts
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 
 # clamav-milter replaces one %v in RejectMsg with the virus name and refuses any other directive.
@@ -76,6 +77,12 @@ TYPES = {
     "clamav_signature_source": (_inputs.choice, dict(choices=("official", "mirror", "local"))),
     "clamav_freshclam_checks": (_inputs.integer, dict(low=1, high=50, unit="checks a day")),
     "clamav_max_message_size": (_inputs.integer, dict(low=65536, high=MAX_INT, unit="bytes")),
+    # What a virus found at receipt does, the same in the three roles that act on it (mailsec_filter_mode).
+    "clamav_filter_mode": (_inputs.choice, dict(choices=_filters.FILTER_MODES)),
+    "postfix_filter_mode": (_inputs.choice, dict(choices=_filters.FILTER_MODES)),
+    "mimedefang_filter_mode": (_inputs.choice, dict(choices=_filters.FILTER_MODES)),
+    "mimedefang_worm_signatures": (_inputs.a_list, dict(parse=_inputs.signature_pattern, example="['*.Worm.*']")),
+    "mimedefang_report_hostname": (_inputs.hostname, dict(qualified=False)),
     # mail_auth
     "mail_auth_domains": (_inputs.a_list, dict(_DOMAIN_LIST, allow_empty=False)),
     "mail_auth_host_name": (_inputs.hostname, {}),

@@ -349,6 +349,31 @@ def mx_pattern(value, variable):
     return hostname(value, variable)
 
 
+_SIGNATURE_GLOB = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9._*-]{0,127}\Z")
+
+
+def signature_pattern(value, variable):
+    """A pattern of ClamAV signature names, such as ``*.Worm.*``: letters, digits, '.', '_', '-' and the
+    wildcard '*' (any run of characters), at most 128, with at least three letters or digits so that it
+    cannot match every name. Returned as it is (ClamAV's names are case-sensitive)."""
+    if not isinstance(value, str) or not value:
+        raise Refusal(variable, "must be a pattern of virus signature names such as *.Worm.*, not %s"
+                      % ("an empty string" if value == "" else type_name(value)))
+    _no_hidden_text(value, variable, "pattern")
+    if not _SIGNATURE_GLOB.match(value):
+        raise Refusal(variable, ": %s is not a pattern of signature names; use letters, digits, '.', '_', '-' "
+                      "and '*' for any run of characters, at most 128, e.g. *.Worm.* or Win.Worm.Mydoom-*" % shown(value))
+    if sum(1 for c in value if c.isalnum()) < 3:
+        raise Refusal(variable, ": %s would match nearly every signature name, so every infected message would be "
+                      "dropped unseen; name the worms, e.g. *.Worm.*" % shown(value))
+    return value
+
+
+def signature_regex(pattern):
+    """The anchored regular expression (Perl and Python alike) of a checked signature_pattern."""
+    return "^" + "".join("[^\\s]*" if c == "*" else re.escape(c) for c in pattern) + "$"
+
+
 # RFC 7489 §6.4 and RFC 8460 §3: report URIs are a comma-separated list in which '!' starts a size
 # limit; an address carrying them (or ';', which ends the tag) would say something else.
 _REPORT_FORBIDDEN = "!,;%"

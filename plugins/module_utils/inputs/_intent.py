@@ -20,6 +20,8 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _m
 AGREEING = (
     ("the mail server's mode", ("mailsec_mode", "postfix_mode", "firewall_mode")),
     ("whether authenticated submission runs", ("postfix_submission_enabled", "firewall_submission_enabled")),
+    ("what infected mail meets (the filter mode)",
+     ("mailsec_filter_mode", "postfix_filter_mode", "clamav_filter_mode", "mimedefang_filter_mode")),
 )
 # Networks trusted to send without the checks strangers get: relaying (Postfix), skipping the spam
 # filter (SpamAssassin), and being signed with the domain's key unchecked (mail_auth). Judged together

@@ -279,6 +279,12 @@ def _check_content_filters(check, mode):
     """Content filters (mailsec_filters), the site's own milters and the attachment policy."""
     if "postfix_filters" in check.values:
         check.extend(_filters.filter_problems(check.values["postfix_filters"], mode, check.name("postfix_filters")))
+    if "postfix_filter_mode" in check.values:
+        filter_mode = check.values["postfix_filter_mode"]
+        check.extend(_input_types.problems("postfix_filter_mode", filter_mode, check.name("postfix_filter_mode")))
+        if filter_mode == "sanitize" and "clamav" not in (check.values.get("postfix_filters") or []):
+            check.add("postfix_filter_mode", ": sanitize mode removes what clamd finds, so it needs clamav in %s "
+                      "(the clamav and mimedefang roles run first); add it, or use reject mode" % check.name("postfix_filters"))
     if "postfix_extra_milters" in check.values:
         check.extend(_filters.extra_milter_problems(check.values["postfix_extra_milters"],
                                                     check.name("postfix_extra_milters")))

@@ -15,7 +15,14 @@ def clamav(**changes):
     values = dict(clamav_signature_source="official", clamav_private_mirror="", clamav_local_signatures=[],
                   clamav_freshclam_checks=12, clamav_max_message_size=10485760, clamav_allow_low_memory=False,
                   clamav_reject_message="Virus %v found in this message; it was refused and not delivered.",
-                  clamav_report_hostname="mx.dept.example.org")
+                  clamav_report_hostname="mx.dept.example.org", clamav_filter_mode="reject")
+    values.update(changes)
+    return values
+
+
+def mimedefang(**changes):
+    values = dict(mimedefang_filter_mode="sanitize", mimedefang_worm_signatures=["*.Worm.*"],
+                  mimedefang_report_hostname="mx.dept.example.org")
     values.update(changes)
     return values
 
@@ -116,3 +123,27 @@ def test_reject_below_tag_says_why():
     problem = one_problem(_filter_inputs.spamassassin_problems(spamassassin(spamassassin_reject_score=4)),
                           "spamassassin_reject_score")
     assert "nothing is refused that would not even be tagged" in problem and "(5.0)" in problem
+
+
+def test_mimedefang_defaults_pass():
+    assert _filter_inputs.mimedefang_problems(mimedefang()) == []
+    assert _filter_inputs.mimedefang_problems(mimedefang(mimedefang_filter_mode="reject", mimedefang_worm_signatures=[])) == []
+
+
+@pytest.mark.parametrize("mode", ["Sanitize", "strip", "", None, True])
+def test_a_filter_mode_outside_reject_and_sanitize_is_refused(mode):
+    one_problem(_filter_inputs.mimedefang_problems(mimedefang(mimedefang_filter_mode=mode)), "mimedefang_filter_mode")
+    one_problem(_filter_inputs.clamav_problems(clamav(clamav_filter_mode=mode), 8192), "clamav_filter_mode")
+
+
+@pytest.mark.parametrize("pattern", ["*", "**", "*.*", "*.W*", "Win.Worm.*; rm -rf /", "*.Worm.*\n", "a b c", "$(id)",
+                                     "*.Worm.{x}", "x" * 129, "", 7, None])
+def test_a_worm_pattern_that_is_not_a_signature_name_or_would_drop_everything_is_refused(pattern):
+    problem = one_problem(_filter_inputs.mimedefang_problems(mimedefang(mimedefang_worm_signatures=[pattern])),
+                          "mimedefang_worm_signatures")
+    assert "rm -rf" not in problem or "is not a pattern" in problem
+
+
+def test_a_worm_list_that_is_not_a_list_is_refused():
+    one_problem(_filter_inputs.mimedefang_problems(mimedefang(mimedefang_worm_signatures="*.Worm.*")),
+                "mimedefang_worm_signatures")

@@ -183,6 +183,8 @@ GOOD_TYPED = {
     "mail_auth_mta_sts_mx": ["mx.dept.example.org", "*.mx.dept.example.org"], "mail_auth_mta_sts_max_age": 604800,
     "mail_auth_mta_sts_cert_file": "/etc/ssl/mta-sts.pem", "mail_auth_mta_sts_key_file": "/etc/ssl/private/mta-sts.key",
     "mailbox_junk_thresholds": {"alice": 5, "bob": 12}, "mailbox_junk_folder": "Junk",
+    "clamav_filter_mode": "reject", "postfix_filter_mode": "sanitize", "mimedefang_filter_mode": "sanitize",
+    "mimedefang_worm_signatures": ["*.Worm.*"], "mimedefang_report_hostname": "mx.dept.example.org",
 }
 
 
