@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: eight containers hardened by the postfix role, then the audit timed on one and on
 # all eight, the host-evidence-only audit, and an idempotent re-run of harden.yml; and the same mix
-# of mail through a bare server and one behind the content filters (molecule/bench); and a sweep of a
+# of mail through a bare server and two behind the content filters, in reject and in sanitize mode
+# (molecule/bench); and a sweep of a
 # /24 of loopback addresses by smtp_scan and by nmap's smtp-open-relay (testbed/bench-sweep.py).
 # Results: .testbed/bench/audit.{json,txt}, filtering.{json,txt} and sweep.{json,txt}; the Ansible output goes to
 # .testbed/bench/bench.log. BENCH_ROUNDS sets how often the mail mix is sent (default 50).
@@ -21,7 +22,7 @@ step() { molecule_step bench "$logfile" "$@"; }  # step DESCRIPTION MOLECULE-ACT
 trap 'log "removing the benchmark containers"; molecule destroy -s bench >>"$logfile" 2>&1' EXIT
 molecule destroy -s bench >>"$logfile" 2>&1 || true
 began=$(date +%s)
-if ! { step "starting ten containers on $(image_name "$MAILSEC_RELEASE")" create \
+if ! { step "starting eleven containers on $(image_name "$MAILSEC_RELEASE")" create \
        && step "hardening them with harden.yml" converge \
        && step "timing the audit, an idempotent re-run and mail through the filters" verify; }; then
   tail -n 40 "$logfile" >&2
