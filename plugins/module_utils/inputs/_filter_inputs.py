@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _sanitize
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
+from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
 
 SIGNATURE_SUFFIXES = ("hdb", "hsb", "ndb", "ldb", "ign2", "fp", "sfp", "cdb", "msb", "mdb")
@@ -85,8 +87,16 @@ def spamassassin_problems(values):
 
 
 def mimedefang_problems(values):
-    """Problems with the mimedefang role's VALUES."""
+    """Problems with the mimedefang role's VALUES. A worm pattern that would drop an ordinary virus's
+    message is refused with the audit's own judgement (MAIL-AV-007), so the role never writes a list its
+    audit fails."""
     problems = []
     for name in ("mimedefang_filter_mode", "mimedefang_worm_signatures", "mimedefang_report_hostname"):
         problems.extend(_input_types.problems(name, values.get(name)))
+    if not problems:
+        for pattern in values["mimedefang_worm_signatures"]:
+            hits = _sanitize.worm_matches(dict(pattern=_inputs.signature_regex(pattern)))
+            if hits:
+                problems.append("mimedefang_worm_signatures: %s also matches %s, which are not worms: their messages "
+                                "would be dropped unseen; name the worms, e.g. *.Worm.*" % (policy.describe(pattern), ", ".join(hits[:2])))
     return problems

@@ -147,3 +147,11 @@ def test_a_worm_pattern_that_is_not_a_signature_name_or_would_drop_everything_is
 def test_a_worm_list_that_is_not_a_list_is_refused():
     one_problem(_filter_inputs.mimedefang_problems(mimedefang(mimedefang_worm_signatures="*.Worm.*")),
                 "mimedefang_worm_signatures")
+
+
+@pytest.mark.parametrize("pattern", ["Win.*", "*.Trojan.*", "*Agent*", "*Test*", "*.UNOFFICIAL"])
+def test_a_worm_pattern_the_audit_would_fail_is_refused(pattern):
+    """What MAIL-AV-007 fails (a pattern matching an ordinary virus's name) the role refuses."""
+    problem = one_problem(_filter_inputs.mimedefang_problems(mimedefang(mimedefang_worm_signatures=[pattern])),
+                          "mimedefang_worm_signatures")
+    assert "not worms" in problem
