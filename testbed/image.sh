@@ -28,7 +28,8 @@ PRELOAD=(postfix postfix-pcre ssl-cert sudo dovecot-core
          clamav-daemon clamav-milter clamav-freshclam clamdscan spamassassin spamd spamc spamass-milter
          python3-dnspython bind9 bind9-dnsutils nftables unattended-upgrades openssh-server
          opendkim opendkim-tools opendmarc dbconfig-no-thanks postfix-policyd-spf-python python3-dkim python3-spf
-         python3-dns nginx postfix-mta-sts-resolver dovecot-sieve mimedefang libnet-dns-perl)
+         python3-dns nginx postfix-mta-sts-resolver dovecot-sieve mimedefang libnet-dns-perl
+         restic pflogsumm fail2ban python3-systemd debsecan prometheus-postfix-exporter tinyproxy)
 
 recipe_hash=$( { cat "${BASH_SOURCE[0]}"; echo "$SUITE $INCLUDE ${INSTALL[*]} ${PRELOAD[*]}"; } | sha256sum | cut -c1-16)
 have=$(podman image inspect --format '{{ index .Labels "mailsec.recipe" }}' "$IMAGE_NAME" 2>/dev/null || true)
