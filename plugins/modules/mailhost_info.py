@@ -16,7 +16,8 @@ description:
     C(postconf) prints, the C(master.cf) services with their C(-o) overrides, the aliases, the TLS certificate and key,
     the listening sockets (from C(/proc/net)) and the processes and systemd units that own them, the packages and units that matter,
     the live C(nftables) ruleset (C(nft -j list ruleset), evaluated for the packets the controls ask about, not the file
-    on disk), the automatic update policy, the journal's retention, and ClamAV's, MIMEDefang's (sanitize mode) and
+    on disk), the automatic update policy, the journal's retention, the backups (the newest snapshot, listed by restic without
+    a lock, and the last integrity check), and ClamAV's, MIMEDefang's (sanitize mode) and
     SpamAssassin's state when they are installed - and judges it against every host control of the catalogue (see C(docs/controls.md)).
   - A component that is absent makes its controls C(not_applicable); evidence that cannot be read (a C(main.cf) with
     a syntax error, an unreadable file) makes the controls that need it C(error), never C(pass). Odd input never
@@ -110,7 +111,9 @@ mode_inferred:
   sample: false
 evidence:
   description: What was read, in the shape the control catalogue judges (postfix, listeners, packages, units, firewall,
-    updates, logs, clamav, mimedefang, spamassassin, opendkim, opendmarc, policyd_spf, host). C(mimedefang.filter) holds
+    updates, logs, clamav, mimedefang, spamassassin, backup, opendkim, opendmarc, policyd_spf, host). C(backup) holds the
+    backup role's repository (credentials left out), its timers, the newest snapshot (C(id), C(time), C(paths),
+    C(age_hours)) as restic lists it without a lock, and when C(restic check) last passed (C(checked), C(checked_age_days)). C(mimedefang.filter) holds
     what sanitize mode's filter shows - C(clamd_socket), the attachment-name rules C(names), the worm rules C(worms),
     the MIMEDefang actions it C(calls) and its C(changed_headers) - and C(mimedefang.settings) the variables of
     C(/etc/default/mimedefang). C(opendkim.signing_keys) lists each signing key
@@ -176,6 +179,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _backup
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
@@ -183,9 +187,13 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import 
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_check import read_proc, socket_table
 
 PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "rsyslog", "clamav-daemon", "clamav-milter",
-            "mimedefang", "spamassassin", "spamd", "spamass-milter", "opendkim", "opendmarc", "postfix-policyd-spf-python")
+            "mimedefang", "spamassassin", "spamd", "spamass-milter", "opendkim", "opendmarc", "postfix-policyd-spf-python",
+            "restic")
+BACKUP_TIMERS = (_backup.UNIT + ".timer", _backup.CHECK_UNIT + ".timer")
 UNITS = ("postfix.service", "clamav-daemon.service", "clamav-milter.service", "mimedefang.service", "spamd.service",
-         "spamassassin.service", "spamass-milter.service", "opendkim.service", "opendmarc.service")
+         "spamassassin.service", "spamass-milter.service", "opendkim.service", "opendmarc.service") + BACKUP_TIMERS
+# Reading a remote repository's list of snapshots waits at most this long (sftp over a slow link).
+BACKUP_READ_SECONDS = 120
 OPENDKIM_CONF = "/etc/opendkim.conf"
 OPENDMARC_CONF = "/etc/opendmarc.conf"
 CLAMAV_DATABASES = "/var/lib/clamav"
@@ -206,13 +214,14 @@ class Reader(object):
     def __init__(self, module):
         self.module = module
 
-    def run(self, *argv):
-        """(rc, stdout, stderr) of a command, or (None, '', reason) when it is not installed."""
+    def run(self, *argv, **kwargs):
+        """(rc, stdout, stderr) of a command, or (None, '', reason) when it is not installed; ENV (a dict)
+        is added to the command's environment."""
         path = self.module.get_bin_path(argv[0])
         if not path:
             return None, "", "%s is not installed" % argv[0]
         try:
-            return self.module.run_command([path] + list(argv[1:]), environ_update=dict(LC_ALL="C"))
+            return self.module.run_command([path] + list(argv[1:]), environ_update=dict(kwargs.get("env") or {}, LC_ALL="C"))
         except Exception as error:  # pylint: disable=broad-except  # any failure becomes evidence, not a traceback
             return 1, "", str(error)
 
@@ -454,6 +463,47 @@ def _mimedefang(reader, packages, units):
                 filter=_sanitize.parse_filter(filter_) if filter_ is not None else filter_why)
 
 
+def _backups(reader, packages, units, now=None):
+    """The backup role's schedule and the repository's newest snapshot (MAIL-BAK-001 to 003). The snapshots
+    are listed without a lock (restic --no-lock), so the audit writes nothing to the repository."""
+    env_text, why = reader.read(_backup.ENV_FILE)
+    if env_text is None:
+        return dict(configured=False, installed=bool(packages.get("restic")), why=why)
+    env = _backup.parse_env(env_text)
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    found = dict(configured=True, installed=bool(packages.get("restic")),
+                 repository=_backup.repository_shown(env.get("RESTIC_REPOSITORY")),
+                 timers=dict((name, dict(enabled=units.get(name, {}).get("enabled", "unknown"),
+                                         active=units.get(name, {}).get("active", "unknown"))) for name in BACKUP_TIMERS),
+                 latest=None, snapshots_error="", checked=None, checked_age_days=None)
+    argv = ["timeout", str(BACKUP_READ_SECONDS), "restic", "--no-lock", "--no-cache"]
+    if env.get(_backup.SFTP_VARIABLE):
+        argv += ["-o", "sftp.command=" + env[_backup.SFTP_VARIABLE]]
+    argv += ["snapshots", "--json", "--tag", _backup.TAG]
+    if env.get(_backup.HOST_VARIABLE):
+        argv += ["--host", env[_backup.HOST_VARIABLE]]
+    rc, out, err = reader.run(*argv, env=dict((k, v) for k, v in env.items() if k.startswith("RESTIC_")))
+    if rc != 0:
+        found["snapshots_error"] = (err or out or "restic exited with %s" % rc).strip().splitlines()[-1][:300]
+    else:
+        try:
+            snapshots = _backup.parse_snapshots(out)
+        except ValueError as error:
+            found["snapshots_error"] = str(error)
+        else:
+            if snapshots:
+                found["latest"] = dict(snapshots[0], age_hours=_backup.age_hours(snapshots[0]["time"], now))
+            found["count"] = len(snapshots)
+    try:
+        checked = datetime.datetime.fromtimestamp(os.stat(_backup.CHECKED_STAMP).st_mtime, datetime.timezone.utc)
+    except OSError:
+        pass
+    else:
+        found["checked"] = checked.strftime("%Y-%m-%dT%H:%M:%SZ")
+        found["checked_age_days"] = (now - checked).total_seconds() / 86400.0
+    return found
+
+
 def _opendkim(reader, packages, units):
     """OpenDKIM's settings, tables and keys. Of each key only its public half leaves the host: openssl
     derives it (and the size) from the private key, whose text is never read by the module."""
@@ -561,7 +611,7 @@ def gather(module, config_dir, admin_networks=(), ssh_port=_controls.SSH_PORT, m
                 updates=_updates(reader, packages),
                 logs=_logs(reader, packages),
                 clamav=_clamav(reader, packages, units), mimedefang=_mimedefang(reader, packages, units),
-                spamassassin=_spamassassin(reader, packages, units),
+                spamassassin=_spamassassin(reader, packages, units), backup=_backups(reader, packages, units),
                 opendkim=_opendkim(reader, packages, units), opendmarc=_opendmarc(reader, packages, units),
                 policyd_spf=dict(installed=bool(packages.get("postfix-policyd-spf-python"))))
 

@@ -22,6 +22,7 @@ import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mta_sts
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _backup
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
@@ -84,6 +85,12 @@ CERT_RENEW_DAYS = 30
 # clamd's socket: the clamav role opens it, MIMEDefang (sanitize mode) scans through it.
 CLAMD_SOCKET = "/run/clamav/clamd.ctl"
 SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, clamd_socket=CLAMD_SOCKET, smtp_port=SMTP_PORT, mta_sts_port=MTA_STS_PORT, mta_sts_unit=_mta_sts.UNIT,
+              backup=dict(unit=_backup.UNIT, check_unit=_backup.CHECK_UNIT, config_dir=_backup.CONFIG_DIR,
+                          env_file=_backup.ENV_FILE, password_file=_backup.PASSWORD_FILE, ssh_key=_backup.SSH_KEY,
+                          known_hosts=_backup.KNOWN_HOSTS, state_dir=_backup.STATE_DIR, checked=_backup.CHECKED_STAMP,
+                          cache_dir=_backup.CACHE_DIR, tag=_backup.TAG,
+                          host_variable=_backup.HOST_VARIABLE, sftp_variable=_backup.SFTP_VARIABLE, paths=list(_backup.PATHS),
+                          in_place=list(_backup.RESTORED_IN_PLACE), aside=_backup.RESTORED_ASIDE),
               submission_ports=list(SUBMISSION_PORTS), mail_ports=list(MAIL_PORTS), mailbox_lda=MAILBOX_LDA,
               ssh_port=SSH_PORT, tls_floor=TLS_ACCEPTED[0], clamav_database_memory_mb=CLAMAV_DATABASE_MEMORY_MB,
               clamav_reload_memory_mb=CLAMAV_RELOAD_MEMORY_MB, submission_overrides=SUBMISSION_OVERRIDES,
@@ -139,6 +146,7 @@ FAMILIES = {
     "BSC": "Backscatter and sender verification",
     "ALIAS": "Aliases and postmaster",
     "HOST": "Host basics",
+    "BAK": "Backups",
     "REG": "Registration of mail servers",
     "AUTH": "Sender authentication (SPF, DKIM, DMARC, TLS-RPT)",
 }
@@ -162,6 +170,7 @@ REFERENCE_TITLES = {
     "MOZ": "Mozilla SSL configuration guidelines",
     "CLAMAV": "ClamAV documentation",
     "MIMEDEFANG": "MIMEDefang documentation, https://mimedefang.org",
+    "RESTIC": "restic documentation, https://restic.readthedocs.io",
     "SA": "Apache SpamAssassin",
     "NMAP": "nmap smtp-open-relay",
     "AMAVIS": "amavisd-new default configuration",
@@ -637,6 +646,55 @@ def _logs_kept(ev):
     return bool(kept) or bool(logs.get("rsyslog_installed")), "journal Storage=%s (%s on disk), MaxRetentionSec=%s%s" % (
         logs.get("storage"), "kept" if logs.get("persistent") else "not kept", logs.get("max_retention") or "unset",
         "; rsyslog writes /var/log" if logs.get("rsyslog_installed") else "")
+
+
+def _backup_section(ev):
+    backup = ev.section("backup")
+    if backup.get("error"):
+        raise EvidenceMissing(backup["error"])
+    return backup
+
+
+def _backups_scheduled(ev):
+    backup = _backup_section(ev)
+    if not backup.get("configured"):
+        return False, "no backup: %s.timer is not installed (%s absent)" % (_backup.UNIT, _backup.ENV_FILE)
+    timers = backup.get("timers") or {}
+    idle = ["%s %s/%s" % (name, state.get("enabled"), state.get("active")) for name, state in sorted(timers.items())
+            if state.get("enabled") != "enabled" or state.get("active") != "active"]
+    latest = backup.get("latest")
+    if backup.get("snapshots_error"):
+        raise EvidenceMissing("the backup repository %s could not be read: %s"
+                              % (backup.get("repository"), backup["snapshots_error"]))
+    if not latest:
+        return False, "repository %s holds no snapshot tagged %s" % (backup.get("repository"), _backup.TAG)
+    gaps = _backup.missing(latest.get("paths") or [], "opendkim" in components(ev.data))
+    faults = (["timers not running: " + ", ".join(idle)] if idle else []) + \
+        (["the newest snapshot leaves out " + ", ".join(gaps)] if gaps else [])
+    return not faults, "%s; snapshot %s holds %d paths, repository %s (encrypted by restic)" % (
+        "; ".join(faults) or "both timers enabled and running", latest.get("id"), len(latest.get("paths") or []),
+        backup.get("repository"))
+
+
+def _backup_recent(ev):
+    backup = _backup_section(ev)
+    if backup.get("snapshots_error"):
+        raise EvidenceMissing("the backup repository %s could not be read: %s"
+                              % (backup.get("repository"), backup["snapshots_error"]))
+    latest = backup.get("latest")
+    if not latest:
+        return False, "no snapshot in repository %s" % backup.get("repository")
+    hours = latest.get("age_hours")
+    return hours is not None and hours <= _backup.MAX_BACKUP_AGE_HOURS, "newest snapshot %s of %s, %s hours old" % (
+        latest.get("id"), latest.get("time"), "?" if hours is None else "%.1f" % hours)
+
+
+def _backup_checked(ev):
+    backup = _backup_section(ev)
+    days = backup.get("checked_age_days")
+    if days is None:
+        return False, "no check of the repository on record (%s absent)" % _backup.CHECKED_STAMP
+    return days <= _backup.MAX_CHECK_AGE_DAYS, "restic check last passed %s, %.1f days ago" % (backup.get("checked"), days)
 
 
 def _package_absent(package):
@@ -2175,6 +2233,29 @@ CONTROLS = (
             references=["CIS 6.1 (journald)"],
             needs=()),
 
+    # --- Backups: the backup role (restic) ---------------------------------------------------------------
+    Control(id="MAIL-BAK-001", title="Mail, queue, keys and configuration are backed up on a schedule", severity="medium",
+            modes=ALL_MODES,
+            expected="the backup and check timers (%s.timer, %s.timer) enabled and running, and the newest snapshot in the "
+                     "encrypted restic repository holding /etc/postfix, the mail store (/var/mail, /home), Postfix's queues "
+                     "(active, deferred, hold, incoming, maildrop) and, where OpenDKIM signs, the DKIM keys (/etc/dkimkeys)"
+                     % (_backup.UNIT, _backup.CHECK_UNIT),
+            check=_backups_scheduled,
+            remediation="backup role (backup_repository, backup_times)",
+            references=["RESTIC restic backup", "RESTIC systemd timers (scheduling backups)"]),
+    Control(id="MAIL-BAK-002", title="The last backup is recent", severity="medium", modes=ALL_MODES,
+            expected="the newest snapshot is at most %d hours old" % _backup.MAX_BACKUP_AGE_HOURS,
+            check=_backup_recent,
+            remediation="backup role: see why %s.service failed (journalctl -u %s)" % (_backup.UNIT, _backup.UNIT),
+            references=["RESTIC restic snapshots"],
+            needs=("postfix", "backup")),
+    Control(id="MAIL-BAK-003", title="The backups were proven readable recently", severity="medium", modes=ALL_MODES,
+            expected="restic check passed on the repository at most %d days ago" % _backup.MAX_CHECK_AGE_DAYS,
+            check=_backup_checked,
+            remediation="backup role: see why %s.service failed (journalctl -u %s)" % (_backup.CHECK_UNIT, _backup.CHECK_UNIT),
+            references=["RESTIC restic check"],
+            needs=("postfix", "backup")),
+
     # --- Sender authentication: the mail_auth role (host) and the records in DNS (mail_auth_info) ----------
     Control(id="MAIL-AUTH-001", title="Mail this server sends is DKIM-signed, failing closed", severity="medium", modes=SERVING,
             expected="an OpenDKIM milter in smtpd_milters (mail from clients and submission) and non_smtpd_milters (mail "
@@ -2292,7 +2373,8 @@ def role_settings(mode, optouts=None):
 
 
 def components(evidence):
-    """The components EVIDENCE shows on the host: postfix, submission, clamav, mimedefang, spamassassin, opendkim."""
+    """The components EVIDENCE shows on the host: postfix, submission, clamav, mimedefang, spamassassin, opendkim, and
+    backup (the backup role's settings are there)."""
     found = set()
     ev = Evidence(evidence)
     postfix = evidence.get("postfix") if isinstance(evidence, dict) else None
@@ -2307,6 +2389,9 @@ def components(evidence):
         section = evidence.get(name) if isinstance(evidence, dict) else None
         if isinstance(section, dict) and section.get("installed"):
             found.add(name)
+    backup = evidence.get("backup") if isinstance(evidence, dict) else None
+    if isinstance(backup, dict) and backup.get("configured"):
+        found.add("backup")
     return found
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls as cat
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _backup
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import master_services
@@ -51,7 +52,19 @@ def host_evidence(postconf, master="master-hardened-mx-debian13.txt", overrides=
         updates=dict(unattended_upgrades_installed=True, periodic_unattended_upgrade="1"),
         logs=dict(storage="persistent", persistent=True, max_retention="90day", retention_days=90.0,
                   rsyslog_installed=False),
+        backup=healthy_backup(),
     )
+
+
+def healthy_backup():
+    """The backup role's evidence on a host whose backups run: both timers, a snapshot three hours old of
+    every path the role backs up, a check two days ago."""
+    return dict(configured=True, installed=True, repository="sftp:backup@store.example.org:/srv/restic/mx",
+                timers={"mailsec-backup.timer": dict(enabled="enabled", active="active"),
+                        "mailsec-backup-check.timer": dict(enabled="enabled", active="active")},
+                latest=dict(id="1a2b3c4d", time="2026-12-04T02:30:01.5+00:00", paths=sorted(_backup.PATHS),
+                            hostname="mx.dept.example.org", tags=["mailsec"], age_hours=3.0),
+                snapshots_error="", checked="2026-12-02T04:30:00Z", checked_age_days=2.0)
 
 
 def firewall_evidence(ruleset, admin=("10.88.0.1/32",), ssh_port=None, text=None, mta_users=None):
