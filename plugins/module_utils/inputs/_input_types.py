@@ -25,6 +25,8 @@ CLAMAV_REJECT_DIRECTIVES = ("%v",)
 SYSTEMD_QUOTED_FORBIDDEN = '"\\%$'
 # The journal must hold the retention period: a typo such as 2M for 2G keeps about a day.
 MIN_JOURNAL = 64 * 1024 ** 2
+# systemd's day names (OnCalendar=), in its order.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Postfix and ClamAV read sizes and limits as C ints: larger values stop them.
 MAX_INT = 2 ** 31 - 1
 
@@ -117,6 +119,20 @@ TYPES = {
     "baseline_unattended_upgrades_mail": (_inputs.mail_address, dict(optional=True)),
     "baseline_unattended_upgrades_reboot_time": (_inputs.time_of_day, dict(optional=True)),
     "baseline_log_retention_days": _bounded(_inputs.integer, 1, 3650, unit="days"),
+    # backup
+    "backup_repository": (_inputs.restic_repository, {}),
+    "backup_sftp_host_key": (_inputs.ssh_host_key, dict(optional=True)),
+    "backup_sftp_port": (_inputs.port, {}),
+    "backup_host_name": (_inputs.hostname, dict(qualified=False)),
+    "backup_times": (_inputs.a_list, dict(parse=_inputs.time_of_day, example="['02:30']", allow_empty=False)),
+    "backup_check_day": (_inputs.choice, dict(choices=WEEKDAYS)),
+    "backup_check_time": (_inputs.time_of_day, {}),
+    "backup_check_read_percent": (_inputs.integer, dict(low=0, high=100, unit="percent of the data")),
+    "backup_keep_daily": (_inputs.integer, dict(low=1, high=3650, unit="daily snapshots")),
+    "backup_keep_weekly": (_inputs.integer, dict(low=0, high=520, unit="weekly snapshots")),
+    "backup_keep_monthly": (_inputs.integer, dict(low=0, high=1200, unit="monthly snapshots")),
+    "backup_extra_paths": (_inputs.a_list, dict(parse=_inputs.path, example="['/srv/archive']")),
+    "backup_restore_snapshot": (_inputs.snapshot_id, {}),
     # firewall and border
     "firewall_mode": (_inputs.choice, dict(choices=_controls.MODES)),
     "firewall_admin_networks": (_inputs.networks, _SOURCES),

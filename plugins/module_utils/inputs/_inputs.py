@@ -17,6 +17,7 @@ target format gives a meaning to.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
 
@@ -633,6 +634,78 @@ def url(value, variable, schemes=("http", "https")):
     if match.group("port"):
         rendered += ":%d" % port(match.group("port"), variable)
     return rendered + (match.group("path") or "")
+
+
+# --- Backups -------------------------------------------------------------------------------------------
+
+_SFTP_REPOSITORY = re.compile(r"^sftp:(?P<user>[^@:/\s]+)@(?P<host>[^:/\s]+):(?P<path>/\S*)\Z")
+
+
+def restic_repository(value, variable):
+    """A restic repository: an absolute local path, or sftp:USER@HOST:/PATH (a Unix user name, a host name or
+    IPv4 address, an absolute path), returned in the same form with the host in lower case."""
+    given = _text_or_refuse(value, variable, "'/var/backups/mailsec-restic' or 'sftp:backup@store.example.org:/srv/restic/mx'")
+    if given.startswith("/"):
+        return path(given, variable)
+    match = _SFTP_REPOSITORY.match(given)
+    if not match:
+        raise Refusal(variable, "must be a local absolute path such as /var/backups/mailsec-restic or an sftp repository "
+                      "such as sftp:backup@store.example.org:/srv/restic/mx, not %s" % shown(given))
+    host = match.group("host")
+    host = str(address(host, variable)) if _ADDRESS_CHARS.match(host) else hostname(host, variable, qualified=False)
+    return "sftp:%s@%s:%s" % (user_name(match.group("user"), variable), host, path(match.group("path"), variable))
+
+
+def sftp_target(repository):
+    """(user, host, path) of an sftp REPOSITORY that restic_repository accepted, or None for a local one."""
+    match = _SFTP_REPOSITORY.match(repository or "")
+    return (match.group("user"), match.group("host"), match.group("path")) if match else None
+
+
+_HOST_KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa")
+
+
+def ssh_host_key(value, variable):
+    """An SSH server's public host key as ssh-keyscan prints it after the host, TYPE BASE64 (a trailing
+    comment is dropped): the key's own bytes must name the same TYPE."""
+    given = _text_or_refuse(value, variable, "'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA...'")
+    fields = given.split()
+    key_type = fields[0] if fields else ""
+    try:
+        blob = base64.b64decode(fields[1], validate=True) if len(fields) >= 2 else b""
+    except (ValueError, TypeError):
+        blob = b""
+    length = int.from_bytes(blob[:4], "big") if len(blob) > 4 else 0
+    if key_type not in _HOST_KEY_TYPES or len(fields) > 3 or blob[4:4 + length] != key_type.encode("ascii") \
+            or not _PRINTABLE.match(given) or len(blob) < 4 + length + 16:
+        raise Refusal(variable, "must be the server's public host key, TYPE and base64 as ssh-keyscan prints them "
+                      "(TYPE one of %s), not %s" % (", ".join(_HOST_KEY_TYPES), shown(given)))
+    return "%s %s" % (key_type, fields[1])
+
+
+_SNAPSHOT_ID = re.compile(r"^[0-9a-f]{8,64}\Z")
+
+
+def snapshot_id(value, variable):
+    """A restic snapshot: ``latest`` or its ID (8 to 64 hexadecimal digits, as restic snapshots lists them)."""
+    if value == "latest" or (isinstance(value, str) and _SNAPSHOT_ID.match(value)):
+        return value
+    raise Refusal(variable, "must be latest or a snapshot's ID as restic snapshots lists it (e.g. 1a2b3c4d), not %s"
+                  % shown(value))
+
+
+_OPENSSH_KEY = re.compile(r"^-----BEGIN OPENSSH PRIVATE KEY-----\n([A-Za-z0-9+/=]{1,76}\n)+"
+                          r"-----END OPENSSH PRIVATE KEY-----\n?\Z")
+
+
+def openssh_private_key(text):
+    """Whether TEXT is an OpenSSH private key file (ssh-keygen's format), and nothing else."""
+    return isinstance(text, str) and bool(_OPENSSH_KEY.match(text))
+
+
+def passphrase(text, shortest=16, longest=1024):
+    """Whether TEXT can be a password file's one line: SHORTEST to LONGEST printable characters, no line break."""
+    return isinstance(text, str) and shortest <= len(text) <= longest and text.isprintable() and text.strip() == text
 
 
 def secret(value, variable, check, hint):

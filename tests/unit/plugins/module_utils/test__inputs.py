@@ -185,6 +185,12 @@ GOOD_TYPED = {
     "mailbox_junk_thresholds": {"alice": 5, "bob": 12}, "mailbox_junk_folder": "Junk",
     "clamav_filter_mode": "reject", "postfix_filter_mode": "sanitize", "mimedefang_filter_mode": "sanitize",
     "mimedefang_worm_signatures": ["*.Worm.*"], "mimedefang_report_hostname": "mx.dept.example.org",
+    "backup_repository": "sftp:backup@store.example.org:/srv/restic/mx",
+    "backup_sftp_host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOWdEygD2aD08kqjeBEng7nfQ8vAbkX+8+9RmijTQ9d3",
+    "backup_sftp_port": 22, "backup_host_name": "mx.dept.example.org", "backup_times": ["02:30"],
+    "backup_check_day": "Sun", "backup_check_time": "04:30", "backup_check_read_percent": 5, "backup_keep_daily": 7,
+    "backup_keep_weekly": 5, "backup_keep_monthly": 12, "backup_extra_paths": ["/srv/archive"],
+    "backup_restore_snapshot": "1a2b3c4d",
 }
 
 
