@@ -58,6 +58,13 @@ chroot "$rootfs" apt-get update -qq
 chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${INSTALL[@]}" >/dev/null
 chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --download-only "${PRELOAD[@]}" >/dev/null
 
+# The test hosts reach no Internet: debsecan (the advisories role) reads the security tracker's data from
+# a local copy in the tracker's format (zlib, "VERSION 1" and three empty sections: nothing known), which
+# the base configuration names; the upkeep scenario serves its own, with a planted vulnerability.
+mkdir -p "$rootfs/srv/mailsec-testbed/debsecan"
+python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(b"VERSION 1\n\n\n\n"))' \
+  > "$rootfs/srv/mailsec-testbed/debsecan/$SUITE"
+
 # A container has no consoles or hardware: mask units that would only fail or wait.
 for unit in getty.target console-getty.service systemd-udevd.service systemd-udev-trigger.service \
             systemd-remount-fs.service systemd-firstboot.service sys-kernel-debug.mount \

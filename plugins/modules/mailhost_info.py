@@ -16,7 +16,7 @@ description:
     C(postconf) prints, the C(master.cf) services with their C(-o) overrides, the aliases, the TLS certificate and key,
     the listening sockets (from C(/proc/net)) and the processes and systemd units that own them, the packages and units that matter,
     the live C(nftables) ruleset (C(nft -j list ruleset), evaluated for the packets the controls ask about, not the file
-    on disk), the automatic update policy, the journal's retention, the backups (the newest snapshot, listed by restic without
+    on disk), the automatic update policy, debsecan's last report, the journal's retention, the backups (the newest snapshot, listed by restic without
     a lock, and the last integrity check), and ClamAV's, MIMEDefang's (sanitize mode) and
     SpamAssassin's state when they are installed - and judges it against every host control of the catalogue (see C(docs/controls.md)).
   - A component that is absent makes its controls C(not_applicable); evidence that cannot be read (a C(main.cf) with
@@ -111,7 +111,10 @@ mode_inferred:
   sample: false
 evidence:
   description: What was read, in the shape the control catalogue judges (postfix, listeners, packages, units, firewall,
-    updates, logs, clamav, mimedefang, spamassassin, backup, opendkim, opendmarc, policyd_spf, host). C(backup) holds the
+    updates, advisories, logs, clamav, mimedefang, spamassassin, backup, opendkim, opendmarc, policyd_spf, host). C(advisories) holds
+    whether debsecan is installed, its timer, when it last reported (from its history) and the vulnerabilities with a Debian
+    fix not installed (C(fixable)). C(submission_passwd) holds the scheme of each account of the postfix role's
+    passwd-file (never a hash). C(backup) holds the
     backup role's repository (credentials left out), its timers, the newest snapshot (C(id), C(time), C(paths),
     C(age_hours)) as restic lists it without a lock, and when C(restic check) last passed (C(checked), C(checked_age_days)). C(mimedefang.filter) holds
     what sanitize mode's filter shows - C(clamd_socket), the attachment-name rules C(names), the worm rules C(worms),
@@ -179,19 +182,21 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _advisories
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _backup
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _passwords
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _sanitize
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_check import read_proc, socket_table
 
 PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "rsyslog", "clamav-daemon", "clamav-milter",
             "mimedefang", "spamassassin", "spamd", "spamass-milter", "opendkim", "opendmarc", "postfix-policyd-spf-python",
-            "restic")
+            "restic", "debsecan")
 BACKUP_TIMERS = (_backup.UNIT + ".timer", _backup.CHECK_UNIT + ".timer")
 UNITS = ("postfix.service", "clamav-daemon.service", "clamav-milter.service", "mimedefang.service", "spamd.service",
-         "spamassassin.service", "spamass-milter.service", "opendkim.service", "opendmarc.service") + BACKUP_TIMERS
+         "spamassassin.service", "spamass-milter.service", "opendkim.service", "opendmarc.service") + BACKUP_TIMERS + (_advisories.UNIT + ".timer",)
 # Reading a remote repository's list of snapshots waits at most this long (sftp over a slow link).
 BACKUP_READ_SECONDS = 120
 OPENDKIM_CONF = "/etc/opendkim.conf"
@@ -463,6 +468,40 @@ def _mimedefang(reader, packages, units):
                 filter=_sanitize.parse_filter(filter_) if filter_ is not None else filter_why)
 
 
+def _submission_passwd(reader):
+    """The schemes of the submission accounts' passwd-file (MAIL-SMTPD-014); no hash leaves the host."""
+    if not os.path.exists(_controls.SUBMISSION_PASSWD):
+        return dict(exists=False)
+    text, why = reader.read(_controls.SUBMISSION_PASSWD)
+    if text is None:
+        return dict(exists=True, error=why)
+    return dict(exists=True, accounts=_passwords.schemes(text))
+
+
+def _advisories_state(reader, packages, units, now=None):
+    """debsecan: installed, its timer, and its history (when it last reported, what has a fix not installed)."""
+    timer = units.get(_advisories.UNIT + ".timer", {})
+    found = dict(installed=bool(packages.get("debsecan")),
+                 timer=dict(enabled=timer.get("enabled", "unknown"), active=timer.get("active", "unknown")),
+                 time=None, age_hours=None, fixable=[], history_error="")
+    if not found["installed"]:
+        return found
+    text, why = reader.read(_advisories.HISTORY)
+    if text is None:
+        found["history_error"] = why
+        return found
+    try:
+        history = _advisories.parse_history(text)
+    except ValueError as error:
+        found["history_error"] = str(error)
+        return found
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    found.update(time=history["time"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                 age_hours=(now - history["time"]).total_seconds() / 3600.0,
+                 fixable=_advisories.fixable(history["entries"]))
+    return found
+
+
 def _backups(reader, packages, units, now=None):
     """The backup role's schedule and the repository's newest snapshot (MAIL-BAK-001 to 003). The snapshots
     are listed without a lock (restic --no-lock), so the audit writes nothing to the repository."""
@@ -608,7 +647,8 @@ def gather(module, config_dir, admin_networks=(), ssh_port=_controls.SSH_PORT, m
     listeners = _listeners()
     return dict(host=_host(reader, postfix), postfix=postfix, listeners=listeners, packages=packages, units=units,
                 firewall=_firewall(reader, listeners, admin_networks, ssh_port, mta_users),
-                updates=_updates(reader, packages),
+                submission_passwd=_submission_passwd(reader),
+                updates=_updates(reader, packages), advisories=_advisories_state(reader, packages, units),
                 logs=_logs(reader, packages),
                 clamav=_clamav(reader, packages, units), mimedefang=_mimedefang(reader, packages, units),
                 spamassassin=_spamassassin(reader, packages, units), backup=_backups(reader, packages, units),

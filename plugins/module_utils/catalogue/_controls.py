@@ -22,10 +22,12 @@ import re
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mta_sts
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _advisories
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _backup
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _passwords
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _sanitize
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _attachments
@@ -82,9 +84,14 @@ SUBMISSION_OVERRIDES = {
 # certificate inside this window (openssl x509 -checkend) and MAIL-TLS-011 fails a certificate in it.
 CERT_RENEW_DAYS = 30
 
+# The submission accounts' passwd-file: the postfix role writes it, Dovecot reads it, the audit judges its schemes.
+SUBMISSION_PASSWD = "/etc/dovecot/mailsec-submission.passwd"
 # clamd's socket: the clamav role opens it, MIMEDefang (sanitize mode) scans through it.
 CLAMD_SOCKET = "/run/clamav/clamd.ctl"
-SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, clamd_socket=CLAMD_SOCKET, smtp_port=SMTP_PORT, mta_sts_port=MTA_STS_PORT, mta_sts_unit=_mta_sts.UNIT,
+SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, clamd_socket=CLAMD_SOCKET, smtp_port=SMTP_PORT, mta_sts_port=MTA_STS_PORT,
+              mta_sts_unit=_mta_sts.UNIT, submission_passwd=SUBMISSION_PASSWD,
+              advisories=dict(unit=_advisories.UNIT, history=_advisories.HISTORY, suites=_advisories.SUITES,
+                              tracker=_advisories.TRACKER),
               backup=dict(unit=_backup.UNIT, check_unit=_backup.CHECK_UNIT, config_dir=_backup.CONFIG_DIR,
                           env_file=_backup.ENV_FILE, password_file=_backup.PASSWORD_FILE, ssh_key=_backup.SSH_KEY,
                           known_hosts=_backup.KNOWN_HOSTS, state_dir=_backup.STATE_DIR, checked=_backup.CHECKED_STAMP,
@@ -170,7 +177,9 @@ REFERENCE_TITLES = {
     "MOZ": "Mozilla SSL configuration guidelines",
     "CLAMAV": "ClamAV documentation",
     "MIMEDEFANG": "MIMEDefang documentation, https://mimedefang.org",
+    "DOVECOT": "Dovecot documentation, https://doc.dovecot.org",
     "RESTIC": "restic documentation, https://restic.readthedocs.io",
+    "DEBSECAN": "debsecan, Debian's security analyzer, https://security-tracker.debian.org/tracker/data/report",
     "SA": "Apache SpamAssassin",
     "NMAP": "nmap smtp-open-relay",
     "AMAVIS": "amavisd-new default configuration",
@@ -695,6 +704,20 @@ def _backup_checked(ev):
     if days is None:
         return False, "no check of the repository on record (%s absent)" % _backup.CHECKED_STAMP
     return days <= _backup.MAX_CHECK_AGE_DAYS, "restic check last passed %s, %.1f days ago" % (backup.get("checked"), days)
+
+
+def _passwords_slow(ev):
+    found = ev.section("submission_passwd")
+    if found.get("error"):
+        raise EvidenceMissing("%s could not be read: %s" % (SUBMISSION_PASSWD, found["error"]))
+    if not found.get("exists"):
+        return True, "no passwd-file of the collection (%s): the accounts are the host's own (PAM)" % SUBMISSION_PASSWD
+    accounts = found.get("accounts") or []
+    weak = ["%s (%s)" % (a["user"], a["scheme"]) for a in accounts if not a.get("slow")]
+    return not weak, "%d account%s in %s%s" % (len(accounts), "" if len(accounts) == 1 else "s", SUBMISSION_PASSWD,
+                                               "; stored without a slow salted hash: " + ", ".join(weak) if weak
+                                               else ", every password a slow salted hash (%s)" % ", ".join(
+                                                   sorted(set(a["scheme"] for a in accounts))) if accounts else "")
 
 
 def _package_absent(package):
@@ -1391,6 +1414,26 @@ def _unattended_upgrades(ev):
         "installed" if installed else "not installed", periodic)
 
 
+def _advisories_followed(ev):
+    found = ev.section("advisories")
+    if not found.get("installed"):
+        return False, "debsecan is not installed: nobody hears of a vulnerability that has no automatic fix"
+    timer = found.get("timer") or {}
+    if found.get("history_error"):
+        return False, "debsecan has no usable history (%s): it never ran to the end" % found["history_error"]
+    hours = found.get("age_hours")
+    fixable = found.get("fixable") or []
+    faults = []
+    if timer.get("enabled") != "enabled" or timer.get("active") != "active":
+        faults.append("%s.timer %s/%s" % (_advisories.UNIT, timer.get("enabled"), timer.get("active")))
+    if hours is None or hours > _advisories.MAX_AGE_HOURS:
+        faults.append("the last report is %s hours old" % ("?" if hours is None else "%.1f" % hours))
+    shown = ", ".join("%s (%s)" % (f["bug"], f["package"]) for f in fixable[:5]) + (" ..." if len(fixable) > 5 else "")
+    return not faults, "%sdebsecan last reported %s, %s hours ago; %d vulnerabilit%s with a Debian fix not installed%s" % (
+        "; ".join(faults) + "; " if faults else "", found.get("time"), "?" if hours is None else "%.1f" % hours,
+        len(fixable), "y" if len(fixable) == 1 else "ies", ": " + shown if fixable else "")
+
+
 # --- Network checks: what an untrusted client on a vantage host saw -------------------------------
 
 def _targets(ev):
@@ -1949,6 +1992,14 @@ CONTROLS = (
             references=["PF SMTPD_ACCESS_README (XCLIENT)"],
             needs=(),
             source=NETWORK),
+    Control(id="MAIL-SMTPD-014", title="Submission passwords are stored as slow, salted hashes", severity="high",
+            modes=SERVING,
+            expected="every account of %s has a Dovecot scheme of %s (or a crypt string of SHA-512, SHA-256, bcrypt or "
+                     "yescrypt): no PLAIN, MD5, SHA1 or DES" % (SUBMISSION_PASSWD, ", ".join(_passwords.SLOW_SCHEMES)),
+            check=_passwords_slow,
+            remediation="postfix_submission_users (password, which the role hashes with SHA512-CRYPT, or password_hash)",
+            references=["DOVECOT password schemes (doveadm-pw)"],
+            needs=("postfix", "submission")),
 
     # --- Rate and size limits --------------------------------------------------------------------------
     Control(id="MAIL-DOS-001", title="Concurrent connections per client are bounded", severity="medium", modes=ALL_MODES,
@@ -2231,6 +2282,14 @@ CONTROLS = (
             check=_logs_kept,
             remediation="baseline role (baseline_log_retention_days)",
             references=["CIS 6.1 (journald)"],
+            needs=()),
+    Control(id="MAIL-HOST-003", title="Security advisories reach an administrator", severity="medium", modes=ALL_MODES,
+            expected="debsecan installed, %s.timer enabled and running, and its last report at most %d hours old (the "
+                     "administrator gets a mail when a vulnerability appears or is fixed)" % (_advisories.UNIT,
+                                                                                              _advisories.MAX_AGE_HOURS),
+            check=_advisories_followed,
+            remediation="advisories role (advisories_mail, advisories_source)",
+            references=["DEBSECAN debsecan(1)"],
             needs=()),
 
     # --- Backups: the backup role (restic) ---------------------------------------------------------------

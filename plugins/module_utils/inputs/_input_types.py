@@ -119,6 +119,10 @@ TYPES = {
     "baseline_unattended_upgrades_mail": (_inputs.mail_address, dict(optional=True)),
     "baseline_unattended_upgrades_reboot_time": (_inputs.time_of_day, dict(optional=True)),
     "baseline_log_retention_days": _bounded(_inputs.integer, 1, 3650, unit="days"),
+    # advisories
+    "advisories_mail": (_inputs.mail_address, {}),
+    "advisories_source": (_inputs.advisory_source, dict(optional=True)),
+    "advisories_time": (_inputs.time_of_day, {}),
     # backup
     "backup_repository": (_inputs.restic_repository, {}),
     "backup_sftp_host_key": (_inputs.ssh_host_key, dict(optional=True)),

@@ -683,6 +683,15 @@ def ssh_host_key(value, variable):
     return "%s %s" % (key_type, fields[1])
 
 
+def advisory_source(value, variable):
+    """Where debsecan reads the security tracker's data: an http(s) URL or file:///PATH (a local copy), returned
+    with a final '/' (debsecan adds the release's name)."""
+    given = _text_or_refuse(value, variable, "'https://security-tracker.debian.org/tracker/debsecan/release/1/'")
+    if given.startswith("file://"):
+        return "file://" + path(given[len("file://"):].rstrip("/") or "/", variable) + "/"
+    return url(given.rstrip("/"), variable, schemes=("http", "https")) + "/"
+
+
 _SNAPSHOT_ID = re.compile(r"^[0-9a-f]{8,64}\Z")
 
 

@@ -53,6 +53,9 @@ def host_evidence(postconf, master="master-hardened-mx-debian13.txt", overrides=
         logs=dict(storage="persistent", persistent=True, max_retention="90day", retention_days=90.0,
                   rsyslog_installed=False),
         backup=healthy_backup(),
+        submission_passwd=dict(exists=True, accounts=[dict(user="alice", scheme="SHA512-CRYPT", slow=True)]),
+        advisories=dict(installed=True, timer=dict(enabled="enabled", active="active"), time="2026-12-04T06:00:00Z",
+                        age_hours=5.0, fixable=[], history_error=""),
     )
 
 

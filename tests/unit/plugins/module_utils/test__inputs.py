@@ -191,6 +191,8 @@ GOOD_TYPED = {
     "backup_check_day": "Sun", "backup_check_time": "04:30", "backup_check_read_percent": 5, "backup_keep_daily": 7,
     "backup_keep_weekly": 5, "backup_keep_monthly": 12, "backup_extra_paths": ["/srv/archive"],
     "backup_restore_snapshot": "1a2b3c4d",
+    "advisories_mail": "admin@dept.example.org", "advisories_source": "https://mirror.example.org/debsecan",
+    "advisories_time": "06:00",
 }
 
 
