@@ -20,6 +20,11 @@ BACKENDS = ("passwd_file", "system")
 # Dovecot password schemes that store a slow, salted hash. Plain, MD5 and unsalted schemes are refused.
 HASH_SCHEMES = ("SHA512-CRYPT", "SHA256-CRYPT", "BLF-CRYPT", "ARGON2I", "ARGON2ID", "PBKDF2")
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's score from 0 to 4: 3 is "safely unguessable: moderate protection from an offline slow-hash
+# scenario", what a stolen passwd-file of SHA512-CRYPT hashes faces.
+MIN_STRENGTH = 3
+# zxcvbn's time grows with the length; what lies beyond adds no guessability it could find.
+_STRENGTH_PREFIX = 72
 # Dovecot passwd-file fields are separated by ":", and logins travel in SASL and in the login map.
 _LOGIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\Z")
 # Printable ASCII without ':', which would end the hash's field and start the next one in passwd-file.
@@ -45,6 +50,27 @@ def passwd_line(name, password_hash):
         raise ValueError("postfix_submission_users (%s): the password hash is not one line of a Dovecot %s hash "
                          "without ':' (not shown here)" % (name, " or ".join(HASH_SCHEMES)))
     return "%s:%s" % (name, password_hash)
+
+
+def password_strength(password, hints):
+    """zxcvbn's (score from 0 to 4, its warning) for PASSWORD, knowing the words of HINTS (the login, the
+    mail domains), or None when the control node lacks zxcvbn. The warning never repeats the password."""
+    try:
+        from zxcvbn import zxcvbn  # pylint: disable=import-outside-toplevel  # the control node's, only for clear passwords
+    except ImportError:
+        return None
+    result = zxcvbn(password[:_STRENGTH_PREFIX], user_inputs=[h for h in hints if isinstance(h, str)])
+    return result["score"], (result.get("feedback") or {}).get("warning") or ""
+
+
+def _hints(name, domains):
+    """The words an attacker who knows the account would try first: the login and the domains' labels."""
+    words = [name] if isinstance(name, str) else []
+    for domain in domains:
+        if isinstance(domain, str):
+            words.append(domain)
+            words.extend(label for label in domain.split(".") if len(label) > 2)
+    return words
 
 
 def _user_label(index, user):
@@ -81,6 +107,8 @@ def _user_problems(index, user, backend, domains, enabled=True):
                                 % (label, MIN_PASSWORD_LENGTH))
             elif any(ord(c) < 32 for c in password):
                 problems.append("%s: password contains control characters" % label)
+            else:
+                problems.extend(_strength_problems(label, password, _hints(name, domains)))
         else:
             match = _HASH.match(user["password_hash"]) if isinstance(user["password_hash"], str) else None
             if not match or match.group("scheme") not in HASH_SCHEMES:
@@ -105,6 +133,18 @@ def _user_problems(index, user, backend, domains, enabled=True):
     elif enabled and not domains:
         problems.append("%s: list its addresses; there are no mail domains to give it name@domain" % label)
     return problems
+
+
+def _strength_problems(label, password, hints):
+    judged = password_strength(password, hints)
+    if judged is None:
+        return ["%s: the password's strength cannot be judged: the control node lacks the Python package zxcvbn "
+                "(pip install -r requirements.txt); install it, or give password_hash instead" % label]
+    score, warning = judged
+    if score < MIN_STRENGTH:
+        return ["%s: password is too easy to guess (zxcvbn scores it %d of 4, %d is needed%s); choose a longer one of "
+                "unrelated words (it is not shown here)" % (label, score, MIN_STRENGTH, ": " + warning if warning else "")]
+    return []
 
 
 def input_problems(values, names=None):

@@ -10,10 +10,14 @@ import re
 
 import yaml
 
+from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 # Backed-up files whose names the user chooses (clamav_local_signatures): pruned where they live.
 USER_NAMED = ("{{ __clamav_database_dir }}/{{ item.name }}",)
 _VARIABLE = re.compile(r"\{\{\s*(__[a-z_]+)\s*\}\}")
+# A value the catalogue owns, as role vars read it: "{{ 'name' | mailsec.hardening.shared_value }}".
+_SHARED = re.compile(r"\{\{\s*'([a-z_]+)'\s*\|\s*mailsec\.hardening\.shared_value\s*\}\}")
 
 
 def _tasks(items):
@@ -32,6 +36,7 @@ def _role_vars(role):
 def _resolve(text, variables):
     for dummy in range(5):
         text = _VARIABLE.sub(lambda m: str(variables[m.group(1)]) if m.group(1) in variables else m.group(0), text)
+        text = _SHARED.sub(lambda m: str(_controls.SHARED[m.group(1)]), text)
     return text
 
 
