@@ -40,7 +40,7 @@ stage_molecule_filtering_border() {
   local failed=0
   molecule_test filtering "$MAILSEC_RELEASE" || failed=1
   molecule_test border "$MAILSEC_RELEASE" || failed=1
-  molecule_test backup "$MAILSEC_RELEASE" || failed=1
+  molecule_test upkeep "$MAILSEC_RELEASE" || failed=1
   return $failed
 }
 # The README's user path, literally, as an ordinary user in a fresh virtualenv (molecule/guide); the
@@ -67,7 +67,7 @@ molecule_scenarios() {
     case $dir in
       demo) ;;    # runs with `make demo`
       bench) ;;   # runs with `make bench`
-      audit|identity|filtering|border|backup|guide|mailbox) ;;   # their own stages: molecule_audit_identity, molecule_filtering_border, guide
+      audit|identity|filtering|border|upkeep|guide|mailbox) ;;   # their own stages: molecule_audit_identity, molecule_filtering_border, guide
       *) echo "$dir" ;;
     esac
   done
