@@ -23,6 +23,8 @@ description:
     that answer differently are reported as a problem of their own.
   - Flags generic-looking names (the address written into the name, provider pool words), and more than one PTR name.
   - Names are compared in their IDNA (ASCII) form; RV(addresses[].name) is ASCII, C(display) fields show Unicode.
+  - With O(blocklists), looks every address up in each DNS blocklist zone (RFC 5782) and reports the listings with
+    the blocklist's reason.
   - With O(mode), judges the DNS controls of the catalogue (C(docs/controls.md)) and returns them in RV(findings).
   - The module only reads; it never changes anything and always returns C(changed=false).
 options:
@@ -56,6 +58,15 @@ options:
     description: How often a question that got no answer is asked again of the same resolver; from 0 to 10.
     type: int
     default: 2
+  blocklists:
+    description:
+      - DNS blocklist zones (RFC 5782) each of O(addresses) is looked up in, for example V(zen.spamhaus.org) or
+        V(bl.spamcop.net); asked of the same resolvers. Without any, MAIL-DNS-009 is not judged.
+      - An answer in 127.255.255.0/24 is the blocklist refusing the question (Spamhaus refuses queries that come
+        through public resolvers), reported as unknown, never as clear.
+    type: list
+    elements: str
+    default: []
   mode:
     description: The host's intended mode; when set, RV(findings) holds the DNS controls judged for it.
     type: str
@@ -195,6 +206,34 @@ host_name:
       description: Resolvers set aside.
       type: list
       elements: str
+blocklists:
+  description: Each address looked up in each zone of O(blocklists).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    address:
+      description: The address.
+      type: str
+    zone:
+      description: The blocklist's zone.
+      type: str
+    query:
+      description: The name asked (the address backwards, then the zone).
+      type: str
+    listed:
+      description: Whether the blocklist lists the address; null when it could not be told.
+      type: bool
+    codes:
+      description: The A records the blocklist answered.
+      type: list
+      elements: str
+    reason:
+      description: The blocklist's TXT text for a listed address.
+      type: str
+    problem:
+      description: Why the listing could not be told (no answer, a refusal code), or empty.
+      type: str
 findings:
   description: The DNS controls judged for O(mode), in the shape of the audit's findings; empty without O(mode).
   returned: always
@@ -208,6 +247,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
+from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _blocklists
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _dns
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _fcrdns
 
@@ -221,6 +261,11 @@ def _problem(params):
                 return "%s must list bare IPv4 or IPv6 addresses; %s" % (name, refusal)
     if not params["addresses"] and not params["name"]:
         return "give addresses, a name, or both"
+    for zone in params["blocklists"]:
+        try:
+            _inputs.hostname(zone, "blocklists")
+        except _inputs.Refusal as refusal:
+            return "blocklists must list DNS zones such as zen.spamhaus.org; %s" % refusal
     for name in ("name", "helo"):
         if params[name] is not None and _fcrdns.normalize(params[name]) is None:
             return "%s must be a host name, got %r" % (name, params[name])
@@ -253,6 +298,7 @@ def main():
             port=dict(type="int", default=53),
             timeout=dict(type="float", default=3),
             retries=dict(type="int", default=2),
+            blocklists=dict(type="list", elements="str", default=[]),
             mode=dict(type="str", choices=list(_controls.MODES)),
         ),
         supports_check_mode=True,
@@ -275,10 +321,14 @@ def main():
     results = [_fcrdns.check_address(a, lookup, resolvers, p["helo"], p["retries"]) for a in addresses]
     confirmed = bool(results) and all(r["confirmed"] and r["helo_matches"] is not False for r in results) \
         and not (host_name and host_name["reason"])
-    evidence = dict(addresses=results, host_name=host_name, helo=p["helo"])
+    listings = [_blocklists.check(a, _inputs.hostname(z, "blocklists"), lookup, resolvers, p["retries"])
+                for a in addresses for z in p["blocklists"]]
+    evidence = dict(addresses=results, host_name=host_name, helo=p["helo"], blocklists=listings,
+                    blocklists_asked=bool(p["blocklists"]))
     findings = _controls.evaluate({"fcrdns": evidence}, p["mode"], source=_controls.DNS) if p["mode"] else []
     output = dict(changed=False, confirmed=confirmed, msg=_summary(results, host_name) if results or host_name
-                  else "no address to check", resolvers=resolvers, addresses=results, findings=findings)
+                  else "no address to check", resolvers=resolvers, addresses=results, blocklists=listings,
+                  findings=findings)
     if host_name is not None:
         output["host_name"] = host_name
     module.exit_json(**output)

@@ -1434,6 +1434,21 @@ def _advisories_followed(ev):
         len(fixable), "y" if len(fixable) == 1 else "ies", ": " + shown if fixable else "")
 
 
+def _not_blocklisted(ev):
+    listings = ev.section("fcrdns").get("blocklists") or []
+    if not listings:
+        raise EvidenceMissing("no egress address was looked up in a blocklist")
+    listed = [l for l in listings if l.get("listed")]
+    unknown = [l for l in listings if l.get("listed") is None]
+    zones = sorted(set(l["zone"] for l in listings))
+    if listed:
+        return False, "; ".join("%s is listed by %s (%s)%s" % (l["address"], l["zone"], ", ".join(l.get("codes") or []),
+                                                               ": " + l["reason"] if l.get("reason") else "") for l in listed)
+    if unknown:
+        raise EvidenceMissing("; ".join("%s on %s: %s" % (l["address"], l["zone"], l.get("problem")) for l in unknown))
+    return True, "%s listed by none of %s" % (", ".join(sorted(set(l["address"] for l in listings))), ", ".join(zones))
+
+
 # --- Network checks: what an untrusted client on a vantage host saw -------------------------------
 
 def _targets(ev):
@@ -2150,6 +2165,16 @@ CONTROLS = (
             references=["RFC 5321 §2.3.5", "RFC 1912 §2.1"],
             needs=(),
             source=DNS),
+    Control(id="MAIL-DNS-009", title="No egress address is on a DNS blocklist", severity="high", modes=ALL_MODES,
+            expected="each egress address unknown to every blocklist zone of audit_blocklists (no A record in 127.0.0.0/8 "
+                     "for it, RFC 5782); a blocklist that refuses to answer leaves the control in error, never passed",
+            check=_not_blocklisted,
+            remediation="find and stop what sent the mail that got the address listed (an open relay or proxy, a "
+                        "compromised account: the audit's other findings, the mail log), then ask the blocklist named "
+                        "in the evidence to remove it",
+            references=["RFC 5782", "M3AAWG best practices"],
+            needs=("blocklists",),
+            source=DNS),
 
     # --- Virus and spam filters ------------------------------------------------------------------------
     Control(id="MAIL-AV-001", title="clamd runs with current signatures", severity="high", modes=SERVING,
@@ -2527,7 +2552,7 @@ def _judge(control, evidence, mode, present=None):
     present = components(evidence) if present is None else present
     missing = [n for n in control.needs if n not in present]
     if missing:
-        where = "" if control.source == SENDER else " on this host"
+        where = "" if control.source in (SENDER, DNS) else " on this host"
         return finding(control, "not_applicable", "", "%s not present%s" % (" and ".join(missing), where))
     if mode not in control.modes:
         if mode in control.deviation:
@@ -2551,6 +2576,9 @@ def evaluate(evidence, mode, source=HOST, only=None, optouts=None):
         present = components(evidence)
     elif source == SENDER:
         present = sender_components(evidence)
+    elif source == DNS:
+        fcrdns = evidence.get("fcrdns") if isinstance(evidence.get("fcrdns"), dict) else {}
+        present = set(["blocklists"]) if fcrdns.get("blocklists_asked") else set()
     else:
         present = set(["registered"]) if source == SCAN and evidence.get("registry") else set()
     return [judge(c, evidence, mode, present, optouts) for c in controls(source) if only is None or c.id in only]

@@ -161,7 +161,7 @@ def agree(results, question):
     return answered[0], None, warnings
 
 
-def _resolve(result, lookup, resolvers, qname, rdtype, retries):
+def resolve(result, lookup, resolvers, qname, rdtype, retries):
     """Ask one question of every resolver and agree on the answer; each resolver's status goes to
     RESULT's resolvers list (when it keeps one), the warnings to its warnings.
     Returns (answer or None, problem or None, whether any resolver answered)."""
@@ -185,7 +185,7 @@ def check_address(address, lookup, resolvers, helo=None, retries=2):
     result = dict(address=address, reverse_name=qname, ptr=[], forward={}, aliases={}, confirmed=False,
                   confirmed_names=[], name=None, helo=normalize(helo) if helo else None, helo_matches=None,
                   generic=[], reason=None, warnings=[], resolvers=[], unresolved=False)
-    answer, problem, answered = _resolve(result, lookup, resolvers, qname, "PTR", retries)
+    answer, problem, answered = resolve(result, lookup, resolvers, qname, "PTR", retries)
     if problem:
         # no answer at all says nothing about the records: the caller reports an error, not a failure
         result["unresolved"] = not answered
@@ -204,7 +204,7 @@ def check_address(address, lookup, resolvers, helo=None, retries=2):
     result["generic"] = ["%s: %s" % (name, reason) for name in names for reason in generic_reasons(name, address)]
     problems = []
     for name in names:
-        reply, problem = _resolve(result, lookup, resolvers, name, rdtype, retries)[:2]
+        reply, problem = resolve(result, lookup, resolvers, name, rdtype, retries)[:2]
         if problem:
             problems.append(problem)
             continue
@@ -257,7 +257,7 @@ def check_name(name, lookup, resolvers, retries=2):
         return result
     problems = []
     for rdtype in ("A", "AAAA"):
-        answer, problem = _resolve(result, lookup, resolvers, qname, rdtype, retries)[:2]
+        answer, problem = resolve(result, lookup, resolvers, qname, rdtype, retries)[:2]
         if problem:
             problems.append(problem)
             continue

@@ -576,7 +576,9 @@ def test_soft_reverse_dns_checks_on_clients_pass():
 
 def test_dns_controls_without_dns_evidence_are_errors_and_apply_to_mx_only():
     findings = by_id(cat.evaluate({}, "mx", source=cat.DNS))
-    assert set(findings) == {"MAIL-DNS-002", "MAIL-DNS-003", "MAIL-DNS-007", "MAIL-DNS-008"}
+    assert set(findings) == {"MAIL-DNS-002", "MAIL-DNS-003", "MAIL-DNS-007", "MAIL-DNS-008", "MAIL-DNS-009"}
+    # the blocklist control needs blocklists to ask (audit_blocklists)
+    assert findings.pop("MAIL-DNS-009")["status"] == "not_applicable"
     assert all(f["status"] == "error" for f in findings.values())
     assert all(f["status"] == "not_applicable" for f in cat.evaluate({}, "relay_client", source=cat.DNS))
 
