@@ -58,8 +58,8 @@ def check(address, zone, lookup, resolvers, retries=2):
         return result
     refusals = [c for c in codes if c.version == 4 and c in REFUSED]
     if refusals:
-        result["problem"] = "%s refused to answer (%s: %s)" % (zone, refusals[0], _REFUSALS.get(str(refusals[0]),
-                                                                                              "an error code"))
+        meaning = _REFUSALS.get(str(refusals[0]), "an error code")
+        result["problem"] = "%s refused to answer (%s: %s)" % (zone, refusals[0], meaning)
         return result
     if not any(c.version == 4 and c in LISTED for c in codes):
         result["problem"] = "%s answered %s, outside 127.0.0.0/8: not a blocklist's answer" % (zone, ", ".join(result["codes"]))
