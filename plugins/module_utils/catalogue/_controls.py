@@ -1428,7 +1428,7 @@ def _advisories_followed(ev):
         faults.append("%s.timer %s/%s" % (_advisories.UNIT, timer.get("enabled"), timer.get("active")))
     if hours is None or hours > _advisories.MAX_AGE_HOURS:
         faults.append("the last report is %s hours old" % ("?" if hours is None else "%.1f" % hours))
-    shown = ", ".join("%s (%s)" % (f["bug"], f["package"]) for f in fixable[:5]) + (" ..." if len(fixable) > 5 else "")
+    shown = ", ".join("%s (%s)" % (f["bug"], ", ".join(f["packages"])) for f in fixable[:5]) + (" ..." if len(fixable) > 5 else "")
     return not faults, "%sdebsecan last reported %s, %s hours ago; %d vulnerabilit%s with a Debian fix not installed%s" % (
         "; ".join(faults) + "; " if faults else "", found.get("time"), "?" if hours is None else "%.1f" % hours,
         len(fixable), "y" if len(fixable) == 1 else "ies", ": " + shown if fixable else "")

@@ -36,6 +36,10 @@ def parse_history(text):
 
 
 def fixable(entries):
-    """The {bug, package} of ENTRIES whose fix Debian has released and the host has not installed, sorted."""
-    return sorted((dict(bug=e["bug"], package=e["package"]) for e in entries if e["fixed"]),
-                  key=lambda e: (e["bug"], e["package"]))
+    """The vulnerabilities of ENTRIES whose fix Debian has released and the host has not installed, as
+    [{bug, packages}] sorted by bug: debsecan records each installed package of a source on its own line."""
+    packages = {}
+    for entry in entries:
+        if entry["fixed"]:
+            packages.setdefault(entry["bug"], set()).add(entry["package"])
+    return [dict(bug=bug, packages=sorted(packages[bug])) for bug in sorted(packages)]

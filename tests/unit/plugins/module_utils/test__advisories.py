@@ -23,13 +23,13 @@ from test__controls import host_evidence  # a well-kept host, as the catalogue t
 
 NOW = datetime.datetime(2026, 12, 4, 12, 0, tzinfo=datetime.timezone.utc)
 # debsecan's history after a report at 2026-12-04 06:15 UTC: one fix released and not installed, one without a fix.
-HISTORY = "VERSION 1\n1796364900\nCVE-2026-0001,postfix,F\nCVE-2026-0002,libc6, \n"
+HISTORY = "VERSION 1\n1796364900\nCVE-2026-0001,postfix,F\nCVE-2026-0001,postfix-pcre,F\nCVE-2026-0002,libc6, \n"
 
 
 def test_the_history_gives_the_time_of_the_report_and_the_fixes_not_installed():
     history = _advisories.parse_history(HISTORY)
     assert history["time"] == datetime.datetime(2026, 12, 4, 6, 15, tzinfo=datetime.timezone.utc)
-    assert _advisories.fixable(history["entries"]) == [dict(bug="CVE-2026-0001", package="postfix")]
+    assert _advisories.fixable(history["entries"]) == [dict(bug="CVE-2026-0001", packages=["postfix", "postfix-pcre"])]
 
 
 @pytest.mark.parametrize("text", ["", "VERSION 2\n1\n", "VERSION 1\nyesterday\n", "VERSION 1\n1\nCVE-1,postfix\n",
@@ -55,13 +55,14 @@ def judged(advisories):
 
 
 REPORTING = dict(installed=True, timer=dict(enabled="enabled", active="active"), time="2026-12-04T06:15:00Z",
-                 age_hours=5.75, fixable=[dict(bug="CVE-2026-0001", package="postfix")], history_error="")
+                 age_hours=5.75, fixable=[dict(bug="CVE-2026-0001", packages=["postfix", "postfix-pcre"])], history_error="")
 
 
 def test_a_host_that_reports_passes_and_the_fixes_not_installed_are_the_evidence():
     finding = judged(REPORTING)
     assert finding["status"] == "pass"
-    assert finding["actual"].endswith("5.8 hours ago; 1 vulnerability with a Debian fix not installed: CVE-2026-0001 (postfix)")
+    assert finding["actual"].endswith("5.8 hours ago; 1 vulnerability with a Debian fix not installed: "
+                                      "CVE-2026-0001 (postfix, postfix-pcre)")
 
 
 @pytest.mark.parametrize("plant, evidence", [
@@ -92,7 +93,7 @@ UNITS = {"mailsec-advisories.timer": dict(enabled="enabled", active="active")}
 def test_mailhost_info_reads_the_history_of_an_installed_debsecan():
     found = mailhost_info._advisories_state(FakeReader(HISTORY), {"debsecan": True}, UNITS, now=NOW)
     assert found["time"] == "2026-12-04T06:15:00Z" and found["age_hours"] == pytest.approx(5.75)
-    assert found["fixable"] == [dict(bug="CVE-2026-0001", package="postfix")]
+    assert found["fixable"] == [dict(bug="CVE-2026-0001", packages=["postfix", "postfix-pcre"])]
     assert mailhost_info._advisories_state(FakeReader(None), {"debsecan": True}, UNITS, now=NOW)["history_error"]
     assert mailhost_info._advisories_state(FakeReader("junk"), {"debsecan": True}, UNITS, now=NOW)["history_error"]
     assert mailhost_info._advisories_state(FakeReader(HISTORY), {}, UNITS, now=NOW)["installed"] is False
