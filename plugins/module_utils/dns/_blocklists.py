@@ -13,13 +13,11 @@ and is reported as such. No I/O happens here: questions go through the LOOKUP of
 
 from __future__ import annotations
 
-import ipaddress
-
 from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _fcrdns
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 
-LISTED = ipaddress.ip_network("127.0.0.0/8")
-REFUSED = ipaddress.ip_network("127.255.255.0/24")
+LISTED = _inputs.network("127.0.0.0/8", "LISTED")
+REFUSED = _inputs.network("127.255.255.0/24", "REFUSED")
 _REFUSALS = {"127.255.255.252": "a malformed query", "127.255.255.254": "a query through a public resolver",
              "127.255.255.255": "too many queries"}
 
@@ -35,8 +33,8 @@ def _codes(records):
     codes = []
     for record in records:
         try:
-            codes.append(ipaddress.ip_address(record.strip()))
-        except ValueError:
+            codes.append(_inputs.address(record.strip(), "the blocklist's answer"))
+        except _inputs.Refusal:
             continue
     return codes
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _passwords
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _input_types
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy as policy
 
 BACKENDS = ("passwd_file", "system")
-# Dovecot password schemes that store a slow, salted hash. Plain, MD5 and unsalted schemes are refused.
-HASH_SCHEMES = ("SHA512-CRYPT", "SHA256-CRYPT", "BLF-CRYPT", "ARGON2I", "ARGON2ID", "PBKDF2")
+# Dovecot password schemes that store a slow, salted hash, as the audit judges them (MAIL-SMTPD-014).
+# Plain, MD5 and unsalted schemes are refused.
+HASH_SCHEMES = _passwords.SLOW_SCHEMES
 MIN_PASSWORD_LENGTH = 12
 # zxcvbn's score from 0 to 4: 3 is "safely unguessable: moderate protection from an offline slow-hash
 # scenario", what a stolen passwd-file of SHA512-CRYPT hashes faces.
