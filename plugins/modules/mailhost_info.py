@@ -111,7 +111,9 @@ mode_inferred:
   sample: false
 evidence:
   description: What was read, in the shape the control catalogue judges (postfix, listeners, packages, units, firewall,
-    updates, advisories, logs, clamav, mimedefang, spamassassin, backup, opendkim, opendmarc, policyd_spf, host). C(advisories) holds
+    updates, advisories, logs, clamav, mimedefang, spamassassin, backup, monitoring, opendkim, opendmarc, policyd_spf, host).
+    C(monitoring) holds the monitoring role's timers, the mail monitor's last round (C(checked), C(age_minutes), C(errors),
+    the C(alerts) in force) and fail2ban's SMTP AUTH jail (C(fail2ban.status), the failed and banned clients). C(advisories) holds
     whether debsecan is installed, its timer, when it last reported (from its history) and the vulnerabilities with a Debian
     fix not installed (C(fixable)). C(submission_passwd) holds the scheme of each account of the postfix role's
     passwd-file (never a hash). C(backup) holds the
@@ -186,6 +188,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import 
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _backup
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _nftables
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _monitoring
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _passwords
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _postfix_settings
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _sanitize
@@ -193,10 +196,11 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._service_ch
 
 PACKAGES = ("postfix", "sendmail", "sendmail-bin", "unattended-upgrades", "nftables", "rsyslog", "clamav-daemon", "clamav-milter",
             "mimedefang", "spamassassin", "spamd", "spamass-milter", "opendkim", "opendmarc", "postfix-policyd-spf-python",
-            "restic", "debsecan")
+            "restic", "debsecan", "pflogsumm", "fail2ban")
 BACKUP_TIMERS = (_backup.UNIT + ".timer", _backup.CHECK_UNIT + ".timer")
-UNITS = ("postfix.service", "clamav-daemon.service", "clamav-milter.service", "mimedefang.service", "spamd.service",
-         "spamassassin.service", "spamass-milter.service", "opendkim.service", "opendmarc.service") + BACKUP_TIMERS + (_advisories.UNIT + ".timer",)
+MONITOR_TIMERS = (_monitoring.SUMMARY_UNIT + ".timer", _monitoring.ALERTS_UNIT + ".timer")
+UNITS = (("postfix.service",) + tuple(unit for unit in _monitoring.WATCHED_UNITS if unit != "dovecot.service") + BACKUP_TIMERS
+         + (_advisories.UNIT + ".timer",) + MONITOR_TIMERS + ("fail2ban.service",))
 # Reading a remote repository's list of snapshots waits at most this long (sftp over a slow link).
 BACKUP_READ_SECONDS = 120
 OPENDKIM_CONF = "/etc/opendkim.conf"
@@ -502,6 +506,37 @@ def _advisories_state(reader, packages, units, now=None):
     return found
 
 
+def _monitoring_state(reader, packages, units, now=None):
+    """The monitoring role's timers, the monitor's last round (its state file) and fail2ban's SMTP AUTH jail
+    (MAIL-MON-001 and 002)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    found = dict(installed=bool(packages.get("pflogsumm")),
+                 timers=dict((name, dict(enabled=units.get(name, {}).get("enabled", "unknown"),
+                                         active=units.get(name, {}).get("active", "unknown"))) for name in MONITOR_TIMERS),
+                 checked=None, age_minutes=None, errors=[], alerts=[], state_error="")
+    text, why = reader.read(_monitoring.STATE)
+    if text is None:
+        found["state_error"] = why
+    else:
+        try:
+            found.update(_monitoring.state_evidence(text, now))
+        except ValueError as error:
+            found["state_error"] = str(error)
+    service = units.get("fail2ban.service", {})
+    fail2ban = dict(installed=bool(packages.get("fail2ban")), active=service.get("active", "unknown"),
+                    jail=_monitoring.JAIL, status=None, error="")
+    if fail2ban["installed"] and fail2ban["active"] == "active":
+        rc, out, err = reader.run("fail2ban-client", "status", _monitoring.JAIL)
+        try:
+            fail2ban["status"] = _monitoring.parse_jail(out) if rc == 0 else None
+        except ValueError as error:
+            fail2ban["error"] = str(error)
+        if rc != 0:
+            fail2ban["error"] = (err or out).strip()[:200] or "fail2ban-client exited with %s" % rc
+    found["fail2ban"] = fail2ban
+    return found
+
+
 def _backups(reader, packages, units, now=None):
     """The backup role's schedule and the repository's newest snapshot (MAIL-BAK-001 to 003). The snapshots
     are listed without a lock (restic --no-lock), so the audit writes nothing to the repository."""
@@ -652,6 +687,7 @@ def gather(module, config_dir, admin_networks=(), ssh_port=_controls.SSH_PORT, m
                 logs=_logs(reader, packages),
                 clamav=_clamav(reader, packages, units), mimedefang=_mimedefang(reader, packages, units),
                 spamassassin=_spamassassin(reader, packages, units), backup=_backups(reader, packages, units),
+                monitoring=_monitoring_state(reader, packages, units),
                 opendkim=_opendkim(reader, packages, units), opendmarc=_opendmarc(reader, packages, units),
                 policyd_spf=dict(installed=bool(packages.get("postfix-policyd-spf-python"))))
 

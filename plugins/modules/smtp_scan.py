@@ -27,7 +27,15 @@ description:
     (open relay), MAIL-TLS-009 (STARTTLS), MAIL-SMTPD-011 (banner names software), MAIL-SMTPD-012, MAIL-SMTPD-013,
     MAIL-TLS-008 and MAIL-TLS-010. RV(by_address) feeds M(mailsec.hardening.audit_report), which writes the same JSON,
     JUnit, HTML and terminal reports as the audit.
-  - It never connects to an address outside O(ranges), refuses ranges holding more than O(max_addresses) addresses
+  - The same discovery covers O(proxy_ports). Every listener there is asked for a tunnel to port 25 of O(proxy_target)
+    (C(CONNECT TARGET:25 HTTP/1.1) with a C(Host) header), at most O(probe_concurrency) at a time, the proxy's answer and
+    the greeting through the tunnel each bounded by O(timeout); through a tunnel only C(QUIT) is sent. A proxy that
+    tunnels to an SMTP greeting is an V(open_proxy) and fails MAIL-NET-010 (no open HTTP proxy reaches port 25), one
+    that answers 403 or 407 V(refused), one that answers 2xx without a greeting, 500, 502, 503 or 504, or nothing at all
+    V(inconclusive) (MAIL-NET-010 is then V(error)), and anything else V(not_proxy). MAIL-NET-010 is judged on every
+    address the sweep reports, and alone on an address where only something that is or may be a proxy answered.
+  - It never connects to an address outside O(ranges) (a proxy is asked for a tunnel only to port 25 of O(proxy_target),
+    a registered server or the proxy itself by default), refuses ranges holding more than O(max_addresses) addresses
     unless O(allow_large_ranges) is set, and never sends C(DATA), so no mail is delivered.
   - The module only reads; it always returns C(changed=false). Sweep only networks you are responsible for.
 options:
@@ -106,6 +114,22 @@ options:
     description: External probe domain of the relay battery, which no swept server may accept or relay mail for.
     type: str
     default: relay-probe.example.net
+  proxy_ports:
+    description:
+      - The ports swept for HTTP proxies on every address (squid's 3128, 8080, tinyproxy's 8888), in the same discovery
+        as O(ports); a port cannot be in both. An empty list sweeps for no proxies, and MAIL-NET-010 is not judged.
+    type: list
+    elements: int
+    default: [3128, 8080, 8888]
+    version_added: 1.1.0
+  proxy_target:
+    description:
+      - The address (bare IPv4 or IPv6) whose port 25 every proxy is asked to tunnel to. Choose a mail server you answer
+        for; an address in O(exclude) is refused.
+      - Default the first address of the first O(registry) entry approved for port 25 (outside O(exclude)), else each
+        proxy's own address.
+    type: str
+    version_added: 1.1.0
 extends_documentation_fragment:
   - mailsec.hardening.read_only
 seealso:
@@ -133,6 +157,19 @@ EXAMPLES = r"""
 - name: Name the unregistered servers and the open relays
   ansible.builtin.debug:
     msg: "unregistered: {{ __scan.unregistered }}; open relays: {{ __scan.open_relays }}"
+
+- name: Sweep a lab network on more proxy ports, asking each proxy for a tunnel to the hub's port 25
+  mailsec.hardening.smtp_scan:
+    ranges: [192.0.2.128/26]
+    ports: [25]
+    proxy_ports: [3128, 8080, 8118, 8888]
+    proxy_target: 192.0.2.10
+  delegate_to: localhost
+  register: __lab
+
+- name: Name the proxies that reach port 25
+  ansible.builtin.debug:
+    msg: "open proxies: {{ __lab.open_proxies }}"
 """
 
 RETURN = r"""
@@ -153,10 +190,13 @@ by_address:
   returned: always
   type: dict
 summary:
-  description: Counts - C(addresses) swept, C(connections) tried, C(listeners) per class, C(findings) per status.
+  description:
+    - Counts - C(addresses) swept, C(connections) tried (mail and proxy ports), C(listeners) per class, C(proxies) per
+      class (since 1.1.0), C(findings) per status.
   returned: always
   type: dict
-  sample: {addresses: 254, connections: 762, listeners: {open_relay: 1, closed: 3}, findings: {pass: 20, fail: 4}}
+  sample: {addresses: 254, connections: 1524, listeners: {open_relay: 1, closed: 3}, proxies: {open_proxy: 1, refused: 2},
+           findings: {pass: 20, fail: 4}}
 unregistered:
   description: The addresses with a mail listener that are not in the registry.
   returned: always
@@ -167,6 +207,24 @@ open_relays:
   returned: always
   type: list
   elements: str
+proxies:
+  description:
+    - Every listener on O(proxy_ports) that answered - C(address), C(port), C(class) (V(open_proxy), V(refused),
+      V(inconclusive) or V(not_proxy)), C(target) (the C(ADDRESS:25) the tunnel was asked for), C(status) (the proxy's
+      status line), C(greeting) (the first line that came through the tunnel) and C(detail).
+  returned: always
+  type: list
+  elements: dict
+  version_added: 1.1.0
+  sample: [{address: 192.0.2.41, port: 8080, class: open_proxy, target: "192.0.2.25:25",
+            status: "HTTP/1.1 200 Connection established", greeting: "220 mx.dept.example.org ESMTP",
+            detail: "tunnels to 192.0.2.25:25 (HTTP/1.1 200 Connection established): 220 mx.dept.example.org ESMTP"}]
+open_proxies:
+  description: The proxies (C(ADDRESS:PORT)) that tunnelled to an SMTP greeting on port 25.
+  returned: always
+  type: list
+  elements: str
+  version_added: 1.1.0
 no_starttls:
   description: The port 25 listeners that speak SMTP but do not offer STARTTLS.
   returned: always
@@ -188,7 +246,7 @@ not_swept:
   type: list
   elements: str
 timings:
-  description: Seconds spent on discovery and on probing.
+  description: Seconds spent on discovery and on probing (the relay batteries and the proxies' tunnels).
   returned: always
   type: dict
   sample: {discovery: 0.41, probing: 3.2}
@@ -202,6 +260,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _registry
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp import _proxy
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp import _sweep
 from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._probe import (
     TLS_VERSIONS,
@@ -230,10 +289,12 @@ def problems(params):
     if not 1 <= params["probe_concurrency"] <= 64:
         found.append("probe_concurrency must be from 1 to 64, got %d" % params["probe_concurrency"])
     found += _registry.registry_problems(params["registry"], "registry")
+    excluded, _problems = _sweep.parse_networks(params["exclude"] or [], "exclude")
+    found += _proxy.read_options(params["proxy_ports"], params["proxy_target"], params["ports"], excluded)[0]
     return [p for p in found if p]
 
 
-def report_lists(listeners, results):
+def report_lists(listeners, results, proxies=()):
     """The lists a security team reads first."""
     def where(item):
         return format_target(item["address"], item["port"])
@@ -243,9 +304,11 @@ def report_lists(listeners, results):
         for finding in result["findings"]:
             if finding["id"] == "MAIL-SMTPD-011" and finding["status"] == "fail":
                 leaks.append(finding["actual"])
+    listening = set(item["address"] for item in listeners)
     return dict(
-        unregistered=[a for a, r in results.items() if r["registered"] is None],
+        unregistered=[a for a, r in results.items() if r["registered"] is None and a in listening],
         open_relays=[where(item) for item in listeners if item["class"] == "open_relay"],
+        open_proxies=[where(item) for item in proxies if item["class"] == _proxy.OPEN],
         no_starttls=[where(item) for item in listeners
                      if item["port"] == 25 and item["class"] in _sweep.SPEAKS_SMTP and not item["starttls_offered"]],
         banner_leaks=leaks,
@@ -270,6 +333,8 @@ def main():
             timeout=dict(type="float", default=10),
             tls_versions=dict(type="list", elements="str", choices=list(TLS_VERSIONS), default=list(TLS_VERSIONS)),
             probe_domain=dict(type="str", default="relay-probe.example.net"),
+            proxy_ports=dict(type="list", elements="int", default=list(_proxy.DEFAULT_PORTS)),
+            proxy_target=dict(type="str"),
         ),
         supports_check_mode=True,
     )
@@ -282,26 +347,33 @@ def main():
     addresses = _sweep.addresses(p["ranges"], p["exclude"])
     options = dict(timeout=p["timeout"], probe_domain=p["probe_domain"], tls_versions=p["tls_versions"])
     implicit = tuple(p["implicit_tls_ports"])
-    probed, targets, timings = _sweep.sweep(
+    excluded, _problems = _sweep.parse_networks(p["exclude"], "exclude")
+    _problems, proxy_ports, proxy_target = _proxy.read_options(p["proxy_ports"], p["proxy_target"], ports, excluded)
+    proxy_target = proxy_target or _proxy.default_target(entries, excluded)
+    probed, targets, timings, proxy_rows = _sweep.sweep(
         addresses, ports,
         connect=lambda address, port: _sweep.tcp_connect(address, port, p["connect_timeout"]),
         probe=lambda address, port: probe_listener(options, address, port, implicit),
-        concurrency=p["concurrency"], probe_concurrency=p["probe_concurrency"])
-    results = _sweep.compare(probed, targets, entries, ports)
+        concurrency=p["concurrency"], probe_concurrency=p["probe_concurrency"], proxy_ports=proxy_ports,
+        check_proxy=lambda address, port: _proxy.check_proxy(address, port, proxy_target, p["timeout"]))
+    results = _sweep.compare(probed, targets, entries, ports, proxy_rows, proxy_ports)
     registry = _registry.by_address(entries)
     listeners = [_sweep.listener_summary(t, (registry.get(t["address"]) or {}).get("name")) for t in targets]
+    proxies = [dict((k, row.get(k)) for k in ("address", "port", "class", "target", "status", "greeting", "detail"))
+               for row in proxy_rows if row.get("class")]
     swept = set(addresses)
-    lists = report_lists(listeners, results)
+    lists = report_lists(listeners, results, proxies)
     findings = [f for r in results.values() for f in r["findings"]]
-    summary = dict(addresses=len(addresses), connections=len(probed),
+    summary = dict(addresses=len(addresses), connections=len(probed) + len(proxy_rows),
                    listeners=dict((c, len([x for x in listeners if x["class"] == c])) for c in _sweep.CLASSES),
+                   proxies=dict((c, len([x for x in proxies if x["class"] == c])) for c in _proxy.CLASSES),
                    findings=_controls.summarize(findings))
-    msg = "%d addresses, %d listeners: %d unregistered server(s), %d open relay(s), %d without STARTTLS, " \
-          "%d banner leak(s), %d registered server(s) down" % (
+    msg = "%d addresses, %d listeners: %d unregistered server(s), %d open relay(s), %d open proxy(ies) to port 25, " \
+          "%d without STARTTLS, %d banner leak(s), %d registered server(s) down" % (
               len(addresses), len(listeners), len(lists["unregistered"]), len(lists["open_relays"]),
-              len(lists["no_starttls"]), len(lists["banner_leaks"]), len(lists["down"]))
-    module.exit_json(changed=False, listeners=listeners, by_address=results, summary=summary, timings=timings,
-                     not_swept=sorted(a for a in registry if a not in swept), msg=msg, **lists)
+              len(lists["open_proxies"]), len(lists["no_starttls"]), len(lists["banner_leaks"]), len(lists["down"]))
+    module.exit_json(changed=False, listeners=listeners, proxies=proxies, by_address=results, summary=summary,
+                     timings=timings, not_swept=sorted(a for a in registry if a not in swept), msg=msg, **lists)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.dns import _mta_
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _advisories
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _backup
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _monitoring
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _mail_policy
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _mailhost
@@ -92,6 +93,12 @@ SHARED = dict(certificate_renew_days=CERT_RENEW_DAYS, clamd_socket=CLAMD_SOCKET,
               mta_sts_unit=_mta_sts.UNIT, submission_passwd=SUBMISSION_PASSWD,
               advisories=dict(unit=_advisories.UNIT, history=_advisories.HISTORY, suites=_advisories.SUITES,
                               tracker=_advisories.TRACKER),
+              monitoring=dict(summary_unit=_monitoring.SUMMARY_UNIT, alerts_unit=_monitoring.ALERTS_UNIT,
+                              mail_log_unit=_monitoring.MAIL_LOG_UNIT, script=_monitoring.SCRIPT, config=_monitoring.CONFIG,
+                              state_dir=_monitoring.STATE_DIR, state=_monitoring.STATE, mail_log=_monitoring.MAIL_LOG,
+                              jail=_monitoring.JAIL, jail_file=_monitoring.JAIL_FILE, filter=_monitoring.FILTER,
+                              filter_file=_monitoring.FILTER_FILE,
+                              exporter_unit=_monitoring.EXPORTER_UNIT),
               backup=dict(unit=_backup.UNIT, check_unit=_backup.CHECK_UNIT, config_dir=_backup.CONFIG_DIR,
                           env_file=_backup.ENV_FILE, password_file=_backup.PASSWORD_FILE, ssh_key=_backup.SSH_KEY,
                           known_hosts=_backup.KNOWN_HOSTS, state_dir=_backup.STATE_DIR, checked=_backup.CHECKED_STAMP,
@@ -154,6 +161,7 @@ FAMILIES = {
     "ALIAS": "Aliases and postmaster",
     "HOST": "Host basics",
     "BAK": "Backups",
+    "MON": "Monitoring and alerts",
     "REG": "Registration of mail servers",
     "AUTH": "Sender authentication (SPF, DKIM, DMARC, TLS-RPT)",
 }
@@ -180,8 +188,10 @@ REFERENCE_TITLES = {
     "DOVECOT": "Dovecot documentation, https://doc.dovecot.org",
     "RESTIC": "restic documentation, https://restic.readthedocs.io",
     "DEBSECAN": "debsecan, Debian's security analyzer, https://security-tracker.debian.org/tracker/data/report",
+    "PFLOGSUMM": "pflogsumm, the Postfix log summarizer, https://jimsun.linxnet.com/postfix_contrib.html",
+    "FAIL2BAN": "fail2ban documentation, https://github.com/fail2ban/fail2ban",
     "SA": "Apache SpamAssassin",
-    "NMAP": "nmap smtp-open-relay",
+    "NMAP": "nmap scripts (smtp-open-relay, http-open-proxy), https://nmap.org/nsedoc/",
     "AMAVIS": "amavisd-new default configuration",
     "M3AAWG": "M3AAWG best practices",
     "NFT": "nftables wiki, https://wiki.nftables.org",
@@ -1434,6 +1444,46 @@ def _advisories_followed(ev):
         len(fixable), "y" if len(fixable) == 1 else "ies", ": " + shown if fixable else "")
 
 
+def _monitored(ev):
+    found = ev.section("monitoring")
+    if not found.get("installed"):
+        return False, "pflogsumm is not installed: nobody gets a summary of the mail log, nor an alert"
+    faults = ["%s %s/%s" % (name, timer.get("enabled"), timer.get("active"))
+              for name, timer in sorted((found.get("timers") or {}).items())
+              if timer.get("enabled") != "enabled" or timer.get("active") != "active"]
+    minutes = found.get("age_minutes")
+    if found.get("state_error"):
+        faults.append("the mail monitor never finished a round (%s)" % found["state_error"])
+    elif minutes is None or minutes > _monitoring.MAX_CHECK_AGE_MINUTES:
+        faults.append("the last round of checks is %s minutes old" % ("?" if minutes is None else "%.0f" % minutes))
+    if found.get("errors"):
+        faults.append("the last round could not read: %s" % "; ".join(found["errors"]))
+    alerts = found.get("alerts") or []
+    told = "alerts in force: %s" % "; ".join(alerts) if alerts else "no alert in force"
+    if faults:
+        return False, "%s; %s" % ("; ".join(faults), told)
+    return True, "summary and alert timers enabled and running; last round %s, %.1f minutes ago; %s" % (
+        found.get("checked"), minutes, told)
+
+
+def _auth_failures_banned(ev):
+    fail2ban = ev.section("monitoring").get("fail2ban") or {}
+    jail = fail2ban.get("jail") or _monitoring.JAIL
+    if not fail2ban.get("installed"):
+        return False, "fail2ban is not installed: a client may guess submission passwords for as long as it likes"
+    if fail2ban.get("active") != "active":
+        return False, "fail2ban.service is %s: nobody is banned" % fail2ban.get("active")
+    if not ev.installed("nftables"):
+        return False, "nftables is not installed: fail2ban's bans (banaction nftables) block nobody"
+    status = fail2ban.get("status")
+    if not isinstance(status, dict):
+        return False, "the jail %s is not running: %s" % (jail, fail2ban.get("error") or "fail2ban did not answer")
+    banned = status.get("banned") or []
+    return True, "jail %s running: %d failed logins being counted, %d client%s banned now%s, %d banned in all" % (
+        jail, status.get("failed_now", 0), status.get("banned_now", 0), "" if status.get("banned_now") == 1 else "s",
+        " (%s)" % ", ".join(banned[:10]) if banned else "", status.get("banned_total", 0))
+
+
 def _not_blocklisted(ev):
     listings = ev.section("fcrdns").get("blocklists") or []
     if not listings:
@@ -1607,6 +1657,26 @@ def _registered_answers(ev):
     if down:
         return False, "%s does not take mail on %s" % (entry.get("name"), "; ".join(down))
     return True, "%s answers SMTP on %s" % (entry.get("name"), ", ".join(map(str, wanted)))
+
+
+# --- Open proxies: what the sweep's requests for a tunnel to port 25 got (smtp_scan) ------------------------
+
+def _no_open_proxy(ev):
+    ports = ev.data.get("proxy_ports")
+    proxies = ev.data.get("proxies")
+    if not ports or not isinstance(proxies, list):
+        raise EvidenceMissing("no proxy port was swept")
+    address = ev.data.get("address")
+    opened = ["%s %s" % (_label(dict(address=address, port=p.get("port"))), p.get("detail")) for p in proxies
+              if p.get("class") == "open_proxy"]
+    if opened:
+        return False, "; ".join(opened)
+    unsure = ["%s %s" % (_label(dict(address=address, port=p.get("port"))), p.get("detail")) for p in proxies
+              if p.get("class") == "inconclusive"]
+    if unsure:
+        raise EvidenceMissing("; ".join(unsure) + "; check by hand whether it tunnels to port 25")
+    return True, "; ".join("%s %s" % (_label(dict(address=address, port=p.get("port"))), p.get("detail"))
+                           for p in proxies) or "no listener on the proxy ports %s" % ", ".join(map(str, ports))
 
 
 # --- Sender authentication (mail_auth role, mail_auth_info) -------------------------------------------------
@@ -1922,6 +1992,15 @@ CONTROLS = (
             remediation="firewall role (firewall_outbound_smtp_users, mailsec_mta_users)",
             references=["M3AAWG Managing Port 25", "RFC 5068 §3", "NFT Matching packet metainformation (skuid)"],
             needs=()),
+    Control(id="MAIL-NET-010", title="No open HTTP proxy reaches port 25", severity="critical", modes=ALL_MODES,
+            expected="no listener on the swept proxy ports (smtp_scan's proxy_ports) opens a tunnel to port 25 of a mail "
+                     "server for an untrusted client: CONNECT TARGET:25 is refused, or the listener is no proxy",
+            check=_no_open_proxy,
+            remediation="close the proxy, or let only the local networks use it (tinyproxy Allow, squid http_access) and "
+                        "allow CONNECT only to port 443 (tinyproxy ConnectPort 443, squid's SSL_ports)",
+            references=["CAMPUS open proxies", "NMAP http-open-proxy", "M3AAWG Managing Port 25"],
+            needs=(),
+            source=SCAN),
 
     # --- SMTP protocol hygiene and smuggling ---------------------------------------------------------
     Control(id="MAIL-SMTPD-001", title="The banner names no software", severity="low", modes=ALL_MODES,
@@ -2316,6 +2395,25 @@ CONTROLS = (
             remediation="advisories role (advisories_mail, advisories_source)",
             references=["DEBSECAN debsecan(1)"],
             needs=()),
+
+    # --- Monitoring: the monitoring role ----------------------------------------------------------------
+    Control(id="MAIL-MON-001", title="Mail problems reach an administrator", severity="medium", modes=ALL_MODES,
+            expected="pflogsumm installed, %s.timer (a daily summary) and %s.timer (alerts: Postfix down, the queue "
+                     "growing, refused relay attempts or failed logins spiking, a filter down) enabled and running, and "
+                     "the last round of checks at most %d minutes old and complete" % (
+                         _monitoring.SUMMARY_UNIT, _monitoring.ALERTS_UNIT, _monitoring.MAX_CHECK_AGE_MINUTES),
+            check=_monitored,
+            remediation="monitoring role (monitoring_mail and the monitoring_*_limit values)",
+            references=["PFLOGSUMM pflogsumm(1)"],
+            needs=("postfix",)),
+    Control(id="MAIL-MON-002", title="Clients that keep failing SMTP AUTH are banned", severity="medium",
+            modes=SERVING,
+            expected="fail2ban running with its %s jail (Debian's postfix filter in auth mode) on the mail ports" % (
+                _monitoring.JAIL),
+            check=_auth_failures_banned,
+            remediation="monitoring role (monitoring_fail2ban, monitoring_fail2ban_max_failures)",
+            references=["FAIL2BAN jail.conf(5)"],
+            needs=("postfix", "submission")),
 
     # --- Backups: the backup role (restic) ---------------------------------------------------------------
     Control(id="MAIL-BAK-001", title="Mail, queue, keys and configuration are backed up on a schedule", severity="medium",

@@ -5,10 +5,12 @@
 """Sweeping address ranges for mail servers: which addresses a sweep may touch, discovery with a
 bounded pool of TCP connects, the relay battery on every listener that answered (the same
 ``_probe.probe_listener`` the audit runs, through a second bounded pool), a class for each
-listener, and the comparison with the registry as findings of the control catalogue.
+listener, and the comparison with the registry as findings of the control catalogue. The same
+discovery covers the proxy ports, and every listener there is asked for a tunnel to port 25
+(``_proxy.check_proxy``, in the same bounded pool as the batteries): MAIL-NET-010.
 
-The network I/O is passed in (``connect`` and ``probe``), so everything here is tested with fakes
-and with real listeners on loopback addresses.
+The network I/O is passed in (``connect``, ``probe`` and ``check_proxy``), so everything here is tested
+with fakes and with real listeners on loopback addresses.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _registry
+from ansible_collections.mailsec.hardening.plugins.module_utils.smtp import _proxy
 
 DEFAULT_MAX_ADDRESSES = 1024
 HARD_MAX_ADDRESSES = 1 << 20  # even when large ranges are allowed: a /12 of IPv4 or a /108 of IPv6
@@ -34,6 +37,9 @@ STATES = ("open", "closed", "filtered", "unreachable")
 # tried, MAIL-TLS-009 only where port 25 answered)
 NETWORK_CONTROLS = ("MAIL-RELAY-011", "MAIL-SMTPD-011", "MAIL-SMTPD-012", "MAIL-SMTPD-013", "MAIL-TLS-008",
                     "MAIL-TLS-009", "MAIL-TLS-010")
+# judged on every address the sweep reports when proxy ports were swept, and alone on an address where only
+# a proxy (or what may be one) answered
+PROXY_CONTROL = "MAIL-NET-010"
 
 
 def parse_networks(values, variable):
@@ -169,29 +175,56 @@ def _guarded(probe, address, port):
                                error="the probe failed: %s: %s" % (type(error).__name__, error))), None
 
 
-def sweep(addresses_, ports, connect, probe, concurrency, probe_concurrency):
-    """Discover, then probe. Returns (probed, targets, timings).
+def _guarded_proxy(check_proxy, address, port):
+    """CHECK_PROXY's outcome, or an inconclusive one: an unexpected failure is that port's evidence, not a traceback."""
+    try:
+        return check_proxy(address, port)
+    except Exception as error:  # pylint: disable=broad-except  # becomes that port's evidence, not a traceback
+        found = _proxy.outcome(_proxy.INCONCLUSIVE, None, detail="the check failed: %s: %s" % (type(error).__name__, error))
+        found.update(address=address, port=port)
+        return found, None
+
+
+def sweep(addresses_, ports, connect, probe, concurrency, probe_concurrency, proxy_ports=(), check_proxy=None):
+    """Discover, then probe. Returns (probed, targets, timings, proxies).
 
     ``connect(address, port)`` returns {state, error}; ``probe(address, port)`` is ``probe_listener``
     bound to the options, returning (target, None) or (None, why). At most CONCURRENCY connects and
-    PROBE_CONCURRENCY batteries run at once; nothing outside ADDRESSES_ is ever passed to either."""
+    PROBE_CONCURRENCY batteries run at once; nothing outside ADDRESSES_ is ever passed to either.
+    PROXY_PORTS are discovered in the same pool as PORTS, and ``check_proxy(address, port)``
+    (``_proxy.check_proxy`` bound to the target and timeout) runs on each that answered, in the
+    batteries' pool. PROXIES has one row per address and proxy port, like PROBED, with the outcome's
+    class, target, status, greeting and detail where a listener answered."""
     began = time.monotonic()
-    pairs = [(address, port) for address in addresses_ for port in ports]
-    states = _pool_map(lambda pair: connect(*pair), pairs, concurrency)
-    probed = [dict(address=a, port=p, state=s["state"], error=s["error"], answered=s["state"] == "open")
-              for (a, p), s in zip(pairs, states)]
+    pairs = [(address, port, kind) for address in addresses_
+             for kind, kind_ports in (("smtp", ports), ("proxy", proxy_ports)) for port in kind_ports]
+    states = _pool_map(lambda pair: connect(pair[0], pair[1]), pairs, concurrency)
+    rows = [(kind, dict(address=a, port=p, state=s["state"], error=s["error"], answered=s["state"] == "open"))
+            for (a, p, kind), s in zip(pairs, states)]
+    probed = [row for kind, row in rows if kind == "smtp"]
+    proxies = [row for kind, row in rows if kind == "proxy"]
     discovered = time.monotonic()
-    listening = [item for item in probed if item["state"] == "open"]
-    outcomes = _pool_map(lambda item: _guarded(probe, item["address"], item["port"]), listening, probe_concurrency)
+    listening = [("smtp", item) for item in probed if item["state"] == "open"]
+    listening += [("proxy", item) for item in proxies if item["state"] == "open" and check_proxy is not None]
+
+    def examine(pair):
+        kind, item = pair
+        if kind == "proxy":
+            return _guarded_proxy(check_proxy, item["address"], item["port"])
+        return _guarded(probe, item["address"], item["port"])
+
+    outcomes = _pool_map(examine, listening, probe_concurrency)
     targets = []
-    for item, (target, why) in zip(listening, outcomes):
-        if target is None:  # it stopped listening between discovery and the battery
+    for (kind, item), (found, why) in zip(listening, outcomes):
+        if found is None:  # it stopped listening between discovery and the battery
             item.update(state="closed", answered=False, error=why)
-            continue
-        target["class"] = classify(target)
-        targets.append(target)
+        elif kind == "proxy":
+            item.update(found)
+        else:
+            found["class"] = classify(found)
+            targets.append(found)
     timings = dict(discovery=round(discovered - began, 3), probing=round(time.monotonic() - discovered, 3))
-    return probed, targets, timings
+    return probed, targets, timings, proxies
 
 
 def listener_summary(target, registered):
@@ -219,14 +252,28 @@ def _address_order(text):
     return parsed.version, parsed
 
 
-def compare(probed, targets, entries, swept_ports):
+def _scan_only(mail_server, proxy_ports):
+    """The SCAN controls to judge on an address: the registration controls where a mail port answered or the
+    address is registered, MAIL-NET-010 where proxy ports were swept (alone where only a proxy answered)."""
+    if not mail_server:
+        return set([PROXY_CONTROL])
+    only = set(c.id for c in _controls.controls(_controls.SCAN))
+    if not proxy_ports:
+        only.discard(PROXY_CONTROL)
+    return only
+
+
+def compare(probed, targets, entries, swept_ports, proxies=(), proxy_ports=()):
     """Per address the scan's findings, with the registry applied: {address: {mode, registered, findings}}.
 
     Every address with a listener is judged, and every registered address that was swept (a registered
-    server that is down is a finding). ENTRIES are normalised registry entries."""
+    server that is down is a finding), and every address where a proxy port answered with something that
+    is or may be a proxy (``_proxy.PROXY_LIKE``). ENTRIES are normalised registry entries; PROXIES are the
+    proxy rows of ``sweep``, PROXY_PORTS the ports they were swept on."""
     registry = _registry.by_address(entries)
-    swept = set(item["address"] for item in probed)
-    wanted = set(t["address"] for t in targets) | (set(registry) & swept)
+    swept = set(item["address"] for item in probed) | set(item["address"] for item in proxies)
+    mail = set(t["address"] for t in targets) | (set(registry) & swept)
+    wanted = mail | set(x["address"] for x in proxies if x.get("class") in _proxy.PROXY_LIKE)
     results = {}
     for address in sorted(wanted, key=_address_order):
         entry = registry.get(address)
@@ -235,8 +282,10 @@ def compare(probed, targets, entries, swept_ports):
         mode = entry["mode"] if entry else "mx"
         evidence = dict(address=address, registry=entry, swept_ports=list(swept_ports),
                         listeners=[dict(port=t["port"], **{"class": t["class"]}) for t in own],
-                        probed=[p for p in probed if p["address"] == address])
-        findings = _controls.evaluate(evidence, mode, source=_controls.SCAN)
+                        probed=[p for p in probed if p["address"] == address], proxy_ports=list(proxy_ports),
+                        proxies=[x for x in proxies if x["address"] == address and x.get("class")])
+        findings = _controls.evaluate(evidence, mode, source=_controls.SCAN,
+                                      only=_scan_only(address in mail, proxy_ports))
         if speaking:
             network = dict(probed=[p for p in probed if p["address"] == address], targets=speaking)
             findings += _controls.evaluate(network, mode, source=_controls.NETWORK,

@@ -46,7 +46,7 @@ def host_evidence(postconf, master="master-hardened-mx-debian13.txt", overrides=
         listeners=[dict(protocol="tcp", address=a, port=p, process="master")
                    for a in ("0.0.0.0", "::") for p in (25, 465, 587)]
         + [dict(protocol="tcp", address="0.0.0.0", port=22, process="sshd")],
-        packages={"sendmail": False},
+        packages={"sendmail": False, "nftables": True},
         units={"postfix.service": dict(active="active", enabled="enabled")},
         firewall=firewall_evidence("nft_mailsec_mx.json"),
         updates=dict(unattended_upgrades_installed=True, periodic_unattended_upgrade="1"),
@@ -56,7 +56,19 @@ def host_evidence(postconf, master="master-hardened-mx-debian13.txt", overrides=
         submission_passwd=dict(exists=True, accounts=[dict(user="alice", scheme="SHA512-CRYPT", slow=True)]),
         advisories=dict(installed=True, timer=dict(enabled="enabled", active="active"), time="2026-12-04T06:00:00Z",
                         age_hours=5.0, fixable=[], history_error=""),
+        monitoring=healthy_monitoring(),
     )
+
+
+def healthy_monitoring():
+    """The monitoring role's evidence on a host it watches: both timers, a round two minutes ago with nothing
+    wrong, fail2ban's jail with one client banned."""
+    return dict(installed=True, timers={"mailsec-mail-summary.timer": dict(enabled="enabled", active="active"),
+                                        "mailsec-mail-alerts.timer": dict(enabled="enabled", active="active")},
+                checked="2026-12-04T10:00:00Z", age_minutes=2.0, errors=[], alerts=[], state_error="",
+                fail2ban=dict(installed=True, active="active", jail="postfix-sasl", error="",
+                              status=dict(failed_now=2, failed_total=9, banned_now=1, banned_total=1,
+                                          banned=["198.51.100.7"])))
 
 
 def healthy_backup():

@@ -193,6 +193,12 @@ GOOD_TYPED = {
     "backup_restore_snapshot": "1a2b3c4d",
     "advisories_mail": "admin@dept.example.org", "advisories_source": "https://mirror.example.org/debsecan",
     "advisories_time": "06:00",
+    "monitoring_mail": "alice", "monitoring_summary_time": "06:30", "monitoring_check_minutes": 5,
+    "monitoring_window_minutes": 15, "monitoring_queue_limit": 200, "monitoring_refusal_limit": 100,
+    "monitoring_auth_failure_limit": 20, "monitoring_repeat_hours": 6, "monitoring_fail2ban": True,
+    "monitoring_fail2ban_max_failures": 5, "monitoring_fail2ban_find_minutes": 10, "monitoring_fail2ban_ban_minutes": 60,
+    "monitoring_fail2ban_ignore_networks": ["192.0.2.0/24"], "monitoring_exporter": False,
+    "monitoring_exporter_address": "127.0.0.1", "monitoring_exporter_port": 9154,
 }
 
 

@@ -73,16 +73,16 @@ def test_the_sweep_touches_only_the_given_addresses_and_bounds_its_concurrency()
         return dict(address=address, port=port, relay=dict(verdict="closed")), None
 
     addresses = _sweep.addresses(["192.0.2.0/28"], exclude=["192.0.2.8/29"])
-    probed, targets, timings = _sweep.sweep(addresses, [25, 587], connect, probe, concurrency=3, probe_concurrency=2)
+    probed, targets, timings, proxies = _sweep.sweep(addresses, [25, 587], connect, probe, concurrency=3, probe_concurrency=2)
     touched = set(c[-2] for c in calls)
     assert touched == set("192.0.2.%d" % i for i in range(1, 8))
     assert peak[0] <= 3
     assert len(probed) == 14 and [t["class"] for t in targets] == ["closed", "closed"]
-    assert ("probe", "192.0.2.5", 25) in calls and set(timings) == {"discovery", "probing"}
+    assert ("probe", "192.0.2.5", 25) in calls and set(timings) == {"discovery", "probing"} and proxies == []
 
 
 def test_a_listener_gone_before_its_battery_is_closed_not_a_target():
-    probed, targets, _timings = _sweep.sweep(
+    probed, targets, _timings, _proxies = _sweep.sweep(
         ["192.0.2.5"], [25], lambda a, p: dict(state="open", error=None),
         lambda a, p: (None, "connection refused"), 4, 4)
     assert targets == [] and probed[0]["state"] == "closed" and probed[0]["error"] == "connection refused"
@@ -186,7 +186,7 @@ def test_every_class_on_loopback_listeners_and_the_registry_comparison(smtp_serv
                                         implicit_tls=True)
     outside = smtp_server("open", host="127.0.91.40", port=port)
     options = dict(timeout=1.0, probe_domain="relay-probe.example.net", tls_versions=[])
-    probed_, targets, _timings = _sweep.sweep(
+    probed_, targets, _timings, _proxies = _sweep.sweep(
         _sweep.addresses(["127.0.91.0/27"]), [port, smtps],
         lambda a, p: _sweep.tcp_connect(a, p, 1.0),
         lambda a, p: probe_listener(options, a, p, (smtps,)), concurrency=32, probe_concurrency=8)
@@ -225,7 +225,7 @@ def test_one_listener_whose_probe_breaks_does_not_end_the_sweep():
             raise ValueError("hostile reply")
         return dict(address=address, port=port, relay=dict(verdict="closed")), None
 
-    _probed, targets, _timings = _sweep.sweep(["192.0.2.2", "192.0.2.3"], [25], lambda a, p: dict(state="open", error=None),
-                                              probe, 2, 2)
+    _probed, targets, _timings, _proxies = _sweep.sweep(["192.0.2.2", "192.0.2.3"], [25],
+                                                        lambda a, p: dict(state="open", error=None), probe, 2, 2)
     assert [(t["address"], t["class"]) for t in targets] == [("192.0.2.2", "error"), ("192.0.2.3", "closed")]
     assert targets[0]["relay"]["error"] == "the probe failed: ValueError: hostile reply"
