@@ -240,8 +240,8 @@ class Reader(object):
         try:
             with open(path, "rb") as handle:
                 return handle.read().decode("utf-8", "replace"), None
-        except (IOError, OSError) as error:
-            return None, "%s: %s" % (path, error.strerror or error)
+        except (IOError, OSError, ValueError) as error:  # ValueError: a NUL in a path some file named
+            return None, "%s: %s" % (path, getattr(error, "strerror", None) or error)
 
 
 def _postfix(reader, config_dir):
@@ -301,8 +301,8 @@ def _file_facts(path):
     facts = dict(path=path, exists=False)
     try:
         info = os.stat(path)
-    except (IOError, OSError) as error:
-        facts["error"] = error.strerror
+    except (IOError, OSError, ValueError) as error:  # ValueError: a NUL in the path postconf gave
+        facts["error"] = getattr(error, "strerror", str(error))
         return facts
     try:
         owner = pwd.getpwuid(info.st_uid).pw_name
@@ -558,7 +558,7 @@ def _backups(reader, packages, units, now=None):
         argv += ["--host", env[_backup.HOST_VARIABLE]]
     rc, out, err = reader.run(*argv, env=dict((k, v) for k, v in env.items() if k.startswith("RESTIC_")))
     if rc != 0:
-        found["snapshots_error"] = (err or out or "restic exited with %s" % rc).strip().splitlines()[-1][:300]
+        found["snapshots_error"] = ((err or out).strip() or "restic exited with %s" % rc).splitlines()[-1][:300]
     else:
         try:
             snapshots = _backup.parse_snapshots(out)
@@ -593,8 +593,8 @@ def _opendkim(reader, packages, units):
     for key in keys:
         try:
             info = os.stat(key["path"])
-        except (IOError, OSError) as error:
-            key["error"] = "%s: %s" % (key["path"], error.strerror or error)
+        except (IOError, OSError, ValueError) as error:  # ValueError: a NUL in the KeyTable's path
+            key["error"] = "%s: %s" % (key["path"], getattr(error, "strerror", None) or error)
             continue
         key["mode"] = "%04o" % (info.st_mode & 0o7777)
         key["owner"] = _user_name(info.st_uid)
@@ -665,7 +665,10 @@ def _unit_states(units, *names):
 def _host(reader, postfix):
     name = (postfix.get("effective") or {}).get("myhostname") or socket.gethostname()
     if "." not in name:
-        name = socket.getfqdn(name)
+        try:
+            name = socket.getfqdn(name)
+        except (UnicodeError, ValueError, TypeError):  # a NUL, or a name IDNA cannot encode: kept as postconf gave it
+            pass
     try:
         resolved = sorted(set(info[4][0] for info in socket.getaddrinfo(name, None)))
     except (socket.gaierror, UnicodeError, OSError):

@@ -253,7 +253,7 @@ class Evidence(object):
     def services(self):
         """master.cf services: [{service, type, command, port, overrides}]."""
         services = self.postfix().get("services")
-        if not isinstance(services, list):
+        if not isinstance(services, list) or not all(isinstance(s, dict) for s in services):
             raise EvidenceMissing("master.cf services were not read")
         return services
 
@@ -318,7 +318,7 @@ class Evidence(object):
 
     def listeners(self):
         listeners = self.data.get("listeners")
-        if not isinstance(listeners, list):
+        if not isinstance(listeners, list) or not all(isinstance(item, dict) for item in listeners):
             raise EvidenceMissing("listening sockets were not read")
         return listeners
 
@@ -1801,7 +1801,7 @@ def sender_components(evidence):
     """What the sender evidence shows: mta_sts_policy when a mail domain publishes an MTA-STS policy."""
     sender = evidence.get("sender") if isinstance(evidence, dict) else None
     domains = sender.get("domains") if isinstance(sender, dict) else None
-    published = [d for d in domains or [] if isinstance(d, dict) and isinstance(d.get("mta_sts"), dict)
+    published = [d for d in (domains if isinstance(domains, list) else []) if isinstance(d, dict) and isinstance(d.get("mta_sts"), dict)
                  and d["mta_sts"].get("published")]
     return set(["mta_sts_policy"]) if published else set()
 
@@ -2660,6 +2660,10 @@ def _judge(control, evidence, mode, present=None):
         passed, actual = control.check(Evidence(evidence))
     except EvidenceMissing as error:
         return finding(control, "error", "", str(error))
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+        # a field of another type or shape than mailhost_info gathers (an old or edited evidence file): not judged
+        return finding(control, "error", "", "the evidence this control reads is malformed (%s: %s); gather it again"
+                       % (type(error).__name__, error))
     return finding(control, "pass" if passed else "fail", actual)
 
 

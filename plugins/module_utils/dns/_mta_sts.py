@@ -101,7 +101,7 @@ def parse_policy(body):
     if fields["mode"] not in MODES:
         problems.append("mode is %s, not enforce, testing or none" % (fields["mode"] or "missing"))
     age = fields["max_age"]
-    if age is None or not age.isdigit() or len(age) > 10:
+    if age is None or not (age.isascii() and age.isdigit()) or len(age) > 10:
         problems.append("max_age is %s, not a number of seconds" % (age or "missing"))
         fields["max_age"] = None
     else:
@@ -121,7 +121,7 @@ def _mx_hosts(lookup, domain):
     hosts = []
     for record in answer.get("records") or []:
         parts = str(record).split()
-        if len(parts) == 2 and parts[0].isdigit():
+        if len(parts) == 2 and parts[0].isascii() and parts[0].isdigit():
             hosts.append((int(parts[0]), parts[1].lower().rstrip(".")))
     return [host for _pref, host in sorted(hosts)], None
 

@@ -23,9 +23,12 @@ def parse_history(text):
     """debsecan's history TEXT as {time (aware datetime), entries: [{bug, package, fixed}]}. Raises ValueError
     naming what is wrong when TEXT is not in debsecan's format (VERSION 1, a Unix time, then bug,package,flag)."""
     lines = (text or "").splitlines()
-    if len(lines) < 2 or lines[0] != "VERSION 1" or not lines[1].strip().isdigit():
+    if len(lines) < 2 or lines[0] != "VERSION 1" or not lines[1].strip().isascii() or not lines[1].strip().isdigit():
         raise ValueError("not debsecan's history (VERSION 1 and a time expected): %r" % (text or "")[:60])
-    when = datetime.datetime.fromtimestamp(int(lines[1]), datetime.timezone.utc)
+    try:
+        when = datetime.datetime.fromtimestamp(int(lines[1]), datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError("debsecan's history gives the time %r, which is no date: %r" % (lines[1][:30], (text or "")[:60])) from None
     entries = []
     for number, line in enumerate(lines[2:], start=3):
         fields = line.split(",")

@@ -83,7 +83,9 @@ def repository_shown(repository):
 
 def parse_time(text):
     """restic's RFC 3339 time (nanoseconds, any offset) as an aware datetime, or None."""
-    match = re.match(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})$", (text or "").strip())
+    if not isinstance(text, str):
+        return None
+    match = re.match(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})$", text.strip())
     if not match:
         return None
     zone = "+00:00" if match.group(3) == "Z" else match.group(3)
@@ -98,7 +100,7 @@ def parse_snapshots(text):
     Raises ValueError naming what is wrong when TEXT is not restic's list of snapshots."""
     try:
         data = json.loads(text or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the JSON reader goes
         raise ValueError("restic did not print a JSON list of snapshots: %r" % (text or "")[:80])
     if not isinstance(data, list):
         raise ValueError("restic printed %s where a list of snapshots was expected" % type(data).__name__)
@@ -109,6 +111,8 @@ def parse_snapshots(text):
         paths = item.get("paths") or []
         if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
             raise ValueError("a snapshot whose paths are not a list of text: %r" % (paths,))
+        if not isinstance(item.get("tags") or [], list):
+            raise ValueError("a snapshot whose tags are not a list: %r" % (item.get("tags"),))
         snapshots.append(dict(id=str(item.get("short_id") or item.get("id") or "")[:8], time=item["time"],
                               paths=sorted(paths), hostname=str(item.get("hostname") or ""),
                               tags=[str(t) for t in item.get("tags") or []]))

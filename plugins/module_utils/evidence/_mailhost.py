@@ -187,12 +187,13 @@ def global_addresses(ip_json):
     """The global-scope addresses in ``ip -j address show`` output, IPv4 first (what strangers can reach)."""
     try:
         links = json.loads(ip_json or "[]")
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     found = []
     for link in links if isinstance(links, list) else []:
-        for info in link.get("addr_info") or [] if isinstance(link, dict) else []:
-            if isinstance(info, dict) and info.get("scope") == "global" and info.get("local"):
+        infos = link.get("addr_info") if isinstance(link, dict) else None
+        for info in infos if isinstance(infos, list) else []:
+            if isinstance(info, dict) and info.get("scope") == "global" and isinstance(info.get("local"), str) and info["local"]:
                 found.append((0 if info.get("family") == "inet" else 1, info["local"]))
     return [address for _family, address in sorted(set(found))]
 

@@ -97,7 +97,7 @@ def _json_object(text, what):
     """TEXT as a JSON object; raises ValueError naming WHAT when it is not one."""
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the JSON reader goes
         raise ValueError("%s is not JSON: %s" % (what, error))
     if not isinstance(data, dict):
         raise ValueError("%s is not a JSON object" % what)
@@ -127,7 +127,7 @@ def queue_size(text):
             continue
         try:
             item = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             item = None
         if not isinstance(item, dict) or "queue_id" not in item:
             raise ValueError("line %d of postqueue -j is not a message: %r" % (number, line[:60]))
@@ -156,7 +156,7 @@ def count_events(lines):
             continue
         try:
             entry = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             counts["unreadable"] += 1
             continue
         text = _message(entry)
@@ -196,7 +196,7 @@ def milter_endpoints(text):
     for kind, target in _MILTER.findall(text or ""):
         if kind == "inet":
             host, _sep, port = target.rpartition(":")
-            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            if not host or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
                 continue
             item = dict(kind="inet", address=(host.strip("[]"), int(port)), name="inet:%s" % target)
         else:
@@ -241,6 +241,7 @@ def decide(state, found, now, repeat_hours):
     the conditions FOUND now: {new: [...], ongoing: [...], cleared: [...]} of {key, text, since}; a condition is
     mailed when it starts, every REPEAT_HOURS while it lasts, and when it clears."""
     before = (state or {}).get("alerts") or {}
+    before = before if isinstance(before, dict) else {}  # a state file of another shape holds no alerts
     alerts, mail = {}, dict(new=[], ongoing=[], cleared=[])
     for key in sorted(found):
         old = before.get(key) if isinstance(before.get(key), dict) else None
@@ -352,7 +353,7 @@ def parse_jail(text):
     numbers = {}
     for key, name in (("failed_now", "currently failed"), ("failed_total", "total failed"),
                       ("banned_now", "currently banned"), ("banned_total", "total banned")):
-        if not fields.get(name, "").isdigit():
+        if not (fields.get(name, "").isascii() and fields.get(name, "").isdigit()):
             raise ValueError("not a fail2ban jail's status (no %r): %r" % (name, (text or "")[:80]))
         numbers[key] = int(fields[name])
     numbers["banned"] = (fields.get("banned ip list") or "").split()[:50]

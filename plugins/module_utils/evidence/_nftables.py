@@ -30,24 +30,32 @@ class Ruleset:
     """The tables, chains, rules and named sets of one ``nft -j list ruleset`` answer."""
 
     def __init__(self, ruleset_json):
-        data = json.loads(ruleset_json or "{}") if isinstance(ruleset_json, str) else (ruleset_json or {})
+        try:
+            data = json.loads(ruleset_json or "{}") if isinstance(ruleset_json, str) else (ruleset_json or {})
+        except RecursionError:
+            raise ValueError("nft -j list ruleset printed JSON nested too deep to read") from None
         items = data.get("nftables", []) if isinstance(data, dict) else []
         self.tables, self.chains, self.rules, self.sets = [], {}, {}, {}
-        for item in items:
+        for item in items if isinstance(items, list) else []:
+            # an object of another shape, or named by anything but text, is nothing nft writes: left out
             if not isinstance(item, dict):
                 continue
             if "table" in item:
                 table = item["table"]
-                self.tables.append((table.get("family"), table.get("name")))
+                if _names(table, "family", "name"):
+                    self.tables.append((table.get("family"), table.get("name")))
             elif "chain" in item:
                 chain = item["chain"]
-                self.chains[(chain.get("family"), chain.get("table"), chain.get("name"))] = chain
+                if _names(chain, "family", "table", "name"):
+                    self.chains[(chain.get("family"), chain.get("table"), chain.get("name"))] = chain
             elif "rule" in item:
                 rule = item["rule"]
-                self.rules.setdefault((rule.get("family"), rule.get("table"), rule.get("chain")), []).append(rule)
+                if _names(rule, "family", "table", "chain"):
+                    self.rules.setdefault((rule.get("family"), rule.get("table"), rule.get("chain")), []).append(rule)
             elif "set" in item:
                 named = item["set"]
-                self.sets[(named.get("family"), named.get("table"), named.get("name"))] = named
+                if _names(named, "family", "table", "name"):
+                    self.sets[(named.get("family"), named.get("table"), named.get("name"))] = named
 
     def base_chains(self, hook, nfproto):
         """The filter base chains on HOOK that see packets of NFPROTO (ipv4/ipv6), lowest priority first."""
@@ -55,7 +63,12 @@ class Ruleset:
         for key, chain in self.chains.items():
             if chain.get("hook") == hook and chain.get("type") == "filter" and key[0] in FAMILIES[nfproto]:
                 found.append((_priority(chain.get("prio")), key))
-        return [key for _prio, key in sorted(found)]
+        return [key for _prio, key in sorted(found, key=lambda item: (item[0], tuple(str(part) for part in item[1])))]
+
+
+def _names(item, *fields):
+    """Whether ITEM is an object whose FIELDS (what names it) are text or absent, as nft writes them."""
+    return isinstance(item, dict) and all(isinstance(item.get(field), (str, type(None))) for field in fields)
 
 
 def _priority(value):
@@ -192,7 +205,7 @@ def _run_chain(ruleset, key, packet, trail, depth=0):
     if depth > _MAX_DEPTH:
         raise ValueError("jumps nest deeper than %d chains" % _MAX_DEPTH)
     for rule in ruleset.rules.get(key, []):
-        for expr in rule.get("expr") or []:
+        for expr in _list(rule.get("expr")):
             if not isinstance(expr, dict):
                 continue
             if "match" in expr:
@@ -202,10 +215,15 @@ def _run_chain(ruleset, key, packet, trail, depth=0):
                 except _Unknown as unknown:
                     trail["uncertain"].append("%s %s %s: %s" % (key[0], key[1], key[2], unknown))
                     break
+                except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError):
+                    # a field of a type or shape nft never writes: a match the audit cannot read, never guessed
+                    trail["uncertain"].append("%s %s %s: unreadable match %s" % (key[0], key[1], key[2], _shown(expr["match"])))
+                    break
             elif "limit" in expr or "set" in expr:
                 # "limit rate over", alone or per source address in a dynamic set: only a flood matches
                 limits = [expr["limit"]] if "limit" in expr else [
-                    s.get("limit") for s in (expr["set"].get("stmt") or []) if isinstance(s, dict) and "limit" in s]
+                    s.get("limit") for s in _list(expr["set"].get("stmt") if isinstance(expr["set"], dict) else None)
+                    if isinstance(s, dict) and "limit" in s]
                 if any(isinstance(limit, dict) and limit.get("inv") for limit in limits):
                     break
             elif any(k in expr for k in ("accept", "drop", "reject")):
@@ -213,7 +231,11 @@ def _run_chain(ruleset, key, packet, trail, depth=0):
                 trail["rule"] = "%s %s %s handle %s" % (key[0], key[1], key[2], rule.get("handle"))
                 return verdict
             elif "jump" in expr or "goto" in expr:
-                target = (expr.get("jump") or expr.get("goto")).get("target")
+                jump = expr.get("jump") or expr.get("goto")
+                target = jump.get("target") if isinstance(jump, dict) else None
+                if not isinstance(target, str):
+                    trail["uncertain"].append("%s %s %s: unreadable jump %s" % (key[0], key[1], key[2], _shown(jump)))
+                    break
                 verdict = _run_chain(ruleset, (key[0], key[1], target), packet, trail, depth + 1)
                 if verdict is not None or "goto" in expr:
                     return verdict
@@ -221,6 +243,19 @@ def _run_chain(ruleset, key, packet, trail, depth=0):
             elif "return" in expr:
                 return None
     return None
+
+
+def _list(value):
+    """VALUE when it is a list (as nft writes expressions and statements), else nothing."""
+    return value if isinstance(value, list) else []
+
+
+def _shown(value):
+    """VALUE as JSON for a message, clipped."""
+    try:
+        return json.dumps(value, sort_keys=True)[:80]
+    except (TypeError, ValueError, RecursionError):
+        return type(value).__name__
 
 
 def verdict(ruleset, packet):
@@ -260,7 +295,7 @@ def input_policy(ruleset):
         policy = chain.get("policy", "accept")
         final = None
         for rule in ruleset.rules.get(key, []):
-            exprs = [e for e in rule.get("expr") or [] if isinstance(e, dict)]
+            exprs = [e for e in _list(rule.get("expr")) if isinstance(e, dict)]
             verdicts = [k for e in exprs for k in e if k in ("drop", "reject", "accept")]
             if verdicts and not any("match" in e for e in exprs):
                 final = verdicts[-1]

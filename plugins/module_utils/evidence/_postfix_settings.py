@@ -355,7 +355,7 @@ def service_endpoint(name, service_type, port_by_name=None):
         address, _sep, port = name[1:].partition("]:")
     elif ":" in name:
         address, _sep, port = name.rpartition(":")
-    if port.isdigit():
+    if port.isascii() and port.isdigit():
         number = int(port)
     else:
         number = (port_by_name or WELL_KNOWN_PORTS.get)(port)
@@ -366,7 +366,7 @@ def port_number(name):
     """The TCP port of a service name from /etc/services, else the ports master.cf commonly names."""
     try:
         return socket.getservbyname(name, "tcp")
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL or a character that is not UTF-8 in the name
         return WELL_KNOWN_PORTS.get(name)
 
 

@@ -77,5 +77,8 @@ def parse_filter(text):
 def worm_matches(worm, names=ORDINARY_SIGNATURES):
     """The NAMES that the WORM rule ({pattern, flags}) matches, as Perl matches a signature name
     against it. Raises re.error when Python cannot read the pattern."""
-    compiled = re.compile(worm["pattern"], re.IGNORECASE if "i" in (worm.get("flags") or "") else 0)
+    try:
+        compiled = re.compile(worm["pattern"], re.IGNORECASE if "i" in (worm.get("flags") or "") else 0)
+    except (OverflowError, RecursionError) as error:  # a{4294967296}, or groups nested too deep
+        raise re.error(str(error))
     return [name for name in names if compiled.search(name)]

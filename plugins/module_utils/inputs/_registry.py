@@ -58,7 +58,7 @@ def _entry_problems(entry, index, variable):
         return _where(entry, index, field, variable)
 
     problems = []
-    unknown = sorted(k for k in entry if k not in FIELDS and k != "_host")
+    unknown = sorted((k for k in entry if k not in FIELDS and k != "_host"), key=str)
     if unknown:
         entry_name = "host %s" % entry["_host"] if entry.get("_host") is not None else "%s[%d]" % (variable, index)
         problems.append("%s has unknown field(s) %s; the fields are %s"
@@ -112,7 +112,8 @@ def registry_problems(entries, variable="registry"):
             if name.lower() in names:
                 problems.append("%s: %s is registered twice" % (_where(entry, index, "name", variable), name))
             names[name.lower()] = index
-        for address in entry.get("addresses") or []:
+        addresses = entry.get("addresses")
+        for address in addresses if isinstance(addresses, (list, tuple)) else []:
             if isinstance(address, str) and _is_address(address):
                 key = _inputs.address(address, variable)
                 if key in owners and owners[key] != name:

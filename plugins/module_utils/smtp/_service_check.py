@@ -15,6 +15,7 @@ service failed. Nothing here sends DATA, so nothing is ever delivered.
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 
@@ -32,6 +33,8 @@ _UDP_UNCONNECTED = "07"   # a bound UDP socket that is not connected
 def _decode_address(hex_address):
     """An address from /proc/net/tcp{,6} (little-endian 32-bit words) as text."""
     raw = bytes.fromhex(hex_address)
+    if len(raw) not in (4, 16):
+        raise ValueError("%r is not a 4 or 16 byte address" % hex_address)
     words = struct.unpack("<%dI" % (len(raw) // 4), raw)
     packed = struct.pack(">%dI" % len(words), *words)
     if len(packed) == 16 and packed[:12] == b"\0" * 10 + b"\xff\xff":  # an IPv4 socket on a dual-stack listener
@@ -51,6 +54,8 @@ def socket_table(text, protocol="tcp"):
         if len(fields) < 10 or fields[3] != wanted:
             continue
         address, _sep, port = fields[1].partition(":")
+        if not re.match(r"^[0-9A-Fa-f]{1,4}\Z", port):  # a port is four hex digits, never more
+            continue
         try:
             sockets.append(dict(protocol=protocol, address=_decode_address(address), port=int(port, 16),
                                 inode=int(fields[9])))
