@@ -28,7 +28,7 @@ demo-clean: setup  ## Remove the containers a KEEP=1 demo left running
 test: setup  ## Everything CI runs: yamllint, ansible-lint, sanity, unit tests, molecule scenarios
 	@bash testbed/run-tests.sh
 
-bench: setup  ## Benchmarks: the audit on 1 and 8 hosts, an idempotent re-run, mail through the filters in both modes, a sweep vs nmap (numbers in .testbed/bench/)
+bench: setup  ## Benchmarks: the audit on 1 and 8 hosts, an idempotent re-run, mail through the filters in both modes, a sweep vs nmap (numbers in .testbed/bench/, docs/benchmarks.md written from them)
 	@bash testbed/bench.sh
 
 check: venv  ## The inner loop, no containers: yamllint, ansible-lint, sanity and unit tests

@@ -53,7 +53,7 @@ TARPIT = "127.0.90.50"
 
 def our_sweep(exclude=()):
     args = json.dumps(dict(ranges=[RANGE], exclude=list(exclude), ports=[25], timeout=TIMEOUT, connect_timeout=2,
-                           tls_versions=[]))
+                           tls_versions=[], proxy_ports=[]))
     began = time.monotonic()
     done = subprocess.run(["ansible", "localhost", "-m", "mailsec.hardening.smtp_scan", "-a", args, "-o"],
                           capture_output=True, text=True, check=False)

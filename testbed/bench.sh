@@ -4,7 +4,8 @@
 # of mail through a bare server and two behind the content filters, in reject and in sanitize mode
 # (molecule/bench); and a sweep of a
 # /24 of loopback addresses by smtp_scan and by nmap's smtp-open-relay (testbed/bench-sweep.py).
-# Results: .testbed/bench/audit.{json,txt}, filtering.{json,txt} and sweep.{json,txt}; the Ansible output goes to
+# Results: .testbed/bench/audit.{json,txt}, filtering.{json,txt} and sweep.{json,txt}, machine.json and
+# versions.json, and docs/benchmarks.md written from them (testbed/bench-doc.py); the Ansible output goes to
 # .testbed/bench/bench.log. BENCH_ROUNDS sets how often the mail mix is sent (default 50).
 # Numbers only: a benchmark never fails because something is slow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -13,7 +14,8 @@ export MAILSEC_RELEASE MOLECULE_EPHEMERAL_DIRECTORY="$STATE_DIR/molecule/bench-d
 mkdir -p "$STATE_DIR/bench"
 logfile="$STATE_DIR/bench/bench.log"
 : > "$logfile"
-rm -f "$STATE_DIR"/bench/{audit,filtering,sweep}.{json,txt}
+rm -f "$STATE_DIR"/bench/{audit,filtering,sweep}.{json,txt} "$STATE_DIR"/bench/{machine,versions}.json
+python "$TESTBED_DIR/bench-doc.py" --machine "$STATE_DIR/bench" || die "the machine could not be described"
 
 log "sweeping 127.0.90.0/24 with smtp_scan and with nmap smtp-open-relay"
 python "$TESTBED_DIR/bench-sweep.py" "$STATE_DIR/bench" || die "the sweep benchmark failed"
@@ -34,4 +36,6 @@ printf '\n'
 grep -v '^#' "$STATE_DIR/bench/filtering.txt"
 printf '\n'
 grep -v '^#' "$STATE_DIR/bench/sweep.txt"
-printf '\nJSON: .testbed/bench/audit.json, filtering.json, sweep.json (set-up and measurements took %ss)\n' $(( $(date +%s) - began ))
+python "$TESTBED_DIR/bench-doc.py" "$STATE_DIR/bench" "$PROJECT_DIR/docs/benchmarks.md" || die "docs/benchmarks.md could not be written"
+printf '\nJSON: .testbed/bench/audit.json, filtering.json, sweep.json; docs/benchmarks.md rewritten (set-up and measurements took %ss)\n' \
+  $(( $(date +%s) - began ))
