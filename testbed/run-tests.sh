@@ -29,11 +29,13 @@ stage_molecule_debian12() {
   return $failed
 }
 # The audit scenario mostly waits on SMTP sessions too, so it runs beside the others; the identity
-# scenario follows it in the same stage (the two together end about when the longest stage does).
+# and reliability scenarios follow it in the same stage (together they end about when the longest
+# stage does).
 stage_molecule_audit_identity() {
   local failed=0
   molecule_test audit "$MAILSEC_RELEASE" || failed=1
   molecule_test identity "$MAILSEC_RELEASE" || failed=1
+  molecule_test reliability "$MAILSEC_RELEASE" || failed=1
   return $failed
 }
 stage_molecule_filtering_border() {
@@ -67,7 +69,7 @@ molecule_scenarios() {
     case $dir in
       demo) ;;    # runs with `make demo`
       bench) ;;   # runs with `make bench`
-      audit|identity|filtering|border|upkeep|guide|mailbox) ;;   # their own stages: molecule_audit_identity, molecule_filtering_border, guide
+      audit|identity|reliability|filtering|border|upkeep|guide|mailbox) ;;   # their own stages: molecule_audit_identity, molecule_filtering_border, guide
       *) echo "$dir" ;;
     esac
   done
