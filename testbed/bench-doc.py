@@ -228,8 +228,8 @@ def sweep_section(sweep):
             continue
         classes = sorted(set(i["smtp_scan"] for i in items))
         verdicts = sorted(set(NMAP_TEXT.get(i["nmap"], i["nmap"]) for i in items))
-        lines.append("| %s | %d | %s | %s |" % (LISTENER_TEXT.get(listener, listener), len(items),
-                                              ", ".join("`%s`" % c for c in classes), ", ".join(verdicts)))
+        shown = ", ".join("`%s`" % c for c in classes)
+        lines.append("| %s | %d | %s | %s |" % (LISTENER_TEXT.get(listener, listener), len(items), shown, ", ".join(verdicts)))
     without = sweep.get("without_tarpit") or {}
     lines += ["", "| Sweep | smtp_scan wall (s) | its discovery + batteries (s) | nmap wall (s) | nmap / smtp_scan |",
               "|---|---|---|---|---|"]

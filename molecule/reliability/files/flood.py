@@ -11,7 +11,6 @@ An independent referee for the reliability scenario: it shares no code with the 
 """
 import json
 import smtplib
-import socket
 import sys
 import threading
 import time
