@@ -53,6 +53,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.smtp import _smt
 from ansible_collections.mailsec.hardening.plugins.modules import mailhost_info
 
 from test__controls import NETWORK_OK, fixture, host_evidence  # a well-kept host, as the catalogue tests judge it
+from test__proxy import FakeSocket as ScriptedSocket  # a peer that sends its chunks one per read (None: a timeout)
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                         HealthCheck.filter_too_much])
@@ -110,30 +111,6 @@ def clean(error, *names):
 
 
 # --- SMTP replies: the client, the relay battery and the service check ------------------------------------
-
-class ScriptedSocket(object):
-    """A server that sends its CHUNKS one per read, whatever it was sent (None: a timeout), then closes."""
-
-    def __init__(self, chunks):
-        self.chunks = list(chunks)
-
-    def settimeout(self, _seconds):
-        pass
-
-    def sendall(self, _data):
-        pass
-
-    def recv(self, _size):
-        if not self.chunks:
-            return b""
-        chunk = self.chunks.pop(0)
-        if chunk is None:
-            raise socket.timeout("timed out")
-        return chunk
-
-    def close(self):
-        pass
-
 
 class Server(object):
     """Hands out the scripted SESSIONS in turn, one per TCP connection; an empty one after the last."""
