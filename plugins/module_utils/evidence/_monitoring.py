@@ -236,6 +236,12 @@ def conditions(config, queue=None, counts=None, down=(), milters_down=(), errors
     return found
 
 
+def _order(key):
+    """Conditions in the order a reader wants them: Postfix, then units that stopped, then milters that do not
+    answer (a milter's unit stopping is the cause of that), then the rest by name."""
+    return ({"postfix": 0, "unit": 1, "milter": 2}.get(key.partition(":")[0], 3), key)
+
+
 def decide(state, found, now, repeat_hours):
     """The new alert state and what to mail, from the previous STATE ({alerts: {key: {text, since, mailed}}}) and
     the conditions FOUND now: {new: [...], ongoing: [...], cleared: [...]} of {key, text, since}; a condition is
@@ -243,7 +249,7 @@ def decide(state, found, now, repeat_hours):
     before = (state or {}).get("alerts") or {}
     before = before if isinstance(before, dict) else {}  # a state file of another shape holds no alerts
     alerts, mail = {}, dict(new=[], ongoing=[], cleared=[])
-    for key in sorted(found):
+    for key in sorted(found, key=_order):
         old = before.get(key) if isinstance(before.get(key), dict) else None
         if old is None:
             alerts[key] = dict(text=found[key], since=_time_text(now), mailed=_time_text(now))
@@ -255,7 +261,7 @@ def decide(state, found, now, repeat_hours):
         alerts[key] = dict(text=found[key], since=since, mailed=_time_text(now) if due else old.get("mailed"))
         if due:
             mail["ongoing"].append(dict(key=key, text=found[key], since=since))
-    for key in sorted(before):
+    for key in sorted(before, key=_order):
         if key not in found and isinstance(before[key], dict):
             mail["cleared"].append(dict(key=key, text=before[key].get("text", key), since=before[key].get("since")))
     return dict(alerts=alerts), mail

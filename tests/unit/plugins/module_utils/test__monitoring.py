@@ -246,6 +246,18 @@ def test_the_alert_mail_names_the_host_the_condition_and_what_to_look_at():
     assert _monitoring.alert_message("mx", "alice", dict(new=[], ongoing=[], cleared=[]), NOW) is None
 
 
+def test_a_stopped_unit_comes_before_the_milter_it_silences_and_the_counts():
+    found = {"auth_failures": "6 failed SMTP AUTH logins", "milter:inet:127.0.0.1:7358": "the milter inet:127.0.0.1:7358 does not answer",
+             "unit:spamd.service": "spamd.service is inactive", "postfix": "Postfix is not running (stopped)"}
+    state, mail = _monitoring.decide({}, found, NOW, 6)
+    assert [item["key"] for item in mail["new"]] == ["postfix", "unit:spamd.service", "milter:inet:127.0.0.1:7358", "auth_failures"]
+    _state, cleared = _monitoring.decide(state, {}, minutes(5), 6)
+    assert [item["key"] for item in cleared["cleared"]] == ["postfix", "unit:spamd.service", "milter:inet:127.0.0.1:7358", "auth_failures"]
+    del found["postfix"]
+    _state, mail = _monitoring.decide({}, found, NOW, 6)
+    assert _monitoring.alert_message("mx", "alice", mail, NOW)["Subject"] == "Mail alert on mx: spamd.service is inactive (and 2 more)"
+
+
 def test_a_long_subject_stays_on_one_line_as_sent():
     _state, mail = _monitoring.decide({}, {"auth_failures": "x" * 150}, NOW, 6)
     sent = _monitoring.alert_message("mx.dept.example.org", "alice", mail, NOW).as_bytes(policy=_monitoring._POLICY)
