@@ -36,3 +36,13 @@ def test_the_input_check_runs_whatever_tags_are_chosen(role):
     every_tag = set(tag for step in steps for tag in step.get("tags") or [])
     checks = [step for step in steps if str(step.get("ansible.builtin.import_tasks")) == "validate.yml"]
     assert checks and set(checks[0]["tags"]) == every_tag and "inputs" in every_tag
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_dynamic_step_hands_its_tags_to_the_tasks_it_includes(role):
+    # include_tasks (which costs one skipped task, not one per task, when the role does not run on a host)
+    # tags only itself; apply gives the included tasks the same tags, so a run limited by tags reaches them.
+    for step in _steps(role):
+        include = step.get("ansible.builtin.include_tasks")
+        if include is not None:
+            assert isinstance(include, dict) and include["apply"]["tags"] == step["tags"], step["name"]
