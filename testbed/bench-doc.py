@@ -18,6 +18,7 @@ import platform
 import re
 import subprocess
 import sys
+import textwrap
 
 KINDS = ("text", "pdf", "spammy", "eicar", "gtube", "exe")
 KIND_NAMES = {"text": "text", "pdf": "PDF", "spammy": "spammy", "eicar": "EICAR", "gtube": "GTUBE", "exe": "`.exe`"}
@@ -33,6 +34,9 @@ LISTENER_TEXT = {
     "dribble": "greeting tarpit (one byte a second)",
     "garbage": "garbage",
 }
+LISTENER_SHORT = {"open": "open relays", "closed": "closed", "tarpit": "closed with Postfix's error sleep",
+                  "auth_required": "demanding AUTH", "tls_required": "`STARTTLS` first", "dribble": "greeting tarpits",
+                  "garbage": "garbage"}
 NMAP_TEXT = {"open": "Server is an open relay", "not open": "not an open relay", "no verdict": "no verdict"}
 
 
@@ -215,8 +219,9 @@ def sweep_section(sweep):
              % sweep["addresses"],
              "run it (`ansible localhost -m mailsec.hardening.smtp_scan`, default concurrency, no TLS-version",
              "handshakes, no proxy ports: nmap's script looks at port 25 only), and with `nmap -Pn -n -p25 --script",
-             "smtp-open-relay`, %d seconds per SMTP step for both. Then both again without the greeting tarpit."
+             "smtp-open-relay`: %d seconds per SMTP step for smtp_scan, while nmap's script waits its own fixed 10"
              % sweep["timeout_per_step"],
+             "seconds (`smtp-open-relay.nse` has no option for it). Then both again without the greeting tarpit.",
              "Nothing leaves 127.0.0.0/8.", "",
              "| Listener | Count | smtp_scan's class | nmap |", "|---|---|---|---|"]
     groups = {}
@@ -252,6 +257,79 @@ def sweep_section(sweep):
               "starts a new session before the server's error limit (the reference material derives 15-18 s of tarpit",
               "for nmap's 16 probes). The anchor proposed there is at least 5 times less wall time than nmap on the same",
               "range; it includes Ansible's start-up in smtp_scan's figure.", ""]
+    if sweep.get("large_range"):
+        lines += large_range_section(sweep["large_range"])
+    return lines
+
+
+def _mib(value):
+    return number(value) if value else ""
+
+
+def _paragraph(*sentences):
+    """Sentences with run figures in them, wrapped like the fixed text (a code span may wrap, never a word)."""
+    return textwrap.wrap(" ".join(s for s in sentences if s), width=110, break_long_words=False, break_on_hyphens=False) + [""]
+
+
+def large_range_section(large):
+    """The /16 beside nmap: wall time, peak memory, listeners found and verdicts, each with nmap's figure and the ratio."""
+    ours, nmap = large["smtp_scan"], large["nmap"]
+    mix = large.get("mix") or {}
+    kinds = [k for k in LISTENER_ORDER if k in mix] + sorted(set(mix) - set(LISTENER_ORDER))
+    options = ", ".join("`%s: %s`" % (name, json.dumps(value)) for name, value in sorted(large["smtp_scan_options"].items()))
+    timings = ours.get("timings") or {}
+    own = (timings.get("discovery") or 0) + (timings.get("probing") or 0)
+    nmap_options = large["nmap_options"]
+    lines = ["### A /16 with %d listeners" % large["listeners"], ""]
+    lines += _paragraph(
+        "Then, in the same run, %d listeners on port 25 spread over %s, each in a /24 of its own (%s; no greeting tarpit,"
+        % (large["listeners"], large["range"], ", ".join("%d %s" % (mix[k]["count"], LISTENER_SHORT.get(k, k)) for k in kinds)),
+        "which would only add each tool's step timeout once more), and each tool sweeps the whole range once, %d seconds"
+        % large["timeout_per_step"],
+        "per SMTP step as above. smtp_scan refuses a range of more than `max_addresses` (1024) addresses unless it is told",
+        "that a large sweep is meant, so it gets what a user passes for a /16: %s." % options,
+        "nmap runs as `nmap %s`." % " ".join(nmap_options),
+        "`--open` writes only the hosts with port 25 open, as smtp_scan returns only its listeners." if "--open" in nmap_options else "",
+        "`--min-hostgroup` makes the /16 one host group: by default nmap scans it group by group and runs the script on a"
+        " group before scanning the next, so each group holding a server with Postfix's error sleep waits it out again;"
+        " in one group it waits once, and holds the state of every host at once." if "--min-hostgroup" in nmap_options else "")
+    lines += _paragraph(
+        "Peak memory is the maximum RSS of the largest process a helper ran, read with `getrusage(RUSAGE_CHILDREN)` in a",
+        "fresh helper process that runs one command and nothing else: for nmap, nmap itself; for smtp_scan, the module's",
+        "own Python process (the helper is the interpreter Ansible runs the module with, one more Python start-up in",
+        "smtp_scan's wall time), and in the next row the whole `ansible` command, whose largest process is its",
+        "controller or the module.")
+    lines += ["| %s | smtp_scan | nmap | smtp_scan / nmap |" % large["range"], "|---|---|---|---|",
+              "| addresses swept | {:,} | {} | |".format(ours["addresses"], "{:,}".format(nmap["addresses"]) if nmap.get("addresses") else ""),
+              "| wall time (s) | %s | %s | %s |" % (number(ours["seconds"]), number(nmap["seconds"]), ratio(ours["seconds"], nmap["seconds"])),
+              "| without Ansible's start-up: discovery + batteries (s) | %s + %s | %s | %s |" % (
+                  number(timings.get("discovery")), number(timings.get("probing")), number(nmap["seconds"]),
+                  ratio(own, nmap["seconds"])),
+              "| peak RSS of the process that sweeps (MiB) | %s | %s | %s |" % (
+                  _mib(ours.get("peak_rss_mib")), _mib(nmap.get("peak_rss_mib")), ratio(ours.get("peak_rss_mib"), nmap.get("peak_rss_mib"))),
+              "| peak RSS of the largest process, `ansible` included (MiB) | %s | %s | %s |" % (
+                  _mib(ours.get("ansible_peak_rss_mib")), _mib(nmap.get("peak_rss_mib")),
+                  ratio(ours.get("ansible_peak_rss_mib"), nmap.get("peak_rss_mib"))),
+              "| listeners found (%d started) | %d | %d | |" % (large["listeners"], ours["found"], nmap["found"]),
+              "| verdict as expected (of %d) | %d | %d | |" % (large["listeners"], ours["correct"], nmap["correct"]), ""]
+    wrong = [r for r in large.get("rows", []) if not (r["correct"] and r["nmap_correct"] and r["agree"])]
+    unexpected = ["%s found by %s" % (", ".join(large[tool]["unexpected"]), tool) for tool in ("smtp_scan", "nmap")
+                  if large[tool].get("unexpected")]
+    shown = "; ".join("%s (%s): smtp_scan `%s`, nmap %s" % (
+        r["address"], LISTENER_TEXT.get(r["listener"], r["listener"]), r["smtp_scan"], NMAP_TEXT.get(r["nmap"], r["nmap"]))
+        for r in wrong[:10])
+    lines += _paragraph(
+        "Verdicts: the two tools agree on %d of %d listeners%s%s%s." % (
+            large["verdicts_agree"], large["listeners"], "; not as expected: %s" % shown if wrong else "",
+            " and %d more" % (len(wrong) - 10) if len(wrong) > 10 else "",
+            "; listeners nobody started: %s" % "; ".join(unexpected) if unexpected else ""))
+    if ours["seconds"] and nmap["seconds"] and ours.get("peak_rss_mib") and nmap.get("peak_rss_mib"):
+        lines += _paragraph(
+            "What the numbers say. On the /16 smtp_scan takes %s nmap's wall time and %s its peak memory."
+            % (ratio(ours["seconds"], nmap["seconds"]), ratio(ours["peak_rss_mib"], nmap["peak_rss_mib"])),
+            "Its discovery is a plain TCP connect to every address, at most `concurrency` (64) at a time, each thread taking",
+            "the next address itself, and it keeps one small row per address for the comparison with the registry; the",
+            "batteries then run on the %d listeners it found, `probe_concurrency` (8) at a time." % ours["found"])
     return lines
 
 

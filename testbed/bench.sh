@@ -3,9 +3,11 @@
 # all eight, the host-evidence-only audit, and an idempotent re-run of harden.yml; and the same mix
 # of mail through a bare server and two behind the content filters, in reject and in sanitize mode
 # (molecule/bench); and a sweep of a
-# /24 of loopback addresses by smtp_scan and by nmap's smtp-open-relay (testbed/bench-sweep.py).
+# /24 and a /16 of loopback addresses by smtp_scan and by nmap's smtp-open-relay, with each tool's time and
+# peak memory (testbed/bench-sweep.py).
 # Results: .testbed/bench/audit.{json,txt}, filtering.{json,txt} and sweep.{json,txt}, machine.json and
-# versions.json, and docs/benchmarks.md written from them (testbed/bench-doc.py); the Ansible output goes to
+# versions.json, each timed run's output with its slowest tasks in runs/, and docs/benchmarks.md written from
+# them (testbed/bench-doc.py); the Ansible output goes to
 # .testbed/bench/bench.log. BENCH_ROUNDS sets how often the mail mix is sent (default 50).
 # Numbers only: a benchmark never fails because something is slow.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -17,7 +19,7 @@ logfile="$STATE_DIR/bench/bench.log"
 rm -f "$STATE_DIR"/bench/{audit,filtering,sweep}.{json,txt} "$STATE_DIR"/bench/{machine,versions}.json
 python "$TESTBED_DIR/bench-doc.py" --machine "$STATE_DIR/bench" || die "the machine could not be described"
 
-log "sweeping 127.0.90.0/24 with smtp_scan and with nmap smtp-open-relay"
+log "sweeping 127.0.90.0/24 and 127.91.0.0/16 with smtp_scan and with nmap smtp-open-relay"
 python "$TESTBED_DIR/bench-sweep.py" "$STATE_DIR/bench" || die "the sweep benchmark failed"
 
 step() { molecule_step bench "$logfile" "$@"; }  # step DESCRIPTION MOLECULE-ACTION

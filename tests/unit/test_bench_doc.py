@@ -43,6 +43,59 @@ def test_the_page_carries_the_runs_figures_and_ratios_computed_from_them():
         assert absent not in text
 
 
+def test_the_sixteen_is_its_own_table_in_the_sweep_section_every_figure_beside_nmaps():
+    text = generator().render(str(FIXTURES))
+    sweep = text[text.index("## Sweep beside nmap"):]
+    assert "\n### A /16 with 100 listeners\n" in sweep
+    # 5.2 s against 61.8 s, 66.2 MiB against 239.9 MiB; discovery and batteries 1.509 + 2.267 s against nmap's wall
+    assert ("| 127.91.0.0/16 | smtp_scan | nmap | smtp_scan / nmap |\n"
+            "|---|---|---|---|\n"
+            "| addresses swept | 65,534 | 65,536 | |\n"
+            "| wall time (s) | 5.2 | 61.8 | 0.08x |\n"
+            "| without Ansible's start-up: discovery + batteries (s) | 1.5 + 2.3 | 61.8 | 0.06x |\n"
+            "| peak RSS of the process that sweeps (MiB) | 66.2 | 239.9 | 0.28x |\n"
+            "| peak RSS of the largest process, `ansible` included (MiB) | 66.2 | 239.9 | 0.28x |\n"
+            "| listeners found (100 started) | 100 | 100 | |\n"
+            "| verdict as expected (of 100) | 100 | 100 | |\n") in sweep
+    assert "Verdicts: the two tools agree on 100 of 100 listeners." in sweep
+    # what a user passes to sweep a /16, and how nmap was run
+    assert "`allow_large_ranges: true`" in sweep
+    assert "`nmap -Pn -n -p25 --script smtp-open-relay --script-timeout 60s\n--open --min-hostgroup 65536`" in sweep
+    assert "20 open\nrelays, 30 closed, 15 closed with Postfix's error sleep, 15 demanding AUTH" in sweep
+    assert "smtp_scan takes 0.08x nmap's wall time and 0.28x its peak memory" in sweep
+
+
+def test_the_sixteens_figures_come_from_the_json_and_misjudged_listeners_are_named(tmp_path):
+    shutil.copytree(FIXTURES, tmp_path / "bench")
+    path = tmp_path / "bench" / "sweep.json"
+    data = json.loads(path.read_text())
+    large = data["large_range"]
+    large["smtp_scan"].update(seconds=12.0, ansible_peak_rss_mib=120.0, found=101, correct=99,
+                              unexpected=["127.91.7.7"])
+    large["nmap"].update(seconds=48.0, peak_rss_mib=30.0, found=99, correct=98)
+    large["verdicts_agree"] = 98
+    large["rows"][0].update(smtp_scan="error", correct=False, nmap="not found", nmap_correct=False, agree=False)
+    path.write_text(json.dumps(data))
+    text = generator().render(str(tmp_path / "bench"))
+    assert "| wall time (s) | 12.0 | 48.0 | 0.25x |" in text
+    assert "| peak RSS of the process that sweeps (MiB) | 66.2 | 30.0 | 2.21x |" in text
+    assert "| peak RSS of the largest process, `ansible` included (MiB) | 120.0 | 30.0 | 4.00x |" in text
+    assert "| listeners found (100 started) | 101 | 99 | |" in text
+    assert "| verdict as expected (of 100) | 99 | 98 | |" in text
+    assert ("the two tools agree on 98 of 100 listeners; not as expected: 127.91.0.2 (demands AUTH (530)): smtp_scan "
+            "`error`, nmap not found; listeners nobody started: 127.91.7.7 found by smtp_scan.") in " ".join(text.split())
+
+
+def test_a_sweep_without_the_sixteen_has_no_table_for_it(tmp_path):
+    shutil.copytree(FIXTURES, tmp_path / "bench")
+    path = tmp_path / "bench" / "sweep.json"
+    data = json.loads(path.read_text())
+    del data["large_range"]
+    path.write_text(json.dumps(data))
+    text = generator().render(str(tmp_path / "bench"))
+    assert "/16" not in text and "| Without the greeting tarpit |" in text
+
+
 def test_lost_mail_is_said_so(tmp_path):
     shutil.copytree(FIXTURES, tmp_path / "bench")
     path = tmp_path / "bench" / "filtering.json"

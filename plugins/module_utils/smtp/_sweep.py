@@ -15,8 +15,8 @@ with fakes and with real listeners on loopback addresses.
 
 from __future__ import annotations
 
-import concurrent.futures
 import socket
+import threading
 import time
 
 from ansible_collections.mailsec.hardening.plugins.module_utils.inputs import _inputs
@@ -63,6 +63,8 @@ def size(networks):
 def _left_after(networks, excluded, total, ranges, exclude):
     """Whether anything of NETWORKS is left to sweep once EXCLUDED is taken out (small sweeps are counted
     address by address, so a range whose every host address is excluded counts as empty)."""
+    if not excluded:
+        return bool(networks)  # every network holds at least one address to sweep
     if total <= 65536:
         return bool(addresses(ranges, exclude))
     left = list(networks)
@@ -116,27 +118,37 @@ def addresses(ranges, exclude=()):
     networks, _problems = parse_networks(ranges, "ranges")
     excluded, _problems = parse_networks(exclude or [], "exclude")
     seen, out = set(), []
+    overlapping = len(networks) > 1  # only several ranges can name an address twice
     for network in networks:
         hosts = network.hosts() if network.version == 4 and network.prefixlen < 31 else iter(network)
+        outside = [e for e in excluded if e.version == network.version and e.overlaps(network)]
         for address in hosts:
-            if address in seen or any(address.version == e.version and address in e for e in excluded):
+            if address in seen or any(address in e for e in outside):
                 continue
-            seen.add(address)
+            if overlapping:
+                seen.add(address)
             out.append(address.compressed)
     return out
 
 
 def tcp_connect(address, port, timeout):
-    """Whether a TCP connection to ADDRESS:PORT opens: {state, error}. Nothing is sent."""
+    """Whether a TCP connection to ADDRESS:PORT opens: {state, error}. Nothing is sent. ADDRESS is an IPv4 or
+    IPv6 address as ``addresses`` writes it, so no name is resolved (a lookup per address would cost a sweep
+    of a /16 a second)."""
+    sock = None
     try:
-        sock = socket.create_connection((address, port), timeout=timeout)
+        sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        sock.connect((address, port))
     except socket.timeout:
         return dict(state="filtered", error="no answer within %ss" % timeout)
     except ConnectionRefusedError:
         return dict(state="closed", error="connection refused")
     except OSError as exc:
         return dict(state="unreachable", error=exc.strerror or str(exc))
-    sock.close()
+    finally:
+        if sock is not None:
+            sock.close()
     return dict(state="open", error=None)
 
 
@@ -157,10 +169,39 @@ def classify(target):
 
 
 def _pool_map(function, items, workers):
-    if not items:
-        return []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
-        return list(pool.map(function, items))
+    """FUNCTION applied to every one of ITEMS (a sequence), results in the order of ITEMS, by at most WORKERS
+    threads at once. Each thread takes the next item itself, so nothing is queued per item: a pool that
+    was handed every item up front would hold a future for each of the 65,536 addresses of a /16. The
+    first failure stops the threads from taking more items and is raised once they have all stopped."""
+    results = [None] * len(items)
+    if not results:
+        return results
+    positions = iter(range(len(items)))
+    lock = threading.Lock()
+    failures = []
+
+    def work():
+        while True:
+            with lock:
+                index = None if failures else next(positions, None)
+            if index is None:
+                return
+            try:
+                results[index] = function(items[index])
+            except BaseException as error:  # pylint: disable=broad-except  # raised in the caller's thread below
+                with lock:
+                    failures.append(error)
+                return
+
+    threads = [threading.Thread(target=work, name="sweep-worker", daemon=True)
+               for dummy in range(max(1, min(workers, len(results))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return results
 
 
 def _guarded(probe, address, port):
@@ -196,13 +237,18 @@ def sweep(addresses_, ports, connect, probe, concurrency, probe_concurrency, pro
     batteries' pool. PROXIES has one row per address and proxy port, like PROBED, with the outcome's
     class, target, status, greeting and detail where a listener answered."""
     began = time.monotonic()
-    pairs = [(address, port, kind) for address in addresses_
-             for kind, kind_ports in (("smtp", ports), ("proxy", proxy_ports)) for port in kind_ports]
-    states = _pool_map(lambda pair: connect(pair[0], pair[1]), pairs, concurrency)
-    rows = [(kind, dict(address=a, port=p, state=s["state"], error=s["error"], answered=s["state"] == "open"))
-            for (a, p, kind), s in zip(pairs, states)]
-    probed = [row for kind, row in rows if kind == "smtp"]
-    proxies = [row for kind, row in rows if kind == "proxy"]
+    # every address on every port, as numbers: connection N is address N // len(swept) on port swept[N % len(swept)],
+    # so a large range costs one row per connection and nothing more
+    swept = [(port, "smtp") for port in ports] + [(port, "proxy") for port in proxy_ports]
+
+    def discover(number):
+        address, port = addresses_[number // len(swept)], swept[number % len(swept)][0]
+        found = connect(address, port)
+        return dict(address=address, port=port, state=found["state"], error=found["error"], answered=found["state"] == "open")
+
+    rows = _pool_map(discover, range(len(addresses_) * len(swept)), concurrency) if swept else []
+    probed = [row for number, row in enumerate(rows) if swept[number % len(swept)][1] == "smtp"]
+    proxies = [row for number, row in enumerate(rows) if swept[number % len(swept)][1] == "proxy"]
     discovered = time.monotonic()
     listening = [("smtp", item) for item in probed if item["state"] == "open"]
     listening += [("proxy", item) for item in proxies if item["state"] == "open" and check_proxy is not None]
@@ -274,20 +320,26 @@ def compare(probed, targets, entries, swept_ports, proxies=(), proxy_ports=()):
     swept = set(item["address"] for item in probed) | set(item["address"] for item in proxies)
     mail = set(t["address"] for t in targets) | (set(registry) & swept)
     wanted = mail | set(x["address"] for x in proxies if x.get("class") in _proxy.PROXY_LIKE)
+    # the rows of the judged addresses, gathered in one pass: a sweep of a /16 has 65,536 rows or more per port
+    own_rows = dict((address, dict(probed=[], proxies=[], targets=[])) for address in wanted)
+    for key, items in (("probed", probed), ("proxies", proxies), ("targets", targets)):
+        for item in items:
+            if item["address"] in own_rows:
+                own_rows[item["address"]][key].append(item)
     results = {}
     for address in sorted(wanted, key=_address_order):
         entry = registry.get(address)
-        own = [t for t in targets if t["address"] == address]
+        own = own_rows[address]["targets"]
         speaking = [t for t in own if t["class"] in SPEAKS_SMTP]
         mode = entry["mode"] if entry else "mx"
         evidence = dict(address=address, registry=entry, swept_ports=list(swept_ports),
                         listeners=[dict(port=t["port"], **{"class": t["class"]}) for t in own],
-                        probed=[p for p in probed if p["address"] == address], proxy_ports=list(proxy_ports),
-                        proxies=[x for x in proxies if x["address"] == address and x.get("class")])
+                        probed=list(own_rows[address]["probed"]), proxy_ports=list(proxy_ports),
+                        proxies=[x for x in own_rows[address]["proxies"] if x.get("class")])
         findings = _controls.evaluate(evidence, mode, source=_controls.SCAN,
                                       only=_scan_only(address in mail, proxy_ports))
         if speaking:
-            network = dict(probed=[p for p in probed if p["address"] == address], targets=speaking)
+            network = dict(probed=list(own_rows[address]["probed"]), targets=speaking)
             findings += _controls.evaluate(network, mode, source=_controls.NETWORK,
                                            only=_network_only(speaking))
         results[address] = dict(mode=entry["mode"] if entry else _registry.UNREGISTERED,

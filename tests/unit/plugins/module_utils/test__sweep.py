@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 import time
 
@@ -88,6 +90,116 @@ def test_a_listener_gone_before_its_battery_is_closed_not_a_target():
     assert targets == [] and probed[0]["state"] == "closed" and probed[0]["error"] == "connection refused"
 
 
+def test_a_range_without_exclude_is_not_expanded_to_be_checked(monkeypatch):
+    monkeypatch.setattr(_sweep, "addresses", lambda *args: pytest.fail("a range with no exclude was expanded"))
+    assert _sweep.range_problems(["10.0.0.0/16"], [], 1024, True) == []
+
+
+def test_an_exclude_elsewhere_or_of_the_other_family_leaves_the_range_whole():
+    assert _sweep.addresses(["192.0.2.0/30"], exclude=["198.51.100.0/24", "2001:db8::/32"]) == ["192.0.2.1", "192.0.2.2"]
+    assert _sweep.addresses(["192.0.2.0/30", "192.0.2.0/31"]) == ["192.0.2.1", "192.0.2.2", "192.0.2.0"]
+
+
+def test_the_pool_takes_no_item_before_a_worker_is_free_and_keeps_the_order():
+    read, release = [], threading.Event()
+
+    class Items:
+        """A sequence that records which items were taken."""
+
+        def __len__(self):
+            return 100
+
+        def __getitem__(self, index):
+            read.append(index)
+            return index
+
+    def slow_square(number):
+        release.wait(5)
+        return number * number
+
+    done = []
+    worker = threading.Thread(target=lambda: done.append(_sweep._pool_map(slow_square, Items(), 4)))
+    worker.start()
+    time.sleep(0.2)
+    assert sorted(read) == [0, 1, 2, 3]  # one item per busy worker, no queue of the other 96
+    release.set()
+    worker.join(10)
+    assert done == [[n * n for n in range(100)]]
+    assert _sweep._pool_map(slow_square, [], 4) == []
+
+
+def test_the_pool_raises_the_first_failure_and_takes_no_more_items():
+    taken = []
+
+    def fails_on_three(number):
+        taken.append(number)
+        if number == 3:
+            raise ValueError("three")
+        return number
+
+    with pytest.raises(ValueError, match="three"):
+        _sweep._pool_map(fails_on_three, range(1000), 1)
+    assert taken == [0, 1, 2, 3]
+
+
+def test_discovery_rows_come_per_address_in_port_order_split_into_mail_and_proxy_ports():
+    def connect(address, port):
+        return dict(state="open" if port == 587 and address.endswith(".2") else "closed", error=None)
+
+    probed, targets, _timings, proxies = _sweep.sweep(
+        ["192.0.2.1", "192.0.2.2"], [25, 587], connect, lambda a, p: (dict(address=a, port=p, relay={}), None), 3, 1,
+        proxy_ports=[3128], check_proxy=None)
+    assert [(r["address"], r["port"], r["answered"]) for r in probed] == [
+        ("192.0.2.1", 25, False), ("192.0.2.1", 587, False), ("192.0.2.2", 25, False), ("192.0.2.2", 587, True)]
+    assert [(r["address"], r["port"]) for r in proxies] == [("192.0.2.1", 3128), ("192.0.2.2", 3128)]
+    assert [(t["address"], t["port"]) for t in targets] == [("192.0.2.2", 587)]
+
+
+class _FakeSocket:
+    """Stands in for socket.socket: its connect raises FAILURE (or succeeds), and it records close()."""
+
+    made = []
+
+    def __init__(self, family, kind, failure=None):
+        self.family, self.kind, self.failure, self.closed, self.timeout = family, kind, failure, False, None
+        _FakeSocket.made.append(self)
+
+    def settimeout(self, timeout):
+        self.timeout = timeout
+
+    def connect(self, where):
+        if self.failure is not None:
+            raise self.failure
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.mark.parametrize("address, failure, expected", [
+    ("192.0.2.1", None, dict(state="open", error=None)),
+    ("192.0.2.1", ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"),
+     dict(state="closed", error="connection refused")),
+    ("192.0.2.1", socket.timeout("timed out"), dict(state="filtered", error="no answer within 2.5s")),
+    ("2001:db8::1", OSError(errno.EHOSTUNREACH, "No route to host"), dict(state="unreachable", error="No route to host")),
+])
+def test_a_discovery_connect_names_no_lookup_and_closes_its_socket(monkeypatch, address, failure, expected):
+    _FakeSocket.made = []
+    monkeypatch.setattr(_sweep.socket, "socket", lambda family, kind: _FakeSocket(family, kind, failure))
+    monkeypatch.setattr(_sweep.socket, "getaddrinfo", lambda *args: pytest.fail("an address was looked up"))
+    assert _sweep.tcp_connect(address, 25, 2.5) == expected
+    made = _FakeSocket.made[0]
+    assert made.family == (socket.AF_INET6 if ":" in address else socket.AF_INET) and made.timeout == 2.5
+    assert made.closed
+
+
+def test_a_discovery_connect_on_loopback():
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(1)
+        assert _sweep.tcp_connect("127.0.0.1", listening.getsockname()[1], 1.0) == dict(state="open", error=None)
+    assert _sweep.tcp_connect("127.0.0.1", free_port(), 1.0) == dict(state="closed", error="connection refused")
+
+
 @pytest.mark.parametrize("relay, expected", [
     (dict(verdict="open"), "open_relay"),
     (dict(verdict="closed"), "closed"),
@@ -153,6 +265,21 @@ def test_registered_unregistered_down_and_unapproved_ports():
     assert found["MAIL-REG-002"] == "not_applicable" and found["MAIL-REG-003"] == "not_applicable"
     reg1 = [f for f in stranger["findings"] if f["id"] == "MAIL-REG-001"][0]
     assert reg1["actual"] == "not in the registry; listening: 192.0.2.40:25 (open_relay)"
+
+
+def test_the_comparison_reads_the_sweeps_rows_once_however_many_addresses_it_judges():
+    class Rows(list):
+        passes = 0
+
+        def __iter__(self):
+            Rows.passes += 1
+            return super().__iter__()
+
+    addresses = ["192.0.2.%d" % i for i in range(1, 41)]
+    sweep = Rows(row for address in addresses for row in probed(address, [25, 587], [25]))
+    results = _sweep.compare(sweep, [target(a, 25, "closed") for a in addresses], [], [25, 587])
+    assert list(results) == addresses and Rows.passes <= 2
+    assert statuses(results["192.0.2.7"]["findings"])["MAIL-REG-001"] == "fail"
 
 
 def test_listeners_that_do_not_speak_smtp_are_not_judged_as_mail_servers():
