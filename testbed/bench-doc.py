@@ -107,10 +107,12 @@ def audit_section(audit):
             "What the numbers say. Eight hosts cost %s one host for the full audit on 2 cores, not 8x: the audit is one"
             % ratio(audit8["wall_seconds"], audit1["wall_seconds"]),
             "module call per host for the host evidence and one for the network. The idempotent re-run of `harden.yml`",
-            "takes %s the audit of one host and %s the audit of eight: it runs every role's tasks where the audit runs"
+            "takes %s the audit of one host and %s the audit of eight: it runs every step of the roles that run on a"
             % (ratio(rerun1["wall_seconds"], audit1["wall_seconds"]), ratio(rerun8["wall_seconds"], audit8["wall_seconds"])),
-            "four. The goals set for the project's performance work are at most 1.5x the audit for the re-run and at",
-            "most 2x one host for eight.", ""]
+            "host, each a round trip to it, and a few skipped steps for each role that does not, where the audit runs",
+            "four module calls. The goals set for the project's performance work are at most 1.5x the audit for the",
+            "re-run and at most 2x one host for eight. Each timed run's output ends with its slowest tasks",
+            "(`.testbed/bench/runs/`).", ""]
     lines += [
         "Anchors from the project's reference material (other tools on other machines, orders of magnitude only): a",
         "Wazuh SCA policy scan takes 19-43 s per host, an OpenSCAP profile scan 8-12 minutes; the goal proposed there",
@@ -195,9 +197,13 @@ def filtering_section(filtering):
             % ("No message was lost or left unanswered on any server." if lost == 0 else
                "%d messages were lost or left unanswered." % lost,
                ratio(filt["messages_per_second"], bare["messages_per_second"])),
-            "%.0f ms at the median and %.0f ms at p95, almost all of it SpamAssassin: compare the per-kind medians of a"
+            "%.0f ms at the median and %.0f ms at p95. The per-kind medians show where it goes: a message refused by the"
             % ((filt["p50"] - bare["p50"]) * 1000, (filt["p95"] - bare["p95"]) * 1000),
-            "message refused by clamav-milter (EICAR) or by the attachment policy (`.exe`) with one that reaches spamd.",
+            "attachment policy (`.exe`, in Postfix itself) takes %s, one refused by clamav-milter (EICAR) %s, though clamd"
+            % (_kind_ms(filt, "exe"), _kind_ms(filt, "eicar")),
+            "scans it in a few milliseconds: the milter dialogue over loopback TCP waits on delayed ACKs, which a Unix",
+            "socket does not (measured in docs/roles/spamassassin.md, Limits); one that reaches spamd takes %s."
+            % _spamd_range(filt),
             "spamd's memory is read once the mail has been delivered, when it has retired idle children, so it is a",
             "lower bound of its peak.", ""]
     lines += [
@@ -207,6 +213,18 @@ def filtering_section(filtering):
         "1.2 GiB or more and each scan takes longer (14 s to load 8.6 M signatures, more than 2.4 GiB during a",
         "concurrent reload, which the `clamav` role turns off below 4 GiB).", ""]
     return lines
+
+
+def _kind_ms(sent, kind):
+    seen = (sent.get("by_kind") or {}).get(kind) or {}
+    return "%.0f ms" % (seen["p50"] * 1000) if seen.get("p50") is not None else "an unmeasured time"
+
+
+def _spamd_range(sent):
+    """The range of the per-kind medians of the messages that reach spamd (all but EICAR and the .exe)."""
+    medians = sorted(seen["p50"] * 1000 for kind, seen in (sent.get("by_kind") or {}).items()
+                     if kind not in ("eicar", "exe") and isinstance(seen, dict) and seen.get("p50") is not None)
+    return "%.0f to %.0f ms" % (medians[0], medians[-1]) if medians else "an unmeasured time"
 
 
 # --- Sweep --------------------------------------------------------------------------------------------
@@ -284,15 +302,16 @@ def large_range_section(large):
     lines += _paragraph(
         "Then, in the same run, %d listeners on port 25 spread over %s, each in a /24 of its own (%s; no greeting tarpit,"
         % (large["listeners"], large["range"], ", ".join("%d %s" % (mix[k]["count"], LISTENER_SHORT.get(k, k)) for k in kinds)),
-        "which would only add each tool's step timeout once more), and each tool sweeps the whole range once, %d seconds"
-        % large["timeout_per_step"],
-        "per SMTP step as above. smtp_scan refuses a range of more than `max_addresses` (1024) addresses unless it is told",
+        "which would only add each tool's step timeout once more), and each tool sweeps the whole range once, with the"
+        " step timeouts above (%d seconds for smtp_scan, nmap's own 10)." % large["timeout_per_step"],
+        "smtp_scan refuses a range of more than `max_addresses` (1024) addresses unless it is told",
         "that a large sweep is meant, so it gets what a user passes for a /16: %s." % options,
         "nmap runs as `nmap %s`." % " ".join(nmap_options),
         "`--open` writes only the hosts with port 25 open, as smtp_scan returns only its listeners." if "--open" in nmap_options else "",
         "`--min-hostgroup` makes the /16 one host group: by default nmap scans it group by group and runs the script on a"
         " group before scanning the next, so each group holding a server with Postfix's error sleep waits it out again;"
-        " in one group it waits once, and holds the state of every host at once." if "--min-hostgroup" in nmap_options else "")
+        " in one group it waits once, and holds the state of every host at once: faster than nmap's default, and"
+        " more memory." if "--min-hostgroup" in nmap_options else "")
     lines += _paragraph(
         "Peak memory is the maximum RSS of the largest process a helper ran, read with `getrusage(RUSAGE_CHILDREN)` in a",
         "fresh helper process that runs one command and nothing else: for nmap, nmap itself; for smtp_scan, the module's",
