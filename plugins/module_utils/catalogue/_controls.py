@@ -979,10 +979,11 @@ def _milter_names(ev, address):
             listening = True
             if listener.get("process"):
                 names.append(str(listener["process"]))
-    queue = str((ev.postfix().get("effective") or {}).get("queue_directory") or "/var/spool/postfix").rstrip("/")
+    queue = str((ev.postfix().get("effective") or {}).get("queue_directory") or _filters.QUEUE_DIRECTORY).rstrip("/")
     for socket, daemon in _configured_milters(ev).items():
-        # A chrooted smtpd reads an absolute unix: path under the queue directory.
-        same = socket == wanted or (wanted[0] == "unix" and socket == ("unix", queue + wanted[1]))
+        # smtpd reads a relative unix: path in the queue directory, and a chrooted smtpd an absolute one under it.
+        same = socket == wanted or (wanted[0] == "unix" and socket in (("unix", queue + wanted[1]),
+                                                                       ("unix", _filters.unix_path(wanted[1], queue))))
         if same and listening:
             names.append(daemon)
     return names

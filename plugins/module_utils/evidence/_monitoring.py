@@ -189,9 +189,10 @@ def units_down(shown):
     return down
 
 
-def milter_endpoints(text):
+def milter_endpoints(text, queue_directory="/var/spool/postfix"):
     """The milters of ``postconf -h smtpd_milters non_smtpd_milters`` TEXT, each once, as [{kind, address}]:
-    an inet endpoint as (host, port), a unix one as its path."""
+    an inet endpoint as (host, port), a unix one as its path (a relative path lies in QUEUE_DIRECTORY, where
+    Postfix's smtpd works)."""
     endpoints = []
     for kind, target in _MILTER.findall(text or ""):
         if kind == "inet":
@@ -200,7 +201,10 @@ def milter_endpoints(text):
                 continue
             item = dict(kind="inet", address=(host.strip("[]"), int(port)), name="inet:%s" % target)
         else:
-            item = dict(kind="unix", address=target, name="unix:%s" % target)
+            # a chrooted smtpd reads an absolute path under the queue directory too
+            inside = os.path.join(queue_directory, target.lstrip("/"))
+            path = target if target.startswith("/") and (os.path.exists(target) or not os.path.exists(inside)) else inside
+            item = dict(kind="unix", address=path, name="unix:%s" % target)
         if item not in endpoints:
             endpoints.append(item)
     return endpoints
@@ -445,8 +449,10 @@ def check(config, now):
     down = units_down(parse_units(out)) if rc == 0 else []
     if rc != 0:
         errors.append("the services could not be read (systemctl: %s)" % (err.strip()[:200] or rc))
-    rc, out, _err = _run(["postconf", "-h", "smtpd_milters", "non_smtpd_milters"])
-    milters_down = [endpoint["name"] for endpoint in milter_endpoints(out if rc == 0 else "") if not _answers(endpoint)]
+    rc, out, _err = _run(["postconf", "-h", "queue_directory", "smtpd_milters", "non_smtpd_milters"])
+    queue_directory, _sep, milters = (out if rc == 0 else "").partition("\n")
+    milters_down = [endpoint["name"] for endpoint in milter_endpoints(milters, queue_directory.strip() or "/var/spool/postfix")
+                    if not _answers(endpoint)]
     return conditions(config, queue, counts, down, milters_down, errors, postfix_down), errors
 
 

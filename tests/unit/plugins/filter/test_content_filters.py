@@ -14,8 +14,8 @@ FILTERS = FilterModule().filters()
 
 
 def test_milter_endpoint_and_list():
-    assert FILTERS["milter_endpoint"]("spamassassin")["libmilter"] == "inet:7358@127.0.0.1"
-    assert FILTERS["smtpd_milters"](["spamassassin", "clamav"], None) == ["inet:127.0.0.1:7357", "inet:127.0.0.1:7358"]
+    assert FILTERS["milter_endpoint"]("spamassassin")["libmilter"] == "unix:/var/spool/postfix/spamass/spamass.sock"
+    assert FILTERS["smtpd_milters"](["spamassassin", "clamav"], None) == ["unix:clamav/clamav-milter.ctl", "unix:spamass/spamass.sock"]
     with pytest.raises(AnsibleFilterError, match="milter_endpoint"):
         FILTERS["milter_endpoint"]("amavis")
 

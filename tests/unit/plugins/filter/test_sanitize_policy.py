@@ -105,7 +105,7 @@ def test_a_bad_extension_is_refused_naming_the_postfix_variable():
 
 
 def test_sanitize_mode_puts_mimedefang_in_clamav_milters_place():
-    assert smtpd_milters(["clamav", "spamassassin"], [], False, "sanitize") == ["inet:127.0.0.1:8899", "inet:127.0.0.1:7358"]
-    assert smtpd_milters(["clamav", "spamassassin"]) == ["inet:127.0.0.1:7357", "inet:127.0.0.1:7358"]
+    assert smtpd_milters(["clamav", "spamassassin"], [], False, "sanitize") == ["inet:127.0.0.1:8899", "unix:spamass/spamass.sock"]
+    assert smtpd_milters(["clamav", "spamassassin"]) == ["unix:clamav/clamav-milter.ctl", "unix:spamass/spamass.sock"]
     with pytest.raises(AnsibleFilterError, match="filter mode"):
         smtpd_milters(["clamav"], [], False, "strip")

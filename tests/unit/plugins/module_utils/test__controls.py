@@ -225,6 +225,24 @@ def test_a_chrooted_unix_milter_is_matched_under_the_queue_directory():
     assert by_id(cat.evaluate(evidence, "mx"))["MAIL-AV-002"]["status"] == "pass"
 
 
+def test_the_roles_unix_milters_named_relative_to_the_queue_directory_are_recognised():
+    # The clamav and spamassassin roles put the milters' sockets in Postfix's queue directory, and the postfix
+    # role names them relative to it (smtpd works there, chrooted or not).
+    evidence = filtering_evidence()
+    evidence["postfix"]["effective"].update(smtpd_milters="unix:clamav/clamav-milter.ctl, unix:spamass/spamass.sock",
+                                            queue_directory="/var/spool/postfix")
+    evidence["listeners"] = [item for item in evidence["listeners"] if item["port"] not in (7357, 7358)]
+    evidence["clamav"]["milter_conf"]["miltersocket"] = "unix:/var/spool/postfix/clamav/clamav-milter.ctl"
+    evidence["spamassassin"]["milter_args"][2] = "unix:/var/spool/postfix/spamass/spamass.sock"
+    findings = by_id(cat.evaluate(evidence, "mx"))
+    assert findings["MAIL-AV-002"]["status"] == "pass", findings["MAIL-AV-002"]
+    assert "ClamAV milter unix:clamav/clamav-milter.ctl (clamav-milter)" in findings["MAIL-AV-002"]["actual"]
+    assert findings["MAIL-SPAM-002"]["status"] == "pass", findings["MAIL-SPAM-002"]
+    # the daemon is named from its own configuration only where that names the same socket
+    evidence["clamav"]["milter_conf"]["miltersocket"] = "unix:/run/clamav/clamav-milter.ctl"
+    assert "(clamav-milter)" not in by_id(cat.evaluate(evidence, "mx"))["MAIL-AV-002"]["actual"]
+
+
 def _silent(evidence):
     evidence["listeners"] = [dict(item, process=None) for item in evidence["listeners"] if item["port"] != 7357]
 

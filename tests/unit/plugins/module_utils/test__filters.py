@@ -10,9 +10,16 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import 
 
 def test_each_side_names_the_same_milter():
     clamav = _filters.endpoint("clamav")
-    assert clamav["postfix"] == "inet:127.0.0.1:7357"
-    assert clamav["libmilter"] == "inet:7357@127.0.0.1"
-    assert _filters.endpoint("spamassassin")["postfix"] == "inet:127.0.0.1:7358"
+    # Postfix names the socket relative to its queue directory, where smtpd works chrooted or not
+    assert clamav["postfix"] == "unix:clamav/clamav-milter.ctl"
+    assert clamav["libmilter"] == "unix:/var/spool/postfix/clamav/clamav-milter.ctl"
+    assert (clamav["kind"], clamav["directory"], clamav["group"]) == ("unix", "/var/spool/postfix/clamav", "clamav")
+    spamassassin = _filters.endpoint("spamassassin")
+    assert spamassassin["postfix"] == "unix:spamass/spamass.sock"
+    assert _filters.unix_path(_filters.milter_address(spamassassin["postfix"])[1]) == spamassassin["path"]
+    assert _filters.milter_address(spamassassin["libmilter"]) == ("unix", "/var/spool/postfix/spamass/spamass.sock")
+    opendkim = _filters.endpoint("opendkim")
+    assert (opendkim["kind"], opendkim["postfix"], opendkim["libmilter"]) == ("inet", "inet:127.0.0.1:8891", "inet:8891@127.0.0.1")
 
 
 def test_unknown_filter_is_an_error():
@@ -22,7 +29,7 @@ def test_unknown_filter_is_an_error():
 
 def test_virus_filter_comes_first_whatever_the_order_given():
     assert _filters.smtpd_milters(["spamassassin", "clamav"], ["unix:/run/opendkim.sock"]) == [
-        "inet:127.0.0.1:7357", "inet:127.0.0.1:7358", "unix:/run/opendkim.sock"]
+        "unix:clamav/clamav-milter.ctl", "unix:spamass/spamass.sock", "unix:/run/opendkim.sock"]
     assert _filters.smtpd_milters([]) == []
 
 
@@ -89,6 +96,6 @@ def test_both_ways_of_writing_a_socket_meet(postfix, libmilter):
     assert _filters.milter_address(postfix) == _filters.milter_address(libmilter)
 
 
-@pytest.mark.parametrize("text", ["", "bogus", "inet:host", "inet:1@", "unix:relative"])
+@pytest.mark.parametrize("text", ["", "bogus", "inet:host", "inet:1@", "unix:", "relative/without/prefix"])
 def test_unreadable_sockets(text):
     assert _filters.milter_address(text) is None

@@ -164,6 +164,17 @@ def test_the_milters_postfix_names_are_read_each_once():
     assert _monitoring.milter_endpoints("inet:localhost:99999 inet::25 unix:") == []
 
 
+def test_a_relative_unix_milter_is_looked_for_in_the_queue_directory(tmp_path):
+    # Postfix names the filters' sockets relative to its queue directory; a chrooted smtpd reads an absolute
+    # path under it too.
+    (tmp_path / "clamav").mkdir()
+    (tmp_path / "clamav" / "clamav-milter.ctl").write_text("")
+    found = _monitoring.milter_endpoints("unix:clamav/clamav-milter.ctl, unix:/clamav/clamav-milter.ctl, unix:/run/x.sock",
+                                         str(tmp_path))
+    assert [item["address"] for item in found] == [str(tmp_path / "clamav" / "clamav-milter.ctl")] * 2 + ["/run/x.sock"]
+    assert [item["name"] for item in found] == ["unix:clamav/clamav-milter.ctl", "unix:/clamav/clamav-milter.ctl", "unix:/run/x.sock"]
+
+
 JAIL = """Status for the jail: postfix-sasl
 |- Filter
 |  |- Currently failed:\t0
