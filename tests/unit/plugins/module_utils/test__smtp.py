@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 
 import pytest
@@ -13,6 +14,7 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.smtp._smtp impor
     SMTPClient,
     SMTPCommandError,
     SMTPProtocolError,
+    client_context,
     parse_ehlo_extensions,
     sanitize_text,
 )
@@ -241,6 +243,33 @@ class TestAgainstServers:
         with pytest.raises(SMTPProtocolError, match="data after its STARTTLS reply"):
             client.starttls()
         assert not client.connected
+
+
+class TestTLSContext:
+    # Loading the system's CA certificates costs about 16 ms of CPU per context; a probe's dozens of sessions
+    # that do not check the certificate share one context without them.
+    def test_sessions_that_do_not_verify_share_one_context_without_ca_certificates(self, smtp_server, tls_files):
+        server = smtp_server("closed", tls_files=tls_files, implicit_tls=True)
+        contexts = []
+        for _ in range(2):
+            client = SMTPClient(server.host, server.port, timeout=TIMEOUT)
+            assert client.connect(implicit_tls=True).code == 220
+            contexts.append(client.sock.context)
+            client.quit()
+        assert contexts[0] is contexts[1] is client_context(False)
+        assert contexts[0].verify_mode == ssl.CERT_NONE and not contexts[0].check_hostname
+        assert contexts[0].cert_store_stats()["x509_ca"] == 0
+        assert server.tls_handshakes == 2
+
+    def test_a_verifying_session_still_refuses_a_certificate_nobody_signed(self, smtp_server, tls_files):
+        server = smtp_server("closed", tls_files=tls_files, implicit_tls=True)
+        client = SMTPClient(server.host, server.port, timeout=TIMEOUT)
+        with pytest.raises(SMTPProtocolError, match="CERTIFICATE_VERIFY_FAILED") as exc:
+            client.connect(implicit_tls=True, verify=True)
+        assert exc.value.kind == "tls"
+        verifying = client_context(True)
+        assert verifying is client_context(True) and verifying is not client_context(False)
+        assert verifying.verify_mode == ssl.CERT_REQUIRED and verifying.check_hostname
 
 
 class TestImplicitTLS:
