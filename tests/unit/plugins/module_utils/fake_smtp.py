@@ -209,6 +209,13 @@ class FakeSMTPServer:
     def __exit__(self, *exc):
         self.stop()
 
+    def wait_until_served(self, timeout=5.0):
+        """Wait until each connection accepted so far is served to its end (the client has closed it): a test
+        that reads what the server saw after the client gave up must not race the threads that read it."""
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads[1:]):
+            thread.join(max(0.0, deadline - time.monotonic()))
+
     @property
     def commands_only(self):
         return [line for dummy, line in self.commands]
