@@ -251,7 +251,7 @@ class TestTLSContext:
     def test_sessions_that_do_not_verify_share_one_context_without_ca_certificates(self, smtp_server, tls_files):
         server = smtp_server("closed", tls_files=tls_files, implicit_tls=True)
         contexts = []
-        for _ in range(2):
+        for dummy in range(2):
             client = SMTPClient(server.host, server.port, timeout=TIMEOUT)
             assert client.connect(implicit_tls=True).code == 220
             contexts.append(client.sock.context)
