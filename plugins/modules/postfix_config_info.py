@@ -155,6 +155,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._candidate import write_candidate
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfix_settings import (
     dropped_settings,
     map_files,
@@ -166,8 +167,6 @@ from ansible_collections.mailsec.hardening.plugins.module_utils.evidence._postfi
     written_names,
 )
 
-# Files a configuration directory needs besides main.cf for postconf to read it.
-COPIED = ("master.cf", "dynamicmaps.cf", "dynamicmaps.cf.d", "postfix-files", "postfix-files.d")
 FILE_PARAMETERS = ("smtpd_tls_cert_file", "smtpd_tls_key_file", "smtpd_tls_chain_files")
 # Alias tables are built by newaliases from their source file, not by postmap.
 ALIAS_PARAMETERS = ("alias_maps", "alias_database")
@@ -231,19 +230,7 @@ def services_with_problems(postconf, main_values, accept_wide_trust):
 def candidate_findings(module, binary, config_dir, text, live, master_text=None, accept_wide_trust=False):
     directory = tempfile.mkdtemp(prefix="postfix-candidate.")
     try:
-        with open(os.path.join(directory, "main.cf"), "w") as handle:
-            handle.write(text)
-        if master_text is not None:
-            with open(os.path.join(directory, "master.cf"), "w") as handle:
-                handle.write(master_text)
-        for name in COPIED:
-            if name == "master.cf" and master_text is not None:
-                continue
-            source = os.path.join(config_dir, name)
-            if os.path.isdir(source):
-                shutil.copytree(source, os.path.join(directory, name))
-            elif os.path.isfile(source):
-                shutil.copyfile(source, os.path.join(directory, name))
+        write_candidate(directory, config_dir, text, master_text)
         candidate = Postconf(module, binary, directory)
         problems = candidate.warnings() + candidate.warnings("-M")
         settings = candidate.settings()
