@@ -18,8 +18,16 @@ ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if p.is_dir())
 FAMILY_TAGS = set("mail_%s" % family.lower() for family in _controls.FAMILIES)
 
 
+def _load(role, name):
+    return yaml.safe_load((ROOT / "roles" / role / "tasks" / name).read_text())
+
+
 def _steps(role):
-    return yaml.safe_load((ROOT / "roles" / role / "tasks" / "main.yml").read_text())
+    """The steps of tasks/main.yml, and of tasks/steps.yml where main.yml includes it as one step."""
+    steps = _load(role, "main.yml")
+    if (ROOT / "roles" / role / "tasks" / "steps.yml").exists():
+        steps = steps + _load(role, "steps.yml")
+    return steps
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -41,8 +49,25 @@ def test_the_input_check_runs_whatever_tags_are_chosen(role):
 @pytest.mark.parametrize("role", ROLES)
 def test_a_dynamic_step_hands_its_tags_to_the_tasks_it_includes(role):
     # include_tasks (which costs one skipped task, not one per task, when the role does not run on a host)
-    # tags only itself; apply gives the included tasks the same tags, so a run limited by tags reaches them.
+    # tags only itself; apply gives the included tasks tags, so a run limited by tags reaches them.
     for step in _steps(role):
         include = step.get("ansible.builtin.include_tasks")
-        if include is not None:
-            assert isinstance(include, dict) and include["apply"]["tags"] == step["tags"], step["name"]
+        if include is None:
+            continue
+        assert isinstance(include, dict), step["name"]
+        if include["file"] == "steps.yml":
+            # The one step for the rest of the role: selected by any tag of the steps it imports, which
+            # keep their own family tags and get the role's name from apply.
+            inner = set(tag for inner_step in _load(role, "steps.yml") for tag in inner_step["tags"])
+            assert set(step["tags"]) == inner and include["apply"]["tags"] == [role], step["name"]
+        else:
+            assert include["apply"]["tags"] == step["tags"], step["name"]
+
+
+@pytest.mark.parametrize("role", sorted(r for r in ROLES if (ROOT / "roles" / r / "tasks" / "steps.yml").exists()))
+def test_the_steps_after_the_input_check_are_one_include_of_static_imports(role):
+    # A host the play does not run the role on skips one step; a host it runs on pays one include.
+    main = _load(role, "main.yml")
+    assert [str(step.get("ansible.builtin.import_tasks")) for step in main[:1]] == ["validate.yml"]
+    assert [step.get("ansible.builtin.include_tasks", {}).get("file") for step in main[1:]] == ["steps.yml"]
+    assert all("ansible.builtin.import_tasks" in step for step in _load(role, "steps.yml"))
