@@ -203,10 +203,10 @@ def filtering_section(filtering):
                ratio(filt["messages_per_second"], bare["messages_per_second"])),
             "%.0f ms at the median and %.0f ms at p95. The per-kind medians show where it goes: a message refused by the"
             % ((filt["p50"] - bare["p50"]) * 1000, (filt["p95"] - bare["p95"]) * 1000),
-            "attachment policy (`.exe`, in Postfix itself) takes %s, one refused by clamav-milter (EICAR) %s, though clamd"
+            "attachment policy (`.exe`, in Postfix itself) takes %s, one refused by clamav-milter (EICAR) %s: both milters"
             % (_kind_ms(filt, "exe"), _kind_ms(filt, "eicar")),
-            "scans it in a few milliseconds: the milter dialogue over loopback TCP waits on delayed ACKs, which a Unix",
-            "socket does not (measured in docs/roles/spamassassin.md, Limits); one that reaches spamd takes %s."
+            "talk to Postfix over Unix sockets, where over loopback TCP each dialogue waited on delayed ACKs (91 ms for",
+            "EICAR; docs/roles/spamassassin.md, Limits); one that reaches spamd takes %s, bound by spamd's CPU."
             % _spamd_range(filt),
             "spamd's memory is read once the mail has been delivered, when it has retired idle children, so it is a",
             "lower bound of its peak.", ""]
