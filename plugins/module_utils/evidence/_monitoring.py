@@ -32,6 +32,9 @@ SUMMARY_UNIT = "mailsec-mail-summary"      # .service (one report) and .timer (d
 ALERTS_UNIT = "mailsec-mail-alerts"        # .service (one round of checks) and .timer (every few minutes)
 MAIL_LOG_UNIT = "mailsec-mail-log"         # with the exporter only: the mail log copied to a file it can read
 SCRIPT = "/usr/local/lib/mailsec/mail_monitor.py"
+# Postfix's queue directory when postconf cannot say: the script runs alone on the host, so it holds its own copy
+# of _filters.QUEUE_DIRECTORY (a unit test keeps the two equal).
+QUEUE_DIRECTORY = "/var/spool/postfix"
 CONFIG = "/etc/mailsec/monitoring/monitor.json"
 STATE_DIR = "/var/lib/mailsec-monitoring"
 STATE = STATE_DIR + "/state.json"
@@ -189,7 +192,7 @@ def units_down(shown):
     return down
 
 
-def milter_endpoints(text, queue_directory="/var/spool/postfix"):
+def milter_endpoints(text, queue_directory=QUEUE_DIRECTORY):
     """The milters of ``postconf -h smtpd_milters non_smtpd_milters`` TEXT, each once, as [{kind, address}]:
     an inet endpoint as (host, port), a unix one as its path (a relative path lies in QUEUE_DIRECTORY, where
     Postfix's smtpd works)."""
@@ -451,7 +454,7 @@ def check(config, now):
         errors.append("the services could not be read (systemctl: %s)" % (err.strip()[:200] or rc))
     rc, out, _err = _run(["postconf", "-h", "queue_directory", "smtpd_milters", "non_smtpd_milters"])
     queue_directory, _sep, milters = (out if rc == 0 else "").partition("\n")
-    milters_down = [endpoint["name"] for endpoint in milter_endpoints(milters, queue_directory.strip() or "/var/spool/postfix")
+    milters_down = [endpoint["name"] for endpoint in milter_endpoints(milters, queue_directory.strip() or QUEUE_DIRECTORY)
                     if not _answers(endpoint)]
     return conditions(config, queue, counts, down, milters_down, errors, postfix_down), errors
 

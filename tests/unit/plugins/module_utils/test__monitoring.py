@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.mailsec.hardening.plugins.filter.monitoring import monitoring_input_problems, monitoring_plan
 from ansible_collections.mailsec.hardening.plugins.module_utils.catalogue import _controls as cat
+from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _filters
 from ansible_collections.mailsec.hardening.plugins.module_utils.evidence import _monitoring
 from ansible_collections.mailsec.hardening.plugins.modules import mailhost_info
 
@@ -173,6 +174,12 @@ def test_a_relative_unix_milter_is_looked_for_in_the_queue_directory(tmp_path):
                                          str(tmp_path))
     assert [item["address"] for item in found] == [str(tmp_path / "clamav" / "clamav-milter.ctl")] * 2 + ["/run/x.sock"]
     assert [item["name"] for item in found] == ["unix:clamav/clamav-milter.ctl", "unix:/clamav/clamav-milter.ctl", "unix:/run/x.sock"]
+
+
+def test_the_monitor_looks_for_the_filters_sockets_where_the_roles_put_them():
+    # The monitor runs alone on the host and holds its own copy of the queue directory.
+    assert _monitoring.QUEUE_DIRECTORY == _filters.QUEUE_DIRECTORY
+    assert _monitoring.milter_endpoints("unix:spamass/spamass.sock")[0]["address"] == _filters.endpoint("spamassassin")["path"]
 
 
 JAIL = """Status for the jail: postfix-sasl
